@@ -1,0 +1,298 @@
+//! pcapng-style blocks: `type u32 | total_len u32 | body | padding | total_len u32`.
+//!
+//! [`BlockReader`] reads them one at a time from any byte stream (a plain
+//! or gzip-compressed file) through one reusable buffer: a block's bytes
+//! are borrowed from the buffer until the next block is read, so reading
+//! allocates nothing per block once the buffer has grown to the largest one.
+
+use crate::error::{BlockName, Result, ScapError};
+use std::io::Read;
+
+/// Block types of the capture format, with the numbers upstream uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(non_camel_case_types)]
+pub enum BlockType {
+    SectionHeader,
+    MachineInfo,
+    MachineInfoInt,
+    ProcessList(u8),
+    ProcessListInt(u8),
+    FdList,
+    FdListInt,
+    FdListV2,
+    Event,
+    EventInt,
+    EventV2,
+    EventV2Large,
+    EventFlags,
+    EventFlagsV2,
+    EventFlagsV2Large,
+    InterfaceList,
+    InterfaceListInt,
+    InterfaceListV2,
+    UserList,
+    UserListInt,
+    UserListV2,
+}
+
+/// Every known block type with its number (one row each).
+const BLOCK_TYPES: &[(u32, BlockType, &str)] = &[
+    (0x0A0D_0D0A, BlockType::SectionHeader, "section header"),
+    (0x201, BlockType::MachineInfo, "machine info"),
+    (0x8002_ABCD, BlockType::MachineInfoInt, "machine info (pre-release)"),
+    (0x202, BlockType::ProcessList(1), "process list v1"),
+    (0x8000_ABCD, BlockType::ProcessListInt(1), "process list v1 (pre-release)"),
+    (0x207, BlockType::ProcessList(2), "process list v2"),
+    (0x8013_ABCD, BlockType::ProcessListInt(2), "process list v2 (pre-release)"),
+    (0x209, BlockType::ProcessList(3), "process list v3"),
+    (0x8014_ABCD, BlockType::ProcessListInt(3), "process list v3 (pre-release)"),
+    (0x210, BlockType::ProcessList(4), "process list v4"),
+    (0x211, BlockType::ProcessList(5), "process list v5"),
+    (0x212, BlockType::ProcessList(6), "process list v6"),
+    (0x213, BlockType::ProcessList(7), "process list v7"),
+    (0x214, BlockType::ProcessList(8), "process list v8"),
+    (0x215, BlockType::ProcessList(9), "process list v9"),
+    (0x203, BlockType::FdList, "fd list"),
+    (0x8001_ABCD, BlockType::FdListInt, "fd list (pre-release)"),
+    (0x218, BlockType::FdListV2, "fd list v2"),
+    (0x204, BlockType::Event, "event"),
+    (0x8010_ABCD, BlockType::EventInt, "event (pre-release)"),
+    (0x216, BlockType::EventV2, "event v2"),
+    (0x221, BlockType::EventV2Large, "event v2 large"),
+    (0x208, BlockType::EventFlags, "event with flags"),
+    (0x217, BlockType::EventFlagsV2, "event with flags v2"),
+    (0x222, BlockType::EventFlagsV2Large, "event with flags v2 large"),
+    (0x205, BlockType::InterfaceList, "interface list"),
+    (0x8011_ABCD, BlockType::InterfaceListInt, "interface list (pre-release)"),
+    (0x219, BlockType::InterfaceListV2, "interface list v2"),
+    (0x206, BlockType::UserList, "user list"),
+    (0x8012_ABCD, BlockType::UserListInt, "user list (pre-release)"),
+    (0x220, BlockType::UserListV2, "user list v2"),
+];
+
+impl BlockType {
+    pub fn from_u32(v: u32) -> Option<BlockType> {
+        BLOCK_TYPES.iter().find(|(n, _, _)| *n == v).map(|(_, t, _)| *t)
+    }
+
+    pub fn to_u32(self) -> u32 {
+        BLOCK_TYPES.iter().find(|(_, t, _)| *t == self).map(|(n, _, _)| *n).unwrap_or(0)
+    }
+
+    pub fn name(self) -> &'static str {
+        BLOCK_TYPES.iter().find(|(_, t, _)| *t == self).map(|(_, _, s)| *s).unwrap_or("?")
+    }
+
+    /// Event blocks: is there a flags word, and does the event use the
+    /// current 26-byte header (V2) or the old 22-byte one?
+    pub fn event_layout(self) -> Option<EventBlockLayout> {
+        use BlockType::*;
+        let (flags, v2) = match self {
+            Event | EventInt => (false, false),
+            EventFlags => (true, false),
+            EventV2 | EventV2Large => (false, true),
+            EventFlagsV2 | EventFlagsV2Large => (true, true),
+            _ => return None,
+        };
+        Some(EventBlockLayout { has_flags: flags, v2_header: v2 })
+    }
+}
+
+/// How the event inside an event block is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventBlockLayout {
+    pub has_flags: bool,
+    pub v2_header: bool,
+}
+
+/// Byte order of a section, from its magic number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endian {
+    Little,
+    Big,
+}
+
+impl Endian {
+    pub fn u16(self, b: [u8; 2]) -> u16 {
+        match self {
+            Endian::Little => u16::from_le_bytes(b),
+            Endian::Big => u16::from_be_bytes(b),
+        }
+    }
+    pub fn u32(self, b: [u8; 4]) -> u32 {
+        match self {
+            Endian::Little => u32::from_le_bytes(b),
+            Endian::Big => u32::from_be_bytes(b),
+        }
+    }
+    pub fn u64(self, b: [u8; 8]) -> u64 {
+        match self {
+            Endian::Little => u64::from_le_bytes(b),
+            Endian::Big => u64::from_be_bytes(b),
+        }
+    }
+}
+
+pub const SHB_BLOCK_TYPE: u32 = 0x0A0D_0D0A;
+pub const SHB_MAGIC: u32 = 0x1A2B_3C4D;
+/// Header (type + length) plus trailer length.
+pub const BLOCK_OVERHEAD: usize = 12;
+/// Largest block this reader accepts; a length above it is corruption.
+pub const MAX_BLOCK_SIZE: usize = 256 << 20;
+
+/// Where the last block read sits in the reader's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockLoc {
+    /// Offset of the block in the uncompressed stream.
+    pub offset: u64,
+    pub block_type: u32,
+    /// Total length including header and trailer.
+    pub total_len: u32,
+    start: usize,
+}
+
+/// Reads blocks from a byte stream through one growing buffer.
+pub struct BlockReader {
+    src: Box<dyn Read + Send>,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    /// Stream offset of `buf[pos]`.
+    offset: u64,
+    endian: Endian,
+}
+
+impl std::fmt::Debug for BlockReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockReader").field("offset", &self.offset).field("endian", &self.endian).finish()
+    }
+}
+
+const READ_CHUNK: usize = 1 << 20;
+
+impl BlockReader {
+    pub fn new(src: Box<dyn Read + Send>) -> BlockReader {
+        BlockReader { src, buf: vec![0; 2 * READ_CHUNK], pos: 0, end: 0, offset: 0, endian: Endian::Little }
+    }
+
+    pub fn endian(&self) -> Endian {
+        self.endian
+    }
+
+    /// Stream offset of the next unread byte.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Makes at least `n` bytes available at `pos` unless the stream ends
+    /// first; returns how many are available (at most what was asked for
+    /// is guaranteed).
+    fn fill(&mut self, n: usize) -> Result<usize> {
+        if self.end - self.pos >= n {
+            return Ok(self.end - self.pos);
+        }
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        if self.buf.len() < n {
+            self.buf.resize(n.next_power_of_two(), 0);
+        }
+        while self.end < n {
+            // Read in large chunks so small blocks do not mean small reads.
+            let want = (self.buf.len() - self.end).min(READ_CHUNK.max(n - self.end));
+            let got = loop {
+                match self.src.read(&mut self.buf[self.end..self.end + want]) {
+                    Ok(g) => break g,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(ScapError::Read { offset: self.offset + self.end as u64, source: e }),
+                }
+            };
+            if got == 0 {
+                break;
+            }
+            self.end += got;
+        }
+        Ok(self.end - self.pos)
+    }
+
+    /// Reads the next block. `Ok(None)` at a clean end of stream (no byte
+    /// left); a partial block is an error naming its offset.
+    pub fn next_block(&mut self) -> Result<Option<BlockLoc>> {
+        let have = self.fill(8)?;
+        if have == 0 {
+            return Ok(None);
+        }
+        let offset = self.offset;
+        if have < 8 {
+            return Err(ScapError::Truncated {
+                offset,
+                block: BlockName(u32::MAX),
+                what: format!("{have} bytes left, a block header needs 8"),
+            });
+        }
+        let p = self.pos;
+        let raw_type = self.buf[p..p + 4].try_into().unwrap_or([0; 4]);
+        let block_type = self.endian.u32(raw_type);
+        if block_type == SHB_BLOCK_TYPE {
+            // A (new) section: its magic decides the byte order of the rest.
+            let avail = self.fill(12)?;
+            if avail < 12 {
+                return Err(ScapError::Truncated {
+                    offset,
+                    block: BlockName(SHB_BLOCK_TYPE),
+                    what: "the byte-order magic is missing".into(),
+                });
+            }
+            let magic = [self.buf[p + 8], self.buf[p + 9], self.buf[p + 10], self.buf[p + 11]];
+            self.endian = if u32::from_le_bytes(magic) == SHB_MAGIC {
+                Endian::Little
+            } else if u32::from_be_bytes(magic) == SHB_MAGIC {
+                Endian::Big
+            } else {
+                return Err(ScapError::Corrupt {
+                    offset,
+                    block: BlockName(SHB_BLOCK_TYPE),
+                    what: format!("bad byte-order magic {:02x?}", magic),
+                });
+            };
+        }
+        let total = self.endian.u32(self.buf[p + 4..p + 8].try_into().unwrap_or([0; 4])) as usize;
+        let block = BlockName(block_type);
+        if total < BLOCK_OVERHEAD || total > MAX_BLOCK_SIZE {
+            return Err(ScapError::Corrupt { offset, block, what: format!("impossible block length {total}") });
+        }
+        let avail = self.fill(total)?;
+        if avail < total {
+            return Err(ScapError::Truncated {
+                offset,
+                block,
+                what: format!("block of {total} bytes but only {avail} left in the file"),
+            });
+        }
+        let p = self.pos;
+        let trailer = self.endian.u32(self.buf[p + total - 4..p + total].try_into().unwrap_or([0; 4])) as usize;
+        if trailer != total {
+            return Err(ScapError::Corrupt {
+                offset,
+                block,
+                what: format!("length {total} in the header but {trailer} in the trailer"),
+            });
+        }
+        self.pos += total;
+        self.offset += total as u64;
+        Ok(Some(BlockLoc { offset, block_type, total_len: total as u32, start: p }))
+    }
+
+    /// The body (between the 8-byte header and the trailer) of the block
+    /// `loc`, which must be the last one read.
+    pub fn body(&self, loc: &BlockLoc) -> &[u8] {
+        &self.buf[loc.start + 8..loc.start + loc.total_len as usize - 4]
+    }
+
+    /// The whole block `loc` as stored, header and trailer included.
+    pub fn raw(&self, loc: &BlockLoc) -> &[u8] {
+        &self.buf[loc.start..loc.start + loc.total_len as usize]
+    }
+}

@@ -1,0 +1,232 @@
+//! The system state a capture starts from: machine, processes and their
+//! fds, users, groups and network interfaces. Savefiles carry it in their
+//! state blocks; live engines fill it from /proc and /etc.
+
+use std::collections::BTreeMap;
+
+/// The machine the events come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MachineInfo {
+    pub num_cpus: u32,
+    pub memory_size_bytes: u64,
+    pub max_pid: u64,
+    pub hostname: String,
+    /// Boot time, ns since the epoch (0 when the capture predates it).
+    pub boot_ts_epoch: u64,
+    pub flags: u64,
+    pub reserved3: u64,
+    pub reserved4: u64,
+}
+
+/// One thread of the initial process table, with upstream's defaults for
+/// fields that older capture versions do not carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadInfo {
+    pub tid: u64,
+    pub pid: u64,
+    pub ptid: u64,
+    pub sid: u64,
+    pub vpgid: u64,
+    pub comm: String,
+    pub exe: String,
+    pub exepath: String,
+    /// Arguments, each NUL-terminated.
+    pub args: Vec<u8>,
+    pub cwd: String,
+    pub fdlimit: u64,
+    pub flags: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub vmsize_kb: u32,
+    pub vmrss_kb: u32,
+    pub vmswap_kb: u32,
+    pub pfmajor: u64,
+    pub pfminor: u64,
+    /// Environment, each entry NUL-terminated.
+    pub env: Vec<u8>,
+    pub vtid: i64,
+    pub vpid: i64,
+    /// `subsys=path` entries, each NUL-terminated.
+    pub cgroups: Vec<u8>,
+    pub root: String,
+    pub pidns_init_start_ts: u64,
+    pub tty: u32,
+    pub loginuid: u32,
+    pub exe_writable: bool,
+    pub cap_inheritable: u64,
+    pub cap_permitted: u64,
+    pub cap_effective: u64,
+    pub exe_upper_layer: bool,
+    pub exe_ino: u64,
+    pub exe_ino_ctime: u64,
+    pub exe_ino_mtime: u64,
+    pub exe_from_memfd: bool,
+    pub fds: Vec<FdInfo>,
+}
+
+impl Default for ThreadInfo {
+    fn default() -> Self {
+        ThreadInfo {
+            tid: 0,
+            pid: 0,
+            ptid: 0,
+            sid: u64::MAX,
+            vpgid: u64::MAX,
+            comm: String::new(),
+            exe: String::new(),
+            exepath: String::new(),
+            args: Vec::new(),
+            cwd: String::new(),
+            fdlimit: 0,
+            flags: 0,
+            uid: 0,
+            gid: 0,
+            vmsize_kb: 0,
+            vmrss_kb: 0,
+            vmswap_kb: 0,
+            pfmajor: 0,
+            pfminor: 0,
+            env: Vec::new(),
+            vtid: -1,
+            vpid: -1,
+            cgroups: Vec::new(),
+            root: String::new(),
+            pidns_init_start_ts: 0,
+            tty: 0,
+            loginuid: u32::MAX,
+            exe_writable: false,
+            cap_inheritable: 0,
+            cap_permitted: 0,
+            cap_effective: 0,
+            exe_upper_layer: false,
+            exe_ino: 0,
+            exe_ino_ctime: 0,
+            exe_ino_mtime: 0,
+            exe_from_memfd: false,
+            fds: Vec::new(),
+        }
+    }
+}
+
+/// Upstream's scap fd types, with their numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FdType {
+    Unknown = 0,
+    File = 1,
+    Directory = 2,
+    Ipv4Sock = 3,
+    Ipv6Sock = 4,
+    Ipv4ServSock = 5,
+    Ipv6ServSock = 6,
+    Fifo = 7,
+    UnixSock = 8,
+    Event = 9,
+    Unsupported = 10,
+    Signalfd = 11,
+    Eventpoll = 12,
+    Inotify = 13,
+    Timerfd = 14,
+    Netlink = 15,
+    FileV2 = 16,
+    Bpf = 17,
+    Userfaultfd = 18,
+    IoUring = 19,
+    Memfd = 20,
+    Pidfd = 21,
+}
+
+impl FdType {
+    const ALL: [FdType; 22] = [
+        FdType::Unknown,
+        FdType::File,
+        FdType::Directory,
+        FdType::Ipv4Sock,
+        FdType::Ipv6Sock,
+        FdType::Ipv4ServSock,
+        FdType::Ipv6ServSock,
+        FdType::Fifo,
+        FdType::UnixSock,
+        FdType::Event,
+        FdType::Unsupported,
+        FdType::Signalfd,
+        FdType::Eventpoll,
+        FdType::Inotify,
+        FdType::Timerfd,
+        FdType::Netlink,
+        FdType::FileV2,
+        FdType::Bpf,
+        FdType::Userfaultfd,
+        FdType::IoUring,
+        FdType::Memfd,
+        FdType::Pidfd,
+    ];
+
+    pub fn from_u8(v: u8) -> Option<FdType> {
+        Self::ALL.get(v as usize).copied()
+    }
+}
+
+/// What an fd of the initial state refers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FdTarget {
+    /// IPs in network byte order, ports in host order.
+    Ipv4Sock { sip: [u8; 4], dip: [u8; 4], sport: u16, dport: u16, l4proto: u8 },
+    Ipv4ServSock { ip: [u8; 4], port: u16, l4proto: u8 },
+    Ipv6Sock { sip: [u8; 16], dip: [u8; 16], sport: u16, dport: u16, l4proto: u8 },
+    Ipv6ServSock { ip: [u8; 16], port: u16, l4proto: u8 },
+    UnixSock { source: u64, dest: u64, path: String },
+    /// A regular file with its open flags (and device, when recorded).
+    File { open_flags: u32, name: String, dev: Option<u32> },
+    /// Any other fd type that is described by a name only.
+    Named { fd_type: FdType, name: String },
+    /// A type number this reader does not know.
+    UnknownType(u8),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FdInfo {
+    pub fd: i64,
+    pub ino: u64,
+    pub target: FdTarget,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserInfo {
+    pub uid: u32,
+    pub gid: u32,
+    pub name: String,
+    pub homedir: String,
+    pub shell: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupInfo {
+    pub gid: u32,
+    pub name: String,
+}
+
+/// Addresses of one interface, in network byte order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InterfaceAddr {
+    V4 { addr: [u8; 4], netmask: [u8; 4], bcast: [u8; 4] },
+    V6 { addr: [u8; 16], netmask: [u8; 16], bcast: [u8; 16] },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interface {
+    pub name: String,
+    pub addr: InterfaceAddr,
+    /// Link speed, when the capture records it.
+    pub linkspeed: Option<u64>,
+}
+
+/// Everything known before the first event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InitialState {
+    pub machine: Option<MachineInfo>,
+    /// Threads by tid, fds attached.
+    pub threads: BTreeMap<u64, ThreadInfo>,
+    pub users: Vec<UserInfo>,
+    pub groups: Vec<GroupInfo>,
+    pub interfaces: Vec<Interface>,
+}
