@@ -10,6 +10,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod builder;
 pub mod converter;
 pub mod engine;
 pub mod error;

@@ -175,6 +175,21 @@ impl BlockReader {
         BlockReader { src, buf: vec![0; 2 * READ_CHUNK], pos: 0, end: 0, offset: 0, endian: Endian::Little }
     }
 
+    /// Opens a capture file for block reading, decompressing it when it
+    /// starts with the gzip magic bytes.
+    pub fn open(path: &std::path::Path) -> Result<BlockReader> {
+        let open_err = |source| ScapError::Open { path: path.to_path_buf(), source };
+        let mut f = std::fs::File::open(path).map_err(open_err)?;
+        let mut magic = [0u8; 2];
+        let n = f.read(&mut magic).map_err(open_err)?;
+        let f = std::fs::File::open(path).map_err(open_err)?;
+        Ok(if n == 2 && magic == [0x1f, 0x8b] {
+            BlockReader::new(Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::with_capacity(1 << 16, f))))
+        } else {
+            BlockReader::new(Box::new(f))
+        })
+    }
+
     pub fn endian(&self) -> Endian {
         self.endian
     }

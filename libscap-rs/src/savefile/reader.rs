@@ -11,8 +11,7 @@ use crate::event::{Event, EventMeta, HeaderLayout};
 use crate::state::InitialState;
 use falco_abi::EVENT_COUNT;
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
 /// What the reader saw so far.
@@ -47,22 +46,15 @@ pub struct SavefileReader {
 impl SavefileReader {
     /// Opens `path`, detecting gzip by its magic bytes, and loads the state.
     pub fn open(path: impl AsRef<Path>) -> Result<SavefileReader> {
-        let path = path.as_ref();
-        let open_err = |source| ScapError::Open { path: path.to_path_buf(), source };
-        let mut f = File::open(path).map_err(open_err)?;
-        let mut magic = [0u8; 2];
-        let n = f.read(&mut magic).map_err(open_err)?;
-        let f = File::open(path).map_err(open_err)?;
-        if n == 2 && magic == [0x1f, 0x8b] {
-            Self::from_reader(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, f)))
-        } else {
-            Self::from_reader(f)
-        }
+        Self::from_blocks(BlockReader::open(path.as_ref())?)
     }
 
     /// Reads an uncompressed capture from any stream.
     pub fn from_reader(r: impl Read + Send + 'static) -> Result<SavefileReader> {
-        let mut blocks = BlockReader::new(Box::new(r));
+        Self::from_blocks(BlockReader::new(Box::new(r)))
+    }
+
+    fn from_blocks(mut blocks: BlockReader) -> Result<SavefileReader> {
         let first = blocks
             .next_block()?
             .ok_or_else(|| ScapError::NotACapture("the file is empty".into()))?;
