@@ -49,7 +49,12 @@ pub struct SavefileEngine {
 
 impl SavefileEngine {
     pub fn open(path: impl AsRef<Path>) -> Result<SavefileEngine> {
-        Ok(SavefileEngine { reader: SavefileReader::open(path)?, converter: Some(Converter::new()), delivered: 0 })
+        Ok(Self::new(SavefileReader::open(path)?))
+    }
+
+    /// Replays from an already opened reader.
+    pub fn new(reader: SavefileReader) -> SavefileEngine {
+        SavefileEngine { reader, converter: Some(Converter::new()), delivered: 0 }
     }
 
     /// Delivers events as stored, old versions and enter events included.
@@ -69,6 +74,40 @@ impl SavefileEngine {
     pub fn converter_stats(&self) -> Option<&ConverterStats> {
         self.converter.as_ref().map(|c| c.stats())
     }
+}
+
+/// What reading a whole capture found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplaySummary {
+    /// Events delivered (after conversion).
+    pub events: u64,
+    /// Parameters decoded by type.
+    pub params: u64,
+    pub read: ReadStats,
+    pub converter: ConverterStats,
+}
+
+/// Reads a capture to its end through the converter, decoding every
+/// parameter of every event. The fuzz target and the corruption tests use
+/// it; it must return (an error or a summary) for any input.
+pub fn replay_all(reader: SavefileReader) -> Result<ReplaySummary> {
+    let mut e = SavefileEngine::new(reader);
+    let mut s = ReplaySummary::default();
+    loop {
+        match e.next()? {
+            Next::Event(ev) => {
+                s.events += 1;
+                for p in ev.params() {
+                    s.params += p.value().is_some() as u64;
+                }
+            }
+            Next::Timeout => {}
+            Next::Eof => break,
+        }
+    }
+    s.read = e.read_stats().clone();
+    s.converter = e.converter_stats().cloned().unwrap_or_default();
+    Ok(s)
 }
 
 impl Engine for SavefileEngine {

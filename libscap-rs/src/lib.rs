@@ -18,7 +18,7 @@ pub mod event;
 pub mod savefile;
 pub mod state;
 
-pub use engine::{Engine, EngineStats, Next, SavefileEngine};
+pub use engine::{replay_all, Engine, EngineStats, Next, ReplaySummary, SavefileEngine};
 pub use error::{Result, ScapError};
 pub use event::{Event, HeaderLayout, Param, ParamValue};
 pub use savefile::{SavefileReader, SavefileWriter};

@@ -168,11 +168,14 @@ impl std::fmt::Debug for BlockReader {
     }
 }
 
-const READ_CHUNK: usize = 1 << 20;
+/// Small captures need little; long ones grow the buffer up to `MAX_BUF`
+/// so that reads stay large.
+const START_BUF: usize = 64 << 10;
+const MAX_BUF: usize = 4 << 20;
 
 impl BlockReader {
     pub fn new(src: Box<dyn Read + Send>) -> BlockReader {
-        BlockReader { src, buf: vec![0; 2 * READ_CHUNK], pos: 0, end: 0, offset: 0, endian: Endian::Little }
+        BlockReader { src, buf: vec![0; START_BUF], pos: 0, end: 0, offset: 0, endian: Endian::Little }
     }
 
     /// Opens a capture file for block reading, decompressing it when it
@@ -213,10 +216,12 @@ impl BlockReader {
         }
         if self.buf.len() < n {
             self.buf.resize(n.next_power_of_two(), 0);
+        } else if self.buf.len() < MAX_BUF && self.offset > 4 * self.buf.len() as u64 {
+            self.buf.resize(self.buf.len() * 2, 0);
         }
         while self.end < n {
-            // Read in large chunks so small blocks do not mean small reads.
-            let want = (self.buf.len() - self.end).min(READ_CHUNK.max(n - self.end));
+            // Fill the whole free space: small blocks must not mean small reads.
+            let want = self.buf.len() - self.end;
             let got = loop {
                 match self.src.read(&mut self.buf[self.end..self.end + want]) {
                     Ok(g) => break g,
