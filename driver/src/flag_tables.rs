@@ -458,9 +458,7 @@ pub const EXECVE_FLAGS: &[FlagName] = &[
     FlagName::new("EXE_LOWER_LAYER", 0x8),
 ];
 
-pub const UNLINKAT_FLAGS: &[FlagName] = &[
-    FlagName::new("AT_REMOVEDIR", 0x200),
-];
+pub const UNLINKAT_FLAGS: &[FlagName] = &[FlagName::new("AT_REMOVEDIR", 0x200)];
 
 pub const LINKAT_FLAGS: &[FlagName] = &[
     FlagName::new("AT_SYMLINK_FOLLOW", 0x400),
@@ -605,9 +603,7 @@ pub const BPF_COMMANDS: &[FlagName] = &[
     FlagName::new("BPF_PROG_BIND_MAP", 0x23),
 ];
 
-pub const MLOCK2_FLAGS: &[FlagName] = &[
-    FlagName::new("MLOCK_ONFAULT", 0x1),
-];
+pub const MLOCK2_FLAGS: &[FlagName] = &[FlagName::new("MLOCK_ONFAULT", 0x1)];
 
 pub const FSCONFIG_CMDS: &[FlagName] = &[
     FlagName::new("FSCONFIG_SET_FLAG", 0x0),
@@ -620,9 +616,7 @@ pub const FSCONFIG_CMDS: &[FlagName] = &[
     FlagName::new("FSCONFIG_CMD_RECONFIGURE", 0x7),
 ];
 
-pub const EPOLL_CREATE1_FLAGS: &[FlagName] = &[
-    FlagName::new("EPOLL_CLOEXEC", 0x1),
-];
+pub const EPOLL_CREATE1_FLAGS: &[FlagName] = &[FlagName::new("EPOLL_CLOEXEC", 0x1)];
 
 pub const FCHOWNAT_FLAGS: &[FlagName] = &[
     FlagName::new("AT_SYMLINK_NOFOLLOW", 0x400),
@@ -661,9 +655,7 @@ pub const MEMFD_CREATE_FLAGS: &[FlagName] = &[
     FlagName::new("MFD_HUGETLB", 0x4),
 ];
 
-pub const PIDFD_OPEN_FLAGS: &[FlagName] = &[
-    FlagName::new("PIDFD_NONBLOCK", 0x1),
-];
+pub const PIDFD_OPEN_FLAGS: &[FlagName] = &[FlagName::new("PIDFD_NONBLOCK", 0x1)];
 
 pub const FINIT_MODULE_FLAGS: &[FlagName] = &[
     FlagName::new("MODULE_INIT_IGNORE_MODVERSIONS", 0x1),
@@ -759,4 +751,3 @@ pub const KEYCTL_OPERATIONS: &[FlagName] = &[
     FlagName::new("KEYCTL_CAPABILITIES", 0x1f),
     FlagName::new("KEYCTL_WATCH_KEY", 0x20),
 ];
-

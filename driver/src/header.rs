@@ -37,18 +37,22 @@ const _: () = assert!(offset_of!(EventHeader, evt_type) == 20);
 const _: () = assert!(offset_of!(EventHeader, nparams) == 22);
 const _: () = assert!(EVENT_HEADER_V1_SIZE == EVENT_HEADER_SIZE - 4);
 
+#[inline]
 fn le_u64(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
+#[inline]
 fn le_u32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
+#[inline]
 fn le_u16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
 impl EventHeader {
     /// Decodes a current (26-byte) header from the start of `b`.
+    #[inline]
     pub fn decode(b: &[u8]) -> Option<EventHeader> {
         Some(EventHeader {
             ts: le_u64(b, 0)?,
@@ -61,6 +65,7 @@ impl EventHeader {
 
     /// Decodes an old 22-byte header; `nparams` is left at 0 for the caller
     /// to infer from the schema and the lengths.
+    #[inline]
     pub fn decode_v1(b: &[u8]) -> Option<EventHeader> {
         Some(EventHeader {
             ts: le_u64(b, 0)?,
@@ -73,6 +78,7 @@ impl EventHeader {
 
     /// Writes the header into the first 26 bytes of `out`; `None` if it is
     /// too short.
+    #[inline]
     pub fn encode(&self, out: &mut [u8]) -> Option<()> {
         let out = out.get_mut(..EVENT_HEADER_SIZE)?;
         let (ts, tid, len, ty, np) = (self.ts, self.tid, self.len, self.evt_type, self.nparams);
@@ -85,6 +91,7 @@ impl EventHeader {
     }
 
     /// The header as bytes.
+    #[inline]
     pub fn to_bytes(&self) -> [u8; EVENT_HEADER_SIZE] {
         let mut b = [0u8; EVENT_HEADER_SIZE];
         // 26 bytes always fit.
@@ -94,6 +101,7 @@ impl EventHeader {
 }
 
 /// Reads the `i`th parameter length (2 or 4 bytes wide) from the length area.
+#[inline]
 pub fn param_len_at(lens: &[u8], i: usize, width: usize) -> Option<u32> {
     let at = i.checked_mul(width)?;
     match width {
@@ -109,7 +117,13 @@ mod tests {
 
     #[test]
     fn header_round_trips_through_bytes() {
-        let h = EventHeader { ts: 0x0102030405060708, tid: 42, len: 99, evt_type: 293, nparams: 27 };
+        let h = EventHeader {
+            ts: 0x0102030405060708,
+            tid: 42,
+            len: 99,
+            evt_type: 293,
+            nparams: 27,
+        };
         let b = h.to_bytes();
         assert_eq!(&b[20..22], &293u16.to_le_bytes());
         assert_eq!(EventHeader::decode(&b), Some(h));
@@ -126,4 +140,22 @@ mod tests {
         assert_eq!(param_len_at(&lens, 4, 2), None);
         assert_eq!(param_len_at(&lens, 0, 3), None);
     }
+}
+
+/// Sum of the first `n` parameter lengths (2 or 4 bytes wide); `None` if
+/// the length area is shorter than `n` entries.
+#[inline]
+pub fn param_lens_sum(lens: &[u8], n: usize, width: usize) -> Option<usize> {
+    let area = lens.get(..n.checked_mul(width)?)?;
+    Some(match width {
+        2 => area
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]) as usize)
+            .sum(),
+        4 => area
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize)
+            .sum(),
+        _ => return None,
+    })
 }

@@ -18,7 +18,11 @@ impl ApiVersion {
     }
 
     pub const fn decode(v: u64) -> ApiVersion {
-        ApiVersion { major: (v >> 32) as u16, minor: (v >> 16) as u16, patch: v as u16 }
+        ApiVersion {
+            major: (v >> 32) as u16,
+            minor: (v >> 16) as u16,
+            patch: v as u16,
+        }
     }
 
     /// A consumer built for `self` can use a producer of version `other`.
@@ -27,7 +31,11 @@ impl ApiVersion {
     }
 }
 
-pub const API_VERSION: ApiVersion = ApiVersion { major: 1, minor: 0, patch: 0 };
+pub const API_VERSION: ApiVersion = ApiVersion {
+    major: 1,
+    minor: 0,
+    patch: 0,
+};
 
 const IOC_NRBITS: u32 = 8;
 const IOC_TYPEBITS: u32 = 8;
@@ -41,7 +49,10 @@ const IOC_WRITE: u32 = 1;
 const IOC_READ: u32 = 2;
 
 const fn ioc(dir: u32, nr: u32, size: u32) -> u32 {
-    (dir << IOC_DIRSHIFT) | ((IOCTL_MAGIC as u32) << IOC_TYPESHIFT) | (nr << IOC_NRSHIFT) | (size << IOC_SIZESHIFT)
+    (dir << IOC_DIRSHIFT)
+        | ((IOCTL_MAGIC as u32) << IOC_TYPESHIFT)
+        | (nr << IOC_NRSHIFT)
+        | (size << IOC_SIZESHIFT)
 }
 
 /// The ioctl type byte of our devices.
@@ -56,9 +67,14 @@ pub const IOCTL_DISABLE_CAPTURE: u32 = ioc(IOC_NONE, 2, 0);
 /// Sets the snapshot length (u32 bytes of I/O buffers captured).
 pub const IOCTL_SET_SNAPLEN: u32 = ioc(IOC_WRITE, 3, 4);
 /// Sets the syscalls to capture: a `SyscallMask` of x86-64 syscall numbers.
-pub const IOCTL_SET_SYSCALL_MASK: u32 = ioc(IOC_WRITE, 4, core::mem::size_of::<SyscallMask>() as u32);
+pub const IOCTL_SET_SYSCALL_MASK: u32 =
+    ioc(IOC_WRITE, 4, core::mem::size_of::<SyscallMask>() as u32);
 /// Copies this CPU's `RingStats` out.
-pub const IOCTL_GET_STATS: u32 = ioc(IOC_READ, 5, core::mem::size_of::<crate::ring::RingStats>() as u32);
+pub const IOCTL_GET_STATS: u32 = ioc(
+    IOC_READ,
+    5,
+    core::mem::size_of::<crate::ring::RingStats>() as u32,
+);
 
 /// Bitmap of syscall numbers to capture (bit n = syscall n).
 #[repr(C)]
@@ -69,7 +85,9 @@ pub struct SyscallMask {
 
 impl SyscallMask {
     pub const MAX_SYSCALLS: usize = 512;
-    pub const ALL: SyscallMask = SyscallMask { bits: [u64::MAX; 8] };
+    pub const ALL: SyscallMask = SyscallMask {
+        bits: [u64::MAX; 8],
+    };
     pub const NONE: SyscallMask = SyscallMask { bits: [0; 8] };
 
     pub const fn contains(&self, nr: usize) -> bool {
@@ -97,10 +115,18 @@ mod tests {
 
     #[test]
     fn version_packs_and_compares_by_major() {
-        let v = ApiVersion { major: 1, minor: 2, patch: 3 };
+        let v = ApiVersion {
+            major: 1,
+            minor: 2,
+            patch: 3,
+        };
         assert_eq!(ApiVersion::decode(v.encode()), v);
         assert!(API_VERSION.compatible_with(v));
-        assert!(!API_VERSION.compatible_with(ApiVersion { major: 2, minor: 0, patch: 0 }));
+        assert!(!API_VERSION.compatible_with(ApiVersion {
+            major: 2,
+            minor: 0,
+            patch: 0
+        }));
     }
 
     #[test]

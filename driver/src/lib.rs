@@ -24,7 +24,10 @@ mod events;
 pub use events::{EventCode, EVENTS};
 pub use flags::FlagName;
 pub use header::{EventHeader, EVENT_HEADER_SIZE, EVENT_HEADER_V1_SIZE};
-pub use schema::{Category, Direction, DynParam, EventFlags, EventInfo, ParamAux, ParamInfo, ParamType, PrintFormat};
+pub use schema::{
+    Category, Direction, DynParam, EventFlags, EventInfo, ParamAux, ParamInfo, ParamType,
+    PrintFormat,
+};
 
 /// Number of event codes in the schema (upstream's PPM_EVENT_MAX).
 pub const EVENT_COUNT: usize = 454;
@@ -57,6 +60,7 @@ impl EventCode {
 }
 
 /// The schema row of a numeric event code.
+#[inline]
 pub fn event_info(code: u16) -> Option<&'static EventInfo> {
     EVENTS.get(code as usize)
 }

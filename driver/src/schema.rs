@@ -73,11 +73,54 @@ impl ParamType {
     pub const ALL: [ParamType; 49] = {
         use ParamType::*;
         [
-            NONE, INT8, INT16, INT32, INT64, UINT8, UINT16, UINT32, UINT64, CHARBUF, BYTEBUF,
-            ERRNO, SOCKADDR, SOCKTUPLE, FD, PID, FDLIST, FSPATH, SYSCALLID, SIGTYPE, RELTIME,
-            ABSTIME, PORT, L4PROTO, SOCKFAMILY, BOOL, IPV4ADDR, DYN, FLAGS8, FLAGS16, FLAGS32,
-            UID, GID, DOUBLE, SIGSET, CHARBUFARRAY, CHARBUF_PAIR_ARRAY, IPV4NET, IPV6ADDR,
-            IPV6NET, IPADDR, IPNET, MODE, FSRELPATH, ENUMFLAGS8, ENUMFLAGS16, ENUMFLAGS32, FD32,
+            NONE,
+            INT8,
+            INT16,
+            INT32,
+            INT64,
+            UINT8,
+            UINT16,
+            UINT32,
+            UINT64,
+            CHARBUF,
+            BYTEBUF,
+            ERRNO,
+            SOCKADDR,
+            SOCKTUPLE,
+            FD,
+            PID,
+            FDLIST,
+            FSPATH,
+            SYSCALLID,
+            SIGTYPE,
+            RELTIME,
+            ABSTIME,
+            PORT,
+            L4PROTO,
+            SOCKFAMILY,
+            BOOL,
+            IPV4ADDR,
+            DYN,
+            FLAGS8,
+            FLAGS16,
+            FLAGS32,
+            UID,
+            GID,
+            DOUBLE,
+            SIGSET,
+            CHARBUFARRAY,
+            CHARBUF_PAIR_ARRAY,
+            IPV4NET,
+            IPV6ADDR,
+            IPV6NET,
+            IPADDR,
+            IPNET,
+            MODE,
+            FSRELPATH,
+            ENUMFLAGS8,
+            ENUMFLAGS16,
+            ENUMFLAGS32,
+            FD32,
             PID32,
         ]
     };
@@ -97,8 +140,8 @@ impl ParamType {
         match self {
             INT8 | UINT8 | FLAGS8 | ENUMFLAGS8 | SIGTYPE | L4PROTO | SOCKFAMILY => Some(1),
             INT16 | UINT16 | FLAGS16 | ENUMFLAGS16 | SYSCALLID | PORT => Some(2),
-            INT32 | UINT32 | FLAGS32 | ENUMFLAGS32 | UID | GID | BOOL | IPV4ADDR | MODE | SIGSET
-            | FD32 | PID32 => Some(4),
+            INT32 | UINT32 | FLAGS32 | ENUMFLAGS32 | UID | GID | BOOL | IPV4ADDR | MODE
+            | SIGSET | FD32 | PID32 => Some(4),
             INT64 | UINT64 | ERRNO | FD | PID | RELTIME | ABSTIME | DOUBLE | IPV4NET => Some(8),
             IPV6ADDR => Some(16),
             IPV6NET => Some(32),
@@ -111,7 +154,10 @@ impl ParamType {
     /// Whether the value is signed when read as an integer.
     pub const fn is_signed(self) -> bool {
         use ParamType::*;
-        matches!(self, INT8 | INT16 | INT32 | INT64 | ERRNO | FD | PID | FD32 | PID32)
+        matches!(
+            self,
+            INT8 | INT16 | INT32 | INT64 | ERRNO | FD | PID | FD32 | PID32
+        )
     }
 }
 
@@ -161,6 +207,7 @@ impl Category {
     pub const ITER: Category = Category(1 << 13);
 
     /// Whether every bit of `other` is set here.
+    #[inline]
     pub const fn contains(self, other: Category) -> bool {
         self.0 & other.0 == other.0
     }
@@ -194,6 +241,7 @@ impl EventFlags {
     /// The savefile converter knows how to bring this event to its current form.
     pub const CONVERTER_MANAGED: EventFlags = EventFlags(1 << 12);
 
+    #[inline]
     pub const fn contains(self, other: EventFlags) -> bool {
         self.0 & other.0 == other.0
     }
@@ -272,6 +320,7 @@ pub struct EventInfo {
 
 impl EventInfo {
     /// Even codes are enter events, odd codes exit events.
+    #[inline]
     pub const fn direction(&self) -> Direction {
         if self.code & 1 == 0 {
             Direction::Enter
@@ -280,16 +329,19 @@ impl EventInfo {
         }
     }
 
+    #[inline]
     pub const fn nparams(&self) -> usize {
         self.params.len()
     }
 
+    #[inline]
     pub const fn is_old_version(&self) -> bool {
         self.flags.contains(EventFlags::OLD_VERSION)
     }
 
     /// Width in bytes of each parameter length in the encoded event: 2, or 4
     /// for large-payload events.
+    #[inline]
     pub const fn param_len_size(&self) -> usize {
         if self.flags.contains(EventFlags::LARGE_PAYLOAD) {
             4

@@ -6,7 +6,8 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 fn reference() -> Option<Value> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/event_table.json");
+    let p =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/event_table.json");
     match std::fs::read_to_string(&p) {
         Ok(s) => Some(serde_json::from_str(&s).expect("event_table.json parses")),
         Err(_) => {
@@ -25,15 +26,31 @@ fn schema_matches_upstream_event_table() {
         let code = j["code"].as_u64().unwrap();
         assert_eq!(code, ours.code as u64);
         assert_eq!(j["name"], ours.name, "name of {code}");
-        assert_eq!(j["category"].as_u64().unwrap(), ours.category.0 as u64, "category of {code}");
-        assert_eq!(j["flags"].as_u64().unwrap(), ours.flags.0 as u64, "flags of {code}");
+        assert_eq!(
+            j["category"].as_u64().unwrap(),
+            ours.category.0 as u64,
+            "category of {code}"
+        );
+        assert_eq!(
+            j["flags"].as_u64().unwrap(),
+            ours.flags.0 as u64,
+            "flags of {code}"
+        );
         let jp = j["params"].as_array().unwrap();
         assert_eq!(jp.len(), ours.params.len(), "nparams of {code}");
         for (jp, p) in jp.iter().zip(ours.params) {
             let what = format!("{code}.{}", p.name);
             assert_eq!(jp["name"], p.name, "{what}");
-            assert_eq!(jp["type"].as_u64().unwrap(), p.ptype as u64, "type of {what}");
-            assert_eq!(jp["fmt"].as_u64().unwrap(), p.fmt as u64, "format of {what}");
+            assert_eq!(
+                jp["type"].as_u64().unwrap(),
+                p.ptype as u64,
+                "type of {what}"
+            );
+            assert_eq!(
+                jp["fmt"].as_u64().unwrap(),
+                p.fmt as u64,
+                "format of {what}"
+            );
             match p.aux {
                 ParamAux::Flags(t) => {
                     let jf = jp["flags"].as_array().expect("flags in reference");
@@ -51,9 +68,16 @@ fn schema_matches_upstream_event_table() {
                         assert_eq!(jd["fmt"].as_u64().unwrap(), d.fmt as u64, "{what}");
                     }
                 }
-                ParamAux::DirFd(i) => assert_eq!(jp["dirfd_param"].as_u64(), Some(i as u64), "{what}"),
+                ParamAux::DirFd(i) => {
+                    assert_eq!(jp["dirfd_param"].as_u64(), Some(i as u64), "{what}")
+                }
                 ParamAux::None => {
-                    assert!(jp.get("flags").is_none() && jp.get("dyn").is_none() && jp.get("dirfd_param").is_none(), "{what}")
+                    assert!(
+                        jp.get("flags").is_none()
+                            && jp.get("dyn").is_none()
+                            && jp.get("dirfd_param").is_none(),
+                        "{what}"
+                    )
                 }
             }
         }

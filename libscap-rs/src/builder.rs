@@ -16,7 +16,12 @@ pub struct EventBuilder {
 
 impl EventBuilder {
     pub fn new(code: EventCode) -> EventBuilder {
-        EventBuilder { info: code.info(), ts: 0, tid: 0, values: Vec::new() }
+        EventBuilder {
+            info: code.info(),
+            ts: 0,
+            tid: 0,
+            values: Vec::new(),
+        }
     }
 
     pub fn ts(mut self, ts: u64) -> Self {
@@ -32,7 +37,11 @@ impl EventBuilder {
     fn next_type(&self) -> ParamType {
         match self.info.params.get(self.values.len()) {
             Some(p) => p.ptype,
-            None => panic!("{} has only {} parameters", self.info.name, self.info.nparams()),
+            None => panic!(
+                "{} has only {} parameters",
+                self.info.name,
+                self.info.nparams()
+            ),
         }
     }
 
@@ -51,7 +60,9 @@ impl EventBuilder {
     /// Appends an integer of the width the schema gives the next parameter.
     pub fn int(self, v: i64) -> Self {
         let t = self.next_type();
-        let n = t.fixed_size().unwrap_or_else(|| panic!("{t:?} is not a fixed-size type"));
+        let n = t
+            .fixed_size()
+            .unwrap_or_else(|| panic!("{t:?} is not a fixed-size type"));
         let b = v.to_le_bytes();
         self.raw(&b[..n])
     }
@@ -59,7 +70,13 @@ impl EventBuilder {
     /// Appends a string (NUL-terminated) for CHARBUF/FSPATH/FSRELPATH.
     pub fn str(self, s: &str) -> Self {
         let t = self.next_type();
-        assert!(matches!(t, ParamType::CHARBUF | ParamType::FSPATH | ParamType::FSRELPATH), "{t:?} is not a string");
+        assert!(
+            matches!(
+                t,
+                ParamType::CHARBUF | ParamType::FSPATH | ParamType::FSRELPATH
+            ),
+            "{t:?} is not a string"
+        );
         let mut b = s.as_bytes().to_vec();
         b.push(0);
         self.raw(&b)
@@ -74,7 +91,9 @@ impl EventBuilder {
     pub fn build(&self) -> Vec<u8> {
         let width = self.info.param_len_size();
         let mut out = Vec::new();
-        let len = EVENT_HEADER_SIZE + self.values.len() * width + self.values.iter().map(Vec::len).sum::<usize>();
+        let len = EVENT_HEADER_SIZE
+            + self.values.len() * width
+            + self.values.iter().map(Vec::len).sum::<usize>();
         let hdr = EventHeader {
             ts: self.ts,
             tid: self.tid,

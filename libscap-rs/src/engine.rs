@@ -54,7 +54,11 @@ impl SavefileEngine {
 
     /// Replays from an already opened reader.
     pub fn new(reader: SavefileReader) -> SavefileEngine {
-        SavefileEngine { reader, converter: Some(Converter::new()), delivered: 0 }
+        SavefileEngine {
+            reader,
+            converter: Some(Converter::new()),
+            delivered: 0,
+        }
     }
 
     /// Delivers events as stored, old versions and enter events included.
@@ -139,6 +143,9 @@ impl Engine for SavefileEngine {
     }
 
     fn stats(&self) -> EngineStats {
-        EngineStats { events: self.delivered, ..Default::default() }
+        EngineStats {
+            events: self.delivered,
+            ..Default::default()
+        }
     }
 }

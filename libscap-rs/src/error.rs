@@ -8,7 +8,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ScapError {
     #[error("{path}: {source}")]
-    Open { path: PathBuf, source: std::io::Error },
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 
     #[error("read error at offset {offset}: {source}")]
     Read { offset: u64, source: std::io::Error },
@@ -20,10 +23,18 @@ pub enum ScapError {
     NotACapture(String),
 
     #[error("truncated {block} at offset {offset}: {what}")]
-    Truncated { offset: u64, block: BlockName, what: String },
+    Truncated {
+        offset: u64,
+        block: BlockName,
+        what: String,
+    },
 
     #[error("corrupt {block} at offset {offset}: {what}")]
-    Corrupt { offset: u64, block: BlockName, what: String },
+    Corrupt {
+        offset: u64,
+        block: BlockName,
+        what: String,
+    },
 
     #[error("capture format version {major}.{minor} is newer than this reader understands")]
     VersionTooNew { major: u16, minor: u16 },

@@ -1,8 +1,10 @@
 //! Borrowed events: a view over the bytes of one event, with typed access
 //! to each parameter through the schema. Nothing is copied or allocated.
 
-use falco_abi::header::param_len_at;
-use falco_abi::{event_info, EventInfo, ParamInfo, ParamType, EVENT_HEADER_SIZE, EVENT_HEADER_V1_SIZE};
+use falco_abi::header::{param_len_at, param_lens_sum};
+use falco_abi::{
+    event_info, EventInfo, ParamInfo, ParamType, EVENT_HEADER_SIZE, EVENT_HEADER_V1_SIZE,
+};
 
 /// Largest number of parameters an event may claim.
 pub const MAX_PARAMS: usize = 64;
@@ -55,16 +57,41 @@ pub struct Event<'a> {
 impl<'a> Event<'a> {
     /// Views `bytes` (starting at the event header) as an event. `bytes` may
     /// be longer than the event; the header's `len` decides where it ends.
+    #[inline]
     pub fn parse(bytes: &'a [u8], layout: HeaderLayout) -> Result<Event<'a>, EventError> {
         let hdr_size = match layout {
             HeaderLayout::V2 => EVENT_HEADER_SIZE,
             HeaderLayout::V1 => EVENT_HEADER_V1_SIZE,
         };
-        let hdr = match layout {
-            HeaderLayout::V2 => falco_abi::EventHeader::decode(bytes),
-            HeaderLayout::V1 => falco_abi::EventHeader::decode_v1(bytes),
+        if bytes.len() < hdr_size {
+            return Err(EventError::ShortHeader(hdr_size));
         }
-        .ok_or(EventError::ShortHeader(hdr_size))?;
+        // Read the header fields in place (no packed-struct copy).
+        let rd8 = |at: usize| {
+            u64::from_le_bytes([
+                bytes[at],
+                bytes[at + 1],
+                bytes[at + 2],
+                bytes[at + 3],
+                bytes[at + 4],
+                bytes[at + 5],
+                bytes[at + 6],
+                bytes[at + 7],
+            ])
+        };
+        let hdr_len = u32::from_le_bytes([bytes[16], bytes[17], bytes[18], bytes[19]]);
+        let evt_type = u16::from_le_bytes([bytes[20], bytes[21]]);
+        let hdr_nparams = match layout {
+            HeaderLayout::V2 => u32::from_le_bytes([bytes[22], bytes[23], bytes[24], bytes[25]]),
+            HeaderLayout::V1 => 0,
+        };
+        let hdr = Hdr {
+            ts: rd8(0),
+            tid: rd8(8),
+            len: hdr_len,
+            evt_type,
+            nparams: hdr_nparams,
+        };
         let info = event_info(hdr.evt_type).ok_or(EventError::UnknownType(hdr.evt_type))?;
         let mut len = hdr.len as usize;
         // Old writers put a length 3 bytes too long into these two events.
@@ -75,7 +102,10 @@ impl<'a> Event<'a> {
             len = len.saturating_sub(3);
         }
         if len < hdr_size || len > bytes.len() {
-            return Err(EventError::BadLength { len: hdr.len, avail: bytes.len() });
+            return Err(EventError::BadLength {
+                len: hdr.len,
+                avail: bytes.len(),
+            });
         }
         let body = &bytes[hdr_size..len];
         let width = info.param_len_size();
@@ -88,12 +118,18 @@ impl<'a> Event<'a> {
         }
         let lens_size = nparams * width;
         if lens_size > body.len() {
-            return Err(EventError::ParamsOverflow { need: lens_size, have: body.len() });
+            return Err(EventError::ParamsOverflow {
+                need: lens_size,
+                have: body.len(),
+            });
         }
         let (lens, rest) = body.split_at(lens_size);
-        let total: usize = (0..nparams).map(|i| param_len_at(lens, i, width).unwrap_or(0) as usize).sum();
+        let total = param_lens_sum(lens, nparams, width).unwrap_or(usize::MAX);
         if total > rest.len() {
-            return Err(EventError::ParamsOverflow { need: lens_size + total, have: body.len() });
+            return Err(EventError::ParamsOverflow {
+                need: lens_size + total,
+                have: body.len(),
+            });
         }
         Ok(Event {
             ts: hdr.ts,
@@ -146,10 +182,7 @@ impl<'a> Event<'a> {
             return None;
         }
         let w = self.len_width as usize;
-        let mut off = 0usize;
-        for j in 0..i {
-            off += param_len_at(self.lens, j, w)? as usize;
-        }
+        let off = param_lens_sum(self.lens, i, w)?;
         let n = param_len_at(self.lens, i, w)? as usize;
         self.values.get(off..off + n)
     }
@@ -158,7 +191,10 @@ impl<'a> Event<'a> {
     /// event carries).
     pub fn param(&self, i: usize) -> Option<Param<'a>> {
         let bytes = self.param_bytes(i)?;
-        Some(Param { info: self.info.params.get(i), bytes })
+        Some(Param {
+            info: self.info.params.get(i),
+            bytes,
+        })
     }
 
     /// The parameter called `name`.
@@ -243,6 +279,15 @@ impl Event<'_> {
     }
 }
 
+/// Header fields as read (an unpacked copy of `EventHeader`).
+struct Hdr {
+    ts: u64,
+    tid: u64,
+    len: u32,
+    evt_type: u16,
+    nparams: u32,
+}
+
 /// The largest n (at most the schema's count) whose lengths and values
 /// exactly fill `body`, as upstream infers it for old events.
 fn infer_nparams(info: &EventInfo, body: &[u8], width: usize) -> Result<usize, EventError> {
@@ -251,7 +296,7 @@ fn infer_nparams(info: &EventInfo, body: &[u8], width: usize) -> Result<usize, E
         if lens_size > body.len() {
             continue;
         }
-        let total: usize = (0..n).map(|i| param_len_at(body, i, width).unwrap_or(0) as usize).sum::<usize>() + lens_size;
+        let total = param_lens_sum(body, n, width).unwrap_or(0) + lens_size;
         if total == body.len() {
             return Ok(n);
         }
@@ -300,18 +345,46 @@ pub const PPM_AF_INET6: u8 = 10;
 pub enum SockAddr<'a> {
     Unspec,
     /// Address in network byte order, port in host order.
-    Inet { ip: [u8; 4], port: u16 },
-    Inet6 { ip: [u8; 16], port: u16 },
-    Unix { path: &'a [u8] },
-    Other { family: u8, data: &'a [u8] },
+    Inet {
+        ip: [u8; 4],
+        port: u16,
+    },
+    Inet6 {
+        ip: [u8; 16],
+        port: u16,
+    },
+    Unix {
+        path: &'a [u8],
+    },
+    Other {
+        family: u8,
+        data: &'a [u8],
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SockTuple<'a> {
-    Inet { sip: [u8; 4], sport: u16, dip: [u8; 4], dport: u16 },
-    Inet6 { sip: [u8; 16], sport: u16, dip: [u8; 16], dport: u16 },
-    Unix { source: u64, dest: u64, path: &'a [u8] },
-    Other { family: u8, data: &'a [u8] },
+    Inet {
+        sip: [u8; 4],
+        sport: u16,
+        dip: [u8; 4],
+        dport: u16,
+    },
+    Inet6 {
+        sip: [u8; 16],
+        sport: u16,
+        dip: [u8; 16],
+        dport: u16,
+    },
+    Unix {
+        source: u64,
+        dest: u64,
+        path: &'a [u8],
+    },
+    Other {
+        family: u8,
+        data: &'a [u8],
+    },
 }
 
 fn arr<const N: usize>(b: &[u8], at: usize) -> Option<[u8; N]> {
@@ -374,7 +447,10 @@ fn decode(t: ParamType, b: &[u8], aux: falco_abi::ParamAux) -> Option<ParamValue
     if b.is_empty() {
         return Some(ParamValue::Empty);
     }
-    let p = Param { info: None, bytes: b };
+    let p = Param {
+        info: None,
+        bytes: b,
+    };
     Some(match t {
         T::CHARBUF | T::FSPATH | T::FSRELPATH => ParamValue::Str(strip_nul(b)),
         T::BYTEBUF | T::CHARBUFARRAY | T::CHARBUF_PAIR_ARRAY | T::NONE => ParamValue::Bytes(b),
@@ -394,14 +470,22 @@ fn decode(t: ParamType, b: &[u8], aux: falco_abi::ParamAux) -> Option<ParamValue
             let mut v = Vec::with_capacity(n.min(b.len() / 10));
             for i in 0..n {
                 let at = 2 + i * 10;
-                v.push((u64::from_le_bytes(arr(b, at)?), u16::from_le_bytes(arr(b, at + 8)?)));
+                v.push((
+                    u64::from_le_bytes(arr(b, at)?),
+                    u16::from_le_bytes(arr(b, at + 8)?),
+                ));
             }
             ParamValue::FdList(v)
         }
         T::DYN => {
-            let falco_abi::ParamAux::Dyn(choices) = aux else { return None };
+            let falco_abi::ParamAux::Dyn(choices) = aux else {
+                return None;
+            };
             let d = choices.get(*b.first()? as usize)?;
-            ParamValue::Dyn(d.ptype, Box::new(decode(d.ptype, &b[1..], falco_abi::ParamAux::None)?))
+            ParamValue::Dyn(
+                d.ptype,
+                Box::new(decode(d.ptype, &b[1..], falco_abi::ParamAux::None)?),
+            )
         }
         t if t.is_signed() => ParamValue::Int(p.as_i64()?),
         _ => ParamValue::UInt(p.as_u64()?),
@@ -412,10 +496,21 @@ fn sockaddr(b: &[u8]) -> Option<SockAddr<'_>> {
     let fam = *b.first()?;
     Some(match fam {
         PPM_AF_UNSPEC => SockAddr::Unspec,
-        PPM_AF_INET => SockAddr::Inet { ip: arr(b, 1)?, port: u16::from_le_bytes(arr(b, 5)?) },
-        PPM_AF_INET6 => SockAddr::Inet6 { ip: arr(b, 1)?, port: u16::from_le_bytes(arr(b, 17)?) },
-        PPM_AF_UNIX => SockAddr::Unix { path: strip_nul(&b[1..]) },
-        _ => SockAddr::Other { family: fam, data: &b[1..] },
+        PPM_AF_INET => SockAddr::Inet {
+            ip: arr(b, 1)?,
+            port: u16::from_le_bytes(arr(b, 5)?),
+        },
+        PPM_AF_INET6 => SockAddr::Inet6 {
+            ip: arr(b, 1)?,
+            port: u16::from_le_bytes(arr(b, 17)?),
+        },
+        PPM_AF_UNIX => SockAddr::Unix {
+            path: strip_nul(&b[1..]),
+        },
+        _ => SockAddr::Other {
+            family: fam,
+            data: &b[1..],
+        },
     })
 }
 
@@ -439,6 +534,9 @@ fn socktuple(b: &[u8]) -> Option<SockTuple<'_>> {
             dest: u64::from_le_bytes(arr(b, 9)?),
             path: strip_nul(b.get(17..)?),
         },
-        _ => SockTuple::Other { family: fam, data: &b[1..] },
+        _ => SockTuple::Other {
+            family: fam,
+            data: &b[1..],
+        },
     })
 }

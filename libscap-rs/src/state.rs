@@ -170,15 +170,46 @@ impl FdType {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FdTarget {
     /// IPs in network byte order, ports in host order.
-    Ipv4Sock { sip: [u8; 4], dip: [u8; 4], sport: u16, dport: u16, l4proto: u8 },
-    Ipv4ServSock { ip: [u8; 4], port: u16, l4proto: u8 },
-    Ipv6Sock { sip: [u8; 16], dip: [u8; 16], sport: u16, dport: u16, l4proto: u8 },
-    Ipv6ServSock { ip: [u8; 16], port: u16, l4proto: u8 },
-    UnixSock { source: u64, dest: u64, path: String },
+    Ipv4Sock {
+        sip: [u8; 4],
+        dip: [u8; 4],
+        sport: u16,
+        dport: u16,
+        l4proto: u8,
+    },
+    Ipv4ServSock {
+        ip: [u8; 4],
+        port: u16,
+        l4proto: u8,
+    },
+    Ipv6Sock {
+        sip: [u8; 16],
+        dip: [u8; 16],
+        sport: u16,
+        dport: u16,
+        l4proto: u8,
+    },
+    Ipv6ServSock {
+        ip: [u8; 16],
+        port: u16,
+        l4proto: u8,
+    },
+    UnixSock {
+        source: u64,
+        dest: u64,
+        path: String,
+    },
     /// A regular file with its open flags (and device, when recorded).
-    File { open_flags: u32, name: String, dev: Option<u32> },
+    File {
+        open_flags: u32,
+        name: String,
+        dev: Option<u32>,
+    },
     /// Any other fd type that is described by a name only.
-    Named { fd_type: FdType, name: String },
+    Named {
+        fd_type: FdType,
+        name: String,
+    },
     /// A type number this reader does not know.
     UnknownType(u8),
 }
@@ -208,8 +239,16 @@ pub struct GroupInfo {
 /// Addresses of one interface, in network byte order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InterfaceAddr {
-    V4 { addr: [u8; 4], netmask: [u8; 4], bcast: [u8; 4] },
-    V6 { addr: [u8; 16], netmask: [u8; 16], bcast: [u8; 16] },
+    V4 {
+        addr: [u8; 4],
+        netmask: [u8; 4],
+        bcast: [u8; 4],
+    },
+    V6 {
+        addr: [u8; 16],
+        netmask: [u8; 16],
+        bcast: [u8; 16],
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

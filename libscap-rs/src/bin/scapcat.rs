@@ -45,11 +45,21 @@ fn main() -> ExitCode {
                 if quiet {
                     continue;
                 }
-                let _ = write!(out, "{n} {} {} {} {} {}", ev.ts, ev.cpu, ev.tid, ev.info().direction().symbol(), ev.name());
+                let _ = write!(
+                    out,
+                    "{n} {} {} {} {} {}",
+                    ev.ts,
+                    ev.cpu,
+                    ev.tid,
+                    ev.info().direction().symbol(),
+                    ev.name()
+                );
                 for p in ev.params() {
                     let name = p.info.map(|i| i.name).unwrap_or("?");
                     let _ = match p.value() {
-                        Some(ParamValue::Str(s)) => write!(out, " {name}={}", String::from_utf8_lossy(s)),
+                        Some(ParamValue::Str(s)) => {
+                            write!(out, " {name}={}", String::from_utf8_lossy(s))
+                        }
                         Some(ParamValue::Int(v)) => write!(out, " {name}={v}"),
                         Some(ParamValue::UInt(v)) => write!(out, " {name}={v}"),
                         Some(ParamValue::Empty) => write!(out, " {name}=<NA>"),

@@ -11,7 +11,9 @@
 mod table;
 
 use crate::event::{Event, HeaderLayout};
-use falco_abi::{event_info, EventCode, EventFlags, EventHeader, EventInfo, ParamType, EVENT_HEADER_SIZE};
+use falco_abi::{
+    event_info, EventCode, EventFlags, EventHeader, EventInfo, ParamType, EVENT_HEADER_SIZE,
+};
 use std::collections::HashMap;
 
 /// Where one parameter of the converted event comes from.
@@ -57,13 +59,35 @@ pub struct Rule {
 }
 
 pub const fn rule(code: EventCode, nparams: u8, action: Action) -> Rule {
-    Rule { code: code as u16, nparams, action }
+    Rule {
+        code: code as u16,
+        nparams,
+        action,
+    }
 }
 
+/// `RULE_START[c]..RULE_START[c + 1]` are the rules of event code `c`
+/// (the table is sorted by code), built at compile time.
+const RULE_START: [u16; falco_abi::EVENT_COUNT + 1] = {
+    let mut start = [0u16; falco_abi::EVENT_COUNT + 1];
+    let mut code = 0;
+    let mut i = 0;
+    while code <= falco_abi::EVENT_COUNT {
+        while i < table::RULES.len() && (table::RULES[i].code as usize) < code {
+            i += 1;
+        }
+        start[code] = i as u16;
+        code += 1;
+    }
+    start
+};
+
 /// The rule for an event of `code` with `nparams` parameters.
+#[inline]
 pub fn find_rule(code: u16, nparams: u32) -> Option<&'static Rule> {
-    let n = u8::try_from(nparams).ok()?;
-    table::RULES.binary_search_by(|r| (r.code, r.nparams).cmp(&(code, n))).ok().map(|i| &table::RULES[i])
+    let c = code as usize;
+    let rules = table::RULES.get(*RULE_START.get(c)? as usize..*RULE_START.get(c + 1)? as usize)?;
+    rules.iter().find(|r| r.nparams as u32 == nparams)
 }
 
 /// Upper bound on steps for one event (the longest chain, execve, has 16).
@@ -95,10 +119,32 @@ pub struct ConverterStats {
     pub first_failure: Option<String>,
 }
 
-/// Converts a stream of events; keeps the pending enter event of each thread.
+/// Hashes thread ids with one multiply: keys are small integers, not
+/// attacker-chosen strings, and this map is hit on every old event.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TidHasher(u64);
+
+impl std::hash::Hasher for TidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ *b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (v ^ (v >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type TidMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<TidHasher>>;
+
+/// Converts a stream of events; keeps the pending enter event of each
+/// thread (an empty buffer means none; buffers are reused, not freed).
 #[derive(Debug, Default)]
 pub struct Converter {
-    enters: HashMap<u64, Vec<u8>>,
+    enters: TidMap<Vec<u8>>,
     cur: Vec<u8>,
     next: Vec<u8>,
     stats: ConverterStats,
@@ -166,8 +212,12 @@ impl Converter {
                 Err(msg) => {
                     self.stats.failed += 1;
                     if self.stats.first_failure.is_none() {
-                        self.stats.first_failure =
-                            Some(format!("event type {} ({}) ts {}: {msg}", ev.evt_type, ev.name(), ev.ts));
+                        self.stats.first_failure = Some(format!(
+                            "event type {} ({}) ts {}: {msg}",
+                            ev.evt_type,
+                            ev.name(),
+                            ev.ts
+                        ));
                     }
                     Outcome::Pass
                 }
@@ -176,16 +226,25 @@ impl Converter {
     }
 
     fn convert(&mut self, ev: &Event<'_>) -> Result<Outcome, String> {
-        // Work on a current-form copy of the event.
-        normalize(ev, &mut self.cur);
         let mut changed = false;
         for _ in 0..MAX_STEPS {
-            let view = Event::parse(&self.cur, HeaderLayout::V2).map_err(|e| e.to_string())?;
+            // The first step reads the event where it is; later ones read the
+            // previous step's output.
+            let view = if changed {
+                Event::parse(&self.cur, HeaderLayout::V2).map_err(|e| e.to_string())?
+            } else {
+                *ev
+            };
             let (code, n, tid) = (view.evt_type, view.nparams, view.tid);
+            let done = if changed {
+                Outcome::Converted
+            } else {
+                Outcome::Pass
+            };
             match classify(view.info(), n) {
                 First::Pass => {
                     self.stats.converted += changed as u64;
-                    return Ok(if changed { Outcome::Converted } else { Outcome::Pass });
+                    return Ok(done);
                 }
                 First::Drop => {
                     self.stats.dropped += 1;
@@ -193,180 +252,245 @@ impl Converter {
                 }
                 First::Convert => {}
             }
-            let rule = find_rule(code, n).ok_or_else(|| format!("no conversion for {n} parameters"))?;
+            let rule =
+                find_rule(code, n).ok_or_else(|| format!("no conversion for {n} parameters"))?;
             match rule.action {
                 Action::Pass => {
                     self.stats.converted += changed as u64;
-                    return Ok(if changed { Outcome::Converted } else { Outcome::Pass });
+                    return Ok(done);
                 }
                 Action::Store | Action::StoreAndPass => {
-                    let slot = self.enters.entry(tid).or_default();
-                    slot.clear();
-                    slot.extend_from_slice(&self.cur);
+                    normalize(&view, self.enters.entry(tid).or_default());
                     if rule.action == Action::Store {
                         self.stats.dropped += 1;
                         return Ok(Outcome::Drop);
                     }
                     self.stats.converted += changed as u64;
-                    return Ok(if changed { Outcome::Converted } else { Outcome::Pass });
+                    return Ok(done);
                 }
-                Action::Add(instrs) => self.step(code, code, instrs, true)?,
-                Action::ChangeType(to, instrs) => self.step(code, to as u16, instrs, false)?,
+                Action::Add(instrs) => step(
+                    &view,
+                    code,
+                    instrs,
+                    true,
+                    &mut self.next,
+                    &mut self.enters,
+                    &mut self.stats,
+                )?,
+                Action::ChangeType(to, instrs) => step(
+                    &view,
+                    to as u16,
+                    instrs,
+                    false,
+                    &mut self.next,
+                    &mut self.enters,
+                    &mut self.stats,
+                )?,
             }
             changed = true;
             std::mem::swap(&mut self.cur, &mut self.next);
         }
-        Err(format!("still not current after {MAX_STEPS} conversion steps"))
+        Err(format!(
+            "still not current after {MAX_STEPS} conversion steps"
+        ))
     }
+}
 
-    /// Builds `self.next` from `self.cur` with one rule.
-    fn step(&mut self, from: u16, to: u16, instrs: &[Instr], keep_old: bool) -> Result<(), String> {
-        let old = Event::parse(&self.cur, HeaderLayout::V2).map_err(|e| e.to_string())?;
-        let target = event_info(to).ok_or("target event not in schema")?;
-        let base = if keep_old { old.nparams as usize } else { 0 };
-        let total = base + instrs.len();
-        if total > target.nparams() {
-            return Err(format!("conversion gives {total} parameters, {} has {}", target.name, target.nparams()));
-        }
-        // The stored enter must be the enter of the exit being converted.
-        let enter = self
-            .enters
-            .get(&old.tid)
-            .and_then(|b| Event::parse(b, HeaderLayout::V2).ok())
-            .filter(|e| e.evt_type.wrapping_add(1) == from);
-        let mut used_enter = false;
-        let mut missing_enter = false;
-        let mut values: Vec<std::borrow::Cow<'_, [u8]>> = Vec::with_capacity(total);
-        for i in 0..base {
-            values.push(old.param_bytes(i).unwrap_or_default().into());
-        }
-        for (k, ins) in instrs.iter().enumerate() {
-            let ptype = target.params[base + k].ptype;
-            let cap = max_len(ptype, target);
-            let v: std::borrow::Cow<'_, [u8]> = match *ins {
-                Instr::Old(i) => {
-                    let b = old.param_bytes(i as usize).ok_or_else(|| format!("parameter {i} missing"))?;
-                    b[..b.len().min(cap)].into()
-                }
-                Instr::OldDyn(i) => {
-                    let b = old.param_bytes(i as usize).ok_or_else(|| format!("parameter {i} missing"))?;
-                    let b = b.get(1..).unwrap_or_default();
-                    b[..b.len().min(cap)].into()
-                }
-                Instr::EnterOrDefault(i) | Instr::EnterOrEmpty(i) => {
-                    match enter.as_ref().and_then(|e| e.param_bytes(i as usize)) {
-                        Some(b) => {
-                            used_enter = true;
-                            b[..b.len().min(cap)].into()
-                        }
-                        None => {
-                            missing_enter = true;
-                            if matches!(ins, Instr::EnterOrDefault(_)) {
-                                default_value(ptype).into()
-                            } else {
-                                Vec::new().into()
-                            }
-                        }
-                    }
-                }
-                Instr::Default => default_value(ptype).into(),
-                Instr::Empty => Vec::new().into(),
-                Instr::ContainerJson => container_json(&old).unwrap_or_default().into(),
-            };
-            values.push(v);
-        }
-        let width = target.param_len_size();
-        let len = EVENT_HEADER_SIZE + total * width + values.iter().map(|v| v.len()).sum::<usize>();
-        if len > MAX_EVENT_SIZE {
-            return Err(format!("converted event would be {len} bytes"));
-        }
-        let hdr = EventHeader { ts: old.ts, tid: old.tid, len: len as u32, evt_type: to, nparams: total as u32 };
-        self.next.clear();
-        self.next.extend_from_slice(&hdr.to_bytes());
-        for v in &values {
-            if width == 4 {
-                self.next.extend_from_slice(&(v.len() as u32).to_le_bytes());
-            } else {
-                self.next.extend_from_slice(&(v.len() as u16).to_le_bytes());
+/// Where one output parameter's bytes come from.
+enum Src {
+    Old(usize),
+    OldDyn(usize),
+    Enter(usize),
+    Static(&'static [u8]),
+    Json,
+}
+
+/// Builds `next` from `old` with one rule's instructions, taking enter
+/// parameters from (and consuming) the thread's stored enter event.
+fn step(
+    old: &Event<'_>,
+    to: u16,
+    instrs: &[Instr],
+    keep_old: bool,
+    next: &mut Vec<u8>,
+    enters: &mut TidMap<Vec<u8>>,
+    stats: &mut ConverterStats,
+) -> Result<(), String> {
+    let from = old.evt_type;
+    let target = event_info(to).ok_or("target event not in schema")?;
+    let base = if keep_old { old.nparams as usize } else { 0 };
+    let total = base + instrs.len();
+    if total > target.nparams() || total > crate::event::MAX_PARAMS {
+        return Err(format!(
+            "conversion gives {total} parameters, {} has {}",
+            target.name,
+            target.nparams()
+        ));
+    }
+    // The stored enter must be the enter of the exit being converted.
+    let enter = enters
+        .get(&old.tid)
+        .filter(|b| !b.is_empty())
+        .and_then(|b| Event::parse(b, HeaderLayout::V2).ok())
+        .filter(|e| e.evt_type.wrapping_add(1) == from);
+    let json = instrs
+        .contains(&Instr::ContainerJson)
+        .then(|| container_json(old).unwrap_or_default());
+    let mut used_enter = false;
+    let mut missing_enter = false;
+    let width = target.param_len_size();
+    // Two passes over the same sources: lengths first, then values, straight
+    // into `next` (no per-step allocation).
+    let source =
+        |k: usize, used: &mut bool, missing: &mut bool| -> Result<(&[u8], usize), String> {
+            if k < base {
+                return Ok((old.param_bytes(k).unwrap_or_default(), usize::MAX));
             }
+            let ptype = target.params[k].ptype;
+            let src = match instrs[k - base] {
+                Instr::Old(i) => Src::Old(i as usize),
+                Instr::OldDyn(i) => Src::OldDyn(i as usize),
+                Instr::EnterOrDefault(i) | Instr::EnterOrEmpty(i)
+                    if enter.as_ref().is_some_and(|e| (i as u32) < e.nparams) =>
+                {
+                    Src::Enter(i as usize)
+                }
+                Instr::EnterOrDefault(_) => {
+                    *missing = true;
+                    Src::Static(default_value(ptype))
+                }
+                Instr::EnterOrEmpty(_) => {
+                    *missing = true;
+                    Src::Static(&[])
+                }
+                Instr::Default => Src::Static(default_value(ptype)),
+                Instr::Empty => Src::Static(&[]),
+                Instr::ContainerJson => Src::Json,
+            };
+            let missing_param = |i: usize| format!("parameter {i} missing");
+            let b: &[u8] = match src {
+                Src::Old(i) => old.param_bytes(i).ok_or_else(|| missing_param(i))?,
+                Src::OldDyn(i) => old
+                    .param_bytes(i)
+                    .ok_or_else(|| missing_param(i))?
+                    .get(1..)
+                    .unwrap_or_default(),
+                Src::Enter(i) => {
+                    *used = true;
+                    enter
+                        .as_ref()
+                        .and_then(|e| e.param_bytes(i))
+                        .unwrap_or_default()
+                }
+                Src::Static(b) => b,
+                Src::Json => json.as_deref().unwrap_or_default(),
+            };
+            Ok((b, max_len(ptype, target)))
+        };
+    let mut data_len = 0usize;
+    next.clear();
+    next.extend_from_slice(&[0u8; EVENT_HEADER_SIZE]);
+    for k in 0..total {
+        let (b, cap) = source(k, &mut used_enter, &mut missing_enter)?;
+        let n = b.len().min(cap);
+        push_len(next, n, width);
+        data_len += n;
+    }
+    let len = EVENT_HEADER_SIZE + total * width + data_len;
+    if len > MAX_EVENT_SIZE {
+        return Err(format!("converted event would be {len} bytes"));
+    }
+    let (mut u, mut m) = (false, false);
+    for k in 0..total {
+        let (b, cap) = source(k, &mut u, &mut m)?;
+        next.extend_from_slice(&b[..b.len().min(cap)]);
+    }
+    let hdr = EventHeader {
+        ts: old.ts,
+        tid: old.tid,
+        len: len as u32,
+        evt_type: to,
+        nparams: total as u32,
+    };
+    next[..EVENT_HEADER_SIZE].copy_from_slice(&hdr.to_bytes());
+    if missing_enter {
+        stats.missing_enter += 1;
+    }
+    if used_enter {
+        // Consumed: keep the buffer for the thread's next enter.
+        if let Some(b) = enters.get_mut(&old.tid) {
+            b.clear();
         }
-        for v in &values {
-            self.next.extend_from_slice(v);
-        }
-        let tid = old.tid;
-        if missing_enter {
-            self.stats.missing_enter += 1;
-        }
-        if used_enter {
-            self.enters.remove(&tid);
-        }
-        Ok(())
+    }
+    Ok(())
+}
+
+fn push_len(out: &mut Vec<u8>, n: usize, width: usize) {
+    if width == 4 {
+        out.extend_from_slice(&(n as u32).to_le_bytes());
+    } else {
+        out.extend_from_slice(&(n as u16).to_le_bytes());
     }
 }
 
 /// Copies `ev` into `out` with the current 26-byte header.
 fn normalize(ev: &Event<'_>, out: &mut Vec<u8>) {
-    let w = ev.len_width();
+    let raw = ev.raw();
+    let body = &raw[ev.header_size()..];
+    let hdr = EventHeader {
+        ts: ev.ts,
+        tid: ev.tid,
+        len: (EVENT_HEADER_SIZE + body.len()) as u32,
+        evt_type: ev.evt_type,
+        nparams: ev.nparams,
+    };
     out.clear();
-    let mut lens = Vec::with_capacity(ev.nparams as usize * w);
-    let mut data = Vec::new();
-    for i in 0..ev.nparams as usize {
-        let b = ev.param_bytes(i).unwrap_or_default();
-        if w == 4 {
-            lens.extend_from_slice(&(b.len() as u32).to_le_bytes());
-        } else {
-            lens.extend_from_slice(&(b.len() as u16).to_le_bytes());
-        }
-        data.extend_from_slice(b);
-    }
-    let len = EVENT_HEADER_SIZE + lens.len() + data.len();
-    let hdr = EventHeader { ts: ev.ts, tid: ev.tid, len: len as u32, evt_type: ev.evt_type, nparams: ev.nparams };
     out.extend_from_slice(&hdr.to_bytes());
-    out.extend_from_slice(&lens);
-    out.extend_from_slice(&data);
+    out.extend_from_slice(body);
 }
 
 /// Longest value a parameter of `t` may take in an event of `target`.
 fn max_len(t: ParamType, target: &EventInfo) -> usize {
     match t.fixed_size() {
         Some(n) if t != ParamType::NONE => n,
-        _ => {
-            if target.param_len_size() == 4 {
-                u32::MAX as usize
-            } else {
-                u16::MAX as usize
-            }
-        }
+        _ if target.param_len_size() == 4 => u32::MAX as usize,
+        _ => u16::MAX as usize,
     }
 }
 
 /// The default a missing parameter takes: zeros of the type's size, except
-/// uid/gid (all ones, "unknown") and sockaddr (family AF_UNSPEC).
-fn default_value(t: ParamType) -> Vec<u8> {
+/// uid/gid (all ones, "unknown") and sockaddr (family AF_UNSPEC); variable
+/// types default to empty.
+fn default_value(t: ParamType) -> &'static [u8] {
+    const ZEROS: [u8; 8] = [0; 8];
+    const UNKNOWN_ID: [u8; 4] = [0xff; 4];
+    use ParamType as T;
     match t {
-        ParamType::UID | ParamType::GID => vec![0xff; 4],
-        ParamType::SOCKADDR => vec![0],
-        _ => match t.fixed_size() {
-            Some(n) if matches!(
-                t,
-                ParamType::INT8 | ParamType::UINT8 | ParamType::FLAGS8 | ParamType::ENUMFLAGS8 | ParamType::SIGTYPE
-                    | ParamType::INT16 | ParamType::UINT16 | ParamType::FLAGS16 | ParamType::ENUMFLAGS16
-                    | ParamType::SYSCALLID | ParamType::INT32 | ParamType::UINT32 | ParamType::FLAGS32
-                    | ParamType::ENUMFLAGS32 | ParamType::MODE | ParamType::SIGSET | ParamType::INT64
-                    | ParamType::UINT64 | ParamType::RELTIME | ParamType::ABSTIME | ParamType::ERRNO
-                    | ParamType::FD | ParamType::PID
-            ) => vec![0; n],
-            _ => Vec::new(),
-        },
+        T::UID | T::GID => &UNKNOWN_ID,
+        T::SOCKADDR => &ZEROS[..1],
+        T::INT8 | T::UINT8 | T::FLAGS8 | T::ENUMFLAGS8 | T::SIGTYPE => &ZEROS[..1],
+        T::INT16 | T::UINT16 | T::FLAGS16 | T::ENUMFLAGS16 | T::SYSCALLID => &ZEROS[..2],
+        T::INT32 | T::UINT32 | T::FLAGS32 | T::ENUMFLAGS32 | T::MODE | T::SIGSET => &ZEROS[..4],
+        T::INT64 | T::UINT64 | T::RELTIME | T::ABSTIME | T::ERRNO | T::FD | T::PID => &ZEROS[..8],
+        _ => &[],
     }
 }
 
 /// `{"id":..,"type":..,"name":..,"image":..}` from an old container event.
 fn container_json(old: &Event<'_>) -> Option<Vec<u8>> {
-    let s = |i: usize| old.param(i).map(|p| String::from_utf8_lossy(p.as_str_bytes()).into_owned());
+    let s = |i: usize| {
+        old.param(i)
+            .map(|p| String::from_utf8_lossy(p.as_str_bytes()).into_owned())
+    };
     let ty = old.param(1)?.as_u64()?;
-    let mut out =
-        format!(r#"{{"id":"{}","type":{},"name":"{}","image":"{}"}}"#, s(0)?, ty, s(2)?, s(3)?).into_bytes();
+    let mut out = format!(
+        r#"{{"id":"{}","type":{},"name":"{}","image":"{}"}}"#,
+        s(0)?,
+        ty,
+        s(2)?,
+        s(3)?
+    )
+    .into_bytes();
     out.push(0);
     Some(out)
 }

@@ -5,7 +5,11 @@ use falco_abi::EventCode as C;
 fn run(c: &mut Converter, bytes: &[u8]) -> (Outcome, Option<Vec<u8>>) {
     let ev = view(bytes);
     let o = c.process(&ev);
-    let out = if o == Outcome::Converted { c.event().map(|e| e.raw().to_vec()) } else { None };
+    let out = if o == Outcome::Converted {
+        c.event().map(|e| e.raw().to_vec())
+    } else {
+        None
+    };
     (o, out)
 }
 
@@ -16,7 +20,12 @@ fn u(ev: &Event<'_>, name: &str) -> Option<u64> {
 #[test]
 fn rules_are_sorted_and_unique() {
     for w in table::RULES.windows(2) {
-        assert!((w[0].code, w[0].nparams) < (w[1].code, w[1].nparams), "{:?} then {:?}", w[0], w[1]);
+        assert!(
+            (w[0].code, w[0].nparams) < (w[1].code, w[1].nparams),
+            "{:?} then {:?}",
+            w[0],
+            w[1]
+        );
     }
 }
 
@@ -38,14 +47,24 @@ fn every_rule_reaches_the_current_schema() {
         }
         let mut c = Converter::new();
         let (o, out) = run(&mut c, &b.build());
-        assert_eq!(c.stats().failed, 0, "rule {:?}: {:?}", r, c.stats().first_failure);
+        assert_eq!(
+            c.stats().failed,
+            0,
+            "rule {:?}: {:?}",
+            r,
+            c.stats().first_failure
+        );
         match o {
             // Enter events may end stored (dropped) after a few steps.
             Outcome::Drop => assert!(
-                matches!(r.action, Action::Store) || info.direction() == falco_abi::Direction::Enter,
+                matches!(r.action, Action::Store)
+                    || info.direction() == falco_abi::Direction::Enter,
                 "rule {r:?} dropped"
             ),
-            Outcome::Pass => assert!(matches!(r.action, Action::Pass | Action::StoreAndPass), "rule {r:?} passed"),
+            Outcome::Pass => assert!(
+                matches!(r.action, Action::Pass | Action::StoreAndPass),
+                "rule {r:?} passed"
+            ),
             Outcome::Converted => {
                 let bytes = out.unwrap();
                 let ev = view(&bytes);
@@ -55,7 +74,12 @@ fn every_rule_reaches_the_current_schema() {
                     "rule {r:?} ends at old exit {}",
                     ev.evt_type
                 );
-                assert_eq!(ev.nparams as usize, fi.nparams(), "rule {r:?} ends at {} with too few params", fi.name);
+                assert_eq!(
+                    ev.nparams as usize,
+                    fi.nparams(),
+                    "rule {r:?} ends at {} with too few params",
+                    fi.name
+                );
             }
         }
     }
@@ -63,14 +87,23 @@ fn every_rule_reaches_the_current_schema() {
 
 #[test]
 fn old_open_exit_gains_dev_and_ino_as_empty() {
-    let old = EventBuilder::new(C::SYSCALL_OPEN_X).tid(5).int(3).str("/etc/passwd").int(1).int(0o644).build();
+    let old = EventBuilder::new(C::SYSCALL_OPEN_X)
+        .tid(5)
+        .int(3)
+        .str("/etc/passwd")
+        .int(1)
+        .int(0o644)
+        .build();
     let mut c = Converter::new();
     let (o, out) = run(&mut c, &old);
     assert_eq!(o, Outcome::Converted);
     let bytes = out.unwrap();
     let ev = view(&bytes);
     assert_eq!(ev.nparams, 6);
-    assert_eq!(ev.param_by_name("name").unwrap().as_str_bytes(), b"/etc/passwd");
+    assert_eq!(
+        ev.param_by_name("name").unwrap().as_str_bytes(),
+        b"/etc/passwd"
+    );
     assert_eq!(u(&ev, "mode"), Some(0o644));
     assert!(ev.param_by_name("dev").unwrap().is_empty());
     assert!(ev.param_by_name("ino").unwrap().is_empty());
@@ -79,9 +112,17 @@ fn old_open_exit_gains_dev_and_ino_as_empty() {
 #[test]
 fn exit_takes_parameters_from_its_enter_which_is_dropped() {
     let mut c = Converter::new();
-    let enter = EventBuilder::new(C::SYSCALL_READ_E).tid(9).int(4).int(100).build();
+    let enter = EventBuilder::new(C::SYSCALL_READ_E)
+        .tid(9)
+        .int(4)
+        .int(100)
+        .build();
     assert_eq!(run(&mut c, &enter).0, Outcome::Drop);
-    let exit = EventBuilder::new(C::SYSCALL_READ_X).tid(9).int(10).bytes(b"0123456789").build();
+    let exit = EventBuilder::new(C::SYSCALL_READ_X)
+        .tid(9)
+        .int(10)
+        .bytes(b"0123456789")
+        .build();
     let (o, out) = run(&mut c, &exit);
     assert_eq!(o, Outcome::Converted);
     let bytes = out.unwrap();
@@ -99,12 +140,27 @@ fn exit_takes_parameters_from_its_enter_which_is_dropped() {
 #[test]
 fn enters_do_not_leak_across_threads_or_syscalls() {
     let mut c = Converter::new();
-    run(&mut c, &EventBuilder::new(C::SYSCALL_READ_E).tid(1).int(4).int(100).build());
-    let other_tid = EventBuilder::new(C::SYSCALL_READ_X).tid(2).int(0).bytes(b"").build();
+    run(
+        &mut c,
+        &EventBuilder::new(C::SYSCALL_READ_E)
+            .tid(1)
+            .int(4)
+            .int(100)
+            .build(),
+    );
+    let other_tid = EventBuilder::new(C::SYSCALL_READ_X)
+        .tid(2)
+        .int(0)
+        .bytes(b"")
+        .build();
     let (_, out) = run(&mut c, &other_tid);
     assert_eq!(u(&view(&out.unwrap()), "fd"), Some(0));
     // A stale enter of another syscall on the same thread is not used.
-    let write_exit = EventBuilder::new(C::SYSCALL_WRITE_X).tid(1).int(0).bytes(b"").build();
+    let write_exit = EventBuilder::new(C::SYSCALL_WRITE_X)
+        .tid(1)
+        .int(0)
+        .bytes(b"")
+        .build();
     let (_, out) = run(&mut c, &write_exit);
     assert_eq!(u(&view(&out.unwrap()), "fd"), Some(0));
     assert_eq!(c.stats().missing_enter, 2);
@@ -114,20 +170,30 @@ fn enters_do_not_leak_across_threads_or_syscalls() {
 fn uid_defaults_to_unknown_and_fallback_to_empty_is_empty() {
     let mut c = Converter::new();
     // SETUID_X takes uid from the enter, falling back to empty.
-    let (_, out) = run(&mut c, &EventBuilder::new(C::SYSCALL_SETUID_X).tid(3).int(0).build());
+    let (_, out) = run(
+        &mut c,
+        &EventBuilder::new(C::SYSCALL_SETUID_X).tid(3).int(0).build(),
+    );
     assert!(view(&out.unwrap()).param_by_name("uid").unwrap().is_empty());
-    assert_eq!(default_value(ParamType::UID), vec![0xff; 4]);
-    assert_eq!(default_value(ParamType::SOCKADDR), vec![0]);
-    assert_eq!(default_value(ParamType::FD), vec![0; 8]);
+    assert_eq!(default_value(ParamType::UID), &[0xff; 4]);
+    assert_eq!(default_value(ParamType::SOCKADDR), &[0]);
+    assert_eq!(default_value(ParamType::FD), &[0; 8]);
     assert!(default_value(ParamType::CHARBUF).is_empty());
 }
 
 #[test]
 fn execve_chain_of_many_steps_ends_at_the_current_execve() {
-    let mut b = EventBuilder::new(C::SYSCALL_EXECVE_8_X).tid(11).int(0).str("/bin/cat").bytes(b"cat\0x\0");
+    let mut b = EventBuilder::new(C::SYSCALL_EXECVE_8_X)
+        .tid(11)
+        .int(0)
+        .str("/bin/cat")
+        .bytes(b"cat\0x\0");
     b = b.int(11).int(11).int(1).str("/root").int(1024);
     let mut c = Converter::new();
-    run(&mut c, &EventBuilder::new(C::SYSCALL_EXECVE_8_E).tid(11).build());
+    run(
+        &mut c,
+        &EventBuilder::new(C::SYSCALL_EXECVE_8_E).tid(11).build(),
+    );
     let (o, out) = run(&mut c, &b.build());
     assert_eq!(o, Outcome::Converted);
     let bytes = out.unwrap();
@@ -142,7 +208,12 @@ fn execve_chain_of_many_steps_ends_at_the_current_execve() {
 
 #[test]
 fn old_container_event_becomes_container_json() {
-    let old = EventBuilder::new(C::CONTAINER_E).str("abc").int(0).str("web").str("nginx:1").build();
+    let old = EventBuilder::new(C::CONTAINER_E)
+        .str("abc")
+        .int(0)
+        .str("web")
+        .str("nginx:1")
+        .build();
     let mut c = Converter::new();
     let (o, out) = run(&mut c, &old);
     assert_eq!(o, Outcome::Converted);
@@ -159,7 +230,10 @@ fn old_container_event_becomes_container_json() {
 #[test]
 fn unused_events_are_dropped_and_current_ones_pass() {
     let mut c = Converter::new();
-    assert_eq!(run(&mut c, &EventBuilder::new(C::PROCEXIT_X).build()).0, Outcome::Drop);
+    assert_eq!(
+        run(&mut c, &EventBuilder::new(C::PROCEXIT_X).build()).0,
+        Outcome::Drop
+    );
     let cur = EventBuilder::new(C::SYSCALL_CLOSE_X).int(0).int(3).build();
     assert_eq!(run(&mut c, &cur).0, Outcome::Pass);
 }
@@ -167,9 +241,17 @@ fn unused_events_are_dropped_and_current_ones_pass() {
 #[test]
 fn an_event_without_a_rule_is_delivered_unchanged_and_counted() {
     // OPEN_X with 2 parameters has no rule.
-    let odd = EventBuilder::new(C::SYSCALL_OPEN_X).int(3).str("/x").build();
+    let odd = EventBuilder::new(C::SYSCALL_OPEN_X)
+        .int(3)
+        .str("/x")
+        .build();
     let mut c = Converter::new();
     assert_eq!(run(&mut c, &odd).0, Outcome::Pass);
     assert_eq!(c.stats().failed, 1);
-    assert!(c.stats().first_failure.as_deref().unwrap().contains("no conversion for 2 parameters"));
+    assert!(c
+        .stats()
+        .first_failure
+        .as_deref()
+        .unwrap()
+        .contains("no conversion for 2 parameters"));
 }

@@ -17,7 +17,13 @@ pub struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     pub fn new(data: &'a [u8], endian: Endian, base: u64, block_type: u32) -> Cursor<'a> {
-        Cursor { data, pos: 0, endian, base, block: BlockName(block_type) }
+        Cursor {
+            data,
+            pos: 0,
+            endian,
+            base,
+            block: BlockName(block_type),
+        }
     }
 
     pub fn remaining(&self) -> usize {
@@ -41,7 +47,11 @@ impl<'a> Cursor<'a> {
     }
 
     pub fn corrupt(&self, what: impl Into<String>) -> ScapError {
-        ScapError::Corrupt { offset: self.offset(), block: self.block, what: what.into() }
+        ScapError::Corrupt {
+            offset: self.offset(),
+            block: self.block,
+            what: what.into(),
+        }
     }
 
     pub fn bytes(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {

@@ -12,7 +12,11 @@ const MAX_NAME: usize = 1023;
 
 pub fn parse(c: &mut Cursor<'_>, v2: bool, out: &mut Vec<Interface>) -> Result<()> {
     while c.remaining() >= 4 {
-        let entry_len = if v2 { Some(c.u32("entry length")? as usize) } else { None };
+        let entry_len = if v2 {
+            Some(c.u32("entry length")? as usize)
+        } else {
+            None
+        };
         let start = c.pos();
         let ty = c.u16("interface type")?;
         let namelen = c.u16("name length")? as usize;
@@ -21,12 +25,34 @@ pub fn parse(c: &mut Cursor<'_>, v2: bool, out: &mut Vec<Interface>) -> Result<(
         }
         let (addr, linkspeed) = match ty {
             IPV4 | IPV4_NOLINKSPEED => {
-                let addr = InterfaceAddr::V4 { addr: c.raw("addr")?, netmask: c.raw("netmask")?, bcast: c.raw("bcast")? };
-                (addr, if ty == IPV4 { Some(c.u64("linkspeed")?) } else { None })
+                let addr = InterfaceAddr::V4 {
+                    addr: c.raw("addr")?,
+                    netmask: c.raw("netmask")?,
+                    bcast: c.raw("bcast")?,
+                };
+                (
+                    addr,
+                    if ty == IPV4 {
+                        Some(c.u64("linkspeed")?)
+                    } else {
+                        None
+                    },
+                )
             }
             IPV6 | IPV6_NOLINKSPEED => {
-                let addr = InterfaceAddr::V6 { addr: c.raw("addr")?, netmask: c.raw("netmask")?, bcast: c.raw("bcast")? };
-                (addr, if ty == IPV6 { Some(c.u64("linkspeed")?) } else { None })
+                let addr = InterfaceAddr::V6 {
+                    addr: c.raw("addr")?,
+                    netmask: c.raw("netmask")?,
+                    bcast: c.raw("bcast")?,
+                };
+                (
+                    addr,
+                    if ty == IPV6 {
+                        Some(c.u64("linkspeed")?)
+                    } else {
+                        None
+                    },
+                )
             }
             other => return Err(c.corrupt(format!("unknown interface type {other}"))),
         };
@@ -34,11 +60,17 @@ pub fn parse(c: &mut Cursor<'_>, v2: bool, out: &mut Vec<Interface>) -> Result<(
         if let Some(len) = entry_len {
             let read = c.pos() - start;
             if read > len {
-                return Err(c.corrupt(format!("interface entry is {len} bytes but its fields need {read}")));
+                return Err(c.corrupt(format!(
+                    "interface entry is {len} bytes but its fields need {read}"
+                )));
             }
             c.skip(len - read, "interface entry tail")?;
         }
-        out.push(Interface { name, addr, linkspeed });
+        out.push(Interface {
+            name,
+            addr,
+            linkspeed,
+        });
     }
     Ok(())
 }
@@ -49,11 +81,27 @@ pub fn encode(ifs: &[Interface], w: &mut Writer) {
         let at = w.reserve_u32();
         let name = &i.name.as_bytes()[..i.name.len().min(MAX_NAME)];
         match &i.addr {
-            InterfaceAddr::V4 { addr, netmask, bcast } => {
-                w.u16(IPV4).u16(name.len() as u16).bytes(addr).bytes(netmask).bytes(bcast);
+            InterfaceAddr::V4 {
+                addr,
+                netmask,
+                bcast,
+            } => {
+                w.u16(IPV4)
+                    .u16(name.len() as u16)
+                    .bytes(addr)
+                    .bytes(netmask)
+                    .bytes(bcast);
             }
-            InterfaceAddr::V6 { addr, netmask, bcast } => {
-                w.u16(IPV6).u16(name.len() as u16).bytes(addr).bytes(netmask).bytes(bcast);
+            InterfaceAddr::V6 {
+                addr,
+                netmask,
+                bcast,
+            } => {
+                w.u16(IPV6)
+                    .u16(name.len() as u16)
+                    .bytes(addr)
+                    .bytes(netmask)
+                    .bytes(bcast);
             }
         }
         w.u64(i.linkspeed.unwrap_or(0)).bytes(name);

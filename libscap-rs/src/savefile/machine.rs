@@ -11,7 +11,9 @@ pub fn parse(c: &mut Cursor<'_>) -> Result<MachineInfo> {
     let memory_size_bytes = c.u64("memory_size_bytes")?;
     let max_pid = c.u64("max_pid")?;
     let host = c.bytes(HOSTNAME_LEN, "hostname")?;
-    let hostname = String::from_utf8_lossy(&host[..host.iter().position(|b| *b == 0).unwrap_or(HOSTNAME_LEN)]).into_owned();
+    let hostname =
+        String::from_utf8_lossy(&host[..host.iter().position(|b| *b == 0).unwrap_or(HOSTNAME_LEN)])
+            .into_owned();
     // Older writers stop after the hostname.
     let mut more = [0u64; 4];
     for v in more.iter_mut() {
@@ -36,5 +38,9 @@ pub fn encode(m: &MachineInfo, w: &mut Writer) {
     let mut host = [0u8; HOSTNAME_LEN];
     let n = m.hostname.len().min(HOSTNAME_LEN - 1);
     host[..n].copy_from_slice(&m.hostname.as_bytes()[..n]);
-    w.bytes(&host).u64(m.boot_ts_epoch).u64(m.flags).u64(m.reserved3).u64(m.reserved4);
+    w.bytes(&host)
+        .u64(m.boot_ts_epoch)
+        .u64(m.flags)
+        .u64(m.reserved3)
+        .u64(m.reserved4);
 }

@@ -21,8 +21,17 @@ pub fn parse(c: &mut Cursor<'_>, version: u8, out: &mut Vec<ThreadInfo>) -> Resu
 
 fn parse_entry(c: &mut Cursor<'_>, v: u8) -> Result<ThreadInfo> {
     let start = c.pos();
-    let sub_len = if v >= 9 { c.u32("entry length")? as usize } else { 0 };
-    let mut t = ThreadInfo { tid: c.u64("tid")?, pid: c.u64("pid")?, ptid: c.u64("ptid")?, ..Default::default() };
+    let sub_len = if v >= 9 {
+        c.u32("entry length")? as usize
+    } else {
+        0
+    };
+    let mut t = ThreadInfo {
+        tid: c.u64("tid")?,
+        pid: c.u64("pid")?,
+        ptid: c.u64("ptid")?,
+        ..Default::default()
+    };
     if v >= 6 {
         t.sid = c.u64("sid")?;
     }
@@ -106,7 +115,10 @@ fn parse_entry(c: &mut Cursor<'_>, v: u8) -> Result<ThreadInfo> {
         t.exe_from_memfd = c.u8("exe_from_memfd")? != 0;
     }
     if c.pos() > end {
-        return Err(c.corrupt(format!("process entry is {sub_len} bytes but its fields need {}", c.pos() - start)));
+        return Err(c.corrupt(format!(
+            "process entry is {sub_len} bytes but its fields need {}",
+            c.pos() - start
+        )));
     }
     // Fields from newer writers that we do not know yet.
     c.skip(end - c.pos(), "process entry tail")?;
@@ -118,14 +130,32 @@ pub fn encode_entry(t: &ThreadInfo, w: &mut Writer) {
     let at = w.reserve_u32();
     let start = w.len();
     w.u64(t.tid).u64(t.pid).u64(t.ptid).u64(t.sid).u64(t.vpgid);
-    w.bytes16(t.comm.as_bytes()).bytes16(t.exe.as_bytes()).bytes16(t.exepath.as_bytes());
+    w.bytes16(t.comm.as_bytes())
+        .bytes16(t.exe.as_bytes())
+        .bytes16(t.exepath.as_bytes());
     w.bytes16(&t.args).bytes16(t.cwd.as_bytes());
     w.u64(t.fdlimit).u32(t.flags).u32(t.uid).u32(t.gid);
-    w.u32(t.vmsize_kb).u32(t.vmrss_kb).u32(t.vmswap_kb).u64(t.pfmajor).u64(t.pfminor);
-    w.bytes16(&t.env).u64(t.vtid as u64).u64(t.vpid as u64).bytes16(&t.cgroups).bytes16(t.root.as_bytes());
-    w.u64(t.pidns_init_start_ts).u32(t.tty).u32(t.loginuid).u8(t.exe_writable as u8);
-    w.u64(t.cap_inheritable).u64(t.cap_permitted).u64(t.cap_effective);
-    w.u8(t.exe_upper_layer as u8).u64(t.exe_ino).u64(t.exe_ino_ctime).u64(t.exe_ino_mtime);
+    w.u32(t.vmsize_kb)
+        .u32(t.vmrss_kb)
+        .u32(t.vmswap_kb)
+        .u64(t.pfmajor)
+        .u64(t.pfminor);
+    w.bytes16(&t.env)
+        .u64(t.vtid as u64)
+        .u64(t.vpid as u64)
+        .bytes16(&t.cgroups)
+        .bytes16(t.root.as_bytes());
+    w.u64(t.pidns_init_start_ts)
+        .u32(t.tty)
+        .u32(t.loginuid)
+        .u8(t.exe_writable as u8);
+    w.u64(t.cap_inheritable)
+        .u64(t.cap_permitted)
+        .u64(t.cap_effective);
+    w.u8(t.exe_upper_layer as u8)
+        .u64(t.exe_ino)
+        .u64(t.exe_ino_ctime)
+        .u64(t.exe_ino_mtime);
     w.u8(t.exe_from_memfd as u8);
     // The entry length counts itself, as upstream's reader expects.
     let len = (w.len() - start + 4) as u32;

@@ -69,7 +69,11 @@ impl SavefileReader {
             blocks,
             section,
             state: InitialState::default(),
-            stats: ReadStats { blocks: 1, sections: 1, ..Default::default() },
+            stats: ReadStats {
+                blocks: 1,
+                sections: 1,
+                ..Default::default()
+            },
             pending: None,
             scratch: Vec::new(),
             current: None,
@@ -79,7 +83,12 @@ impl SavefileReader {
     }
 
     fn parse_section(blocks: &BlockReader, loc: &BlockLoc) -> Result<SectionHeader> {
-        let mut c = Cursor::new(blocks.body(loc), blocks.endian(), loc.offset + 8, loc.block_type);
+        let mut c = Cursor::new(
+            blocks.body(loc),
+            blocks.endian(),
+            loc.offset + 8,
+            loc.block_type,
+        );
         section::parse(&mut c)
     }
 
@@ -87,7 +96,7 @@ impl SavefileReader {
     fn load_state(&mut self) -> Result<()> {
         while let Some(loc) = self.blocks.next_block()? {
             self.stats.blocks += 1;
-            if BlockType::from_u32(loc.block_type).and_then(|t| t.event_layout()).is_some() {
+            if BlockType::event_layout_of(loc.block_type).is_some() {
                 self.pending = Some(loc);
                 break;
             }
@@ -99,14 +108,21 @@ impl SavefileReader {
     /// Parses a non-event block into the state (or skips it if unknown).
     fn apply_state_block(&mut self, loc: &BlockLoc) -> Result<()> {
         let endian = self.blocks.endian();
-        let mut c = Cursor::new(self.blocks.body(loc), endian, loc.offset + 8, loc.block_type);
+        let mut c = Cursor::new(
+            self.blocks.body(loc),
+            endian,
+            loc.offset + 8,
+            loc.block_type,
+        );
         let st = &mut self.state;
         match BlockType::from_u32(loc.block_type) {
             Some(BlockType::SectionHeader) => {
                 self.section = section::parse(&mut c)?;
                 self.stats.sections += 1;
             }
-            Some(BlockType::MachineInfo | BlockType::MachineInfoInt) => st.machine = Some(machine::parse(&mut c)?),
+            Some(BlockType::MachineInfo | BlockType::MachineInfoInt) => {
+                st.machine = Some(machine::parse(&mut c)?)
+            }
             Some(BlockType::ProcessList(v) | BlockType::ProcessListInt(v)) => {
                 let mut threads = Vec::new();
                 proclist::parse(&mut c, v, &mut threads)?;
@@ -114,7 +130,8 @@ impl SavefileReader {
                     // A later entry for the same tid replaces the earlier one,
                     // but keeps fds already attached to it.
                     let fds = st.threads.remove(&t.tid).map(|o| o.fds).unwrap_or_default();
-                    st.threads.insert(t.tid, crate::state::ThreadInfo { fds, ..t });
+                    st.threads
+                        .insert(t.tid, crate::state::ThreadInfo { fds, ..t });
                 }
             }
             Some(t @ (BlockType::FdList | BlockType::FdListInt | BlockType::FdListV2)) => {
@@ -127,9 +144,18 @@ impl SavefileReader {
             Some(t @ (BlockType::UserList | BlockType::UserListInt | BlockType::UserListV2)) => {
                 st.users.clear();
                 st.groups.clear();
-                userlist::parse(&mut c, t == BlockType::UserListV2, &mut st.users, &mut st.groups)?;
+                userlist::parse(
+                    &mut c,
+                    t == BlockType::UserListV2,
+                    &mut st.users,
+                    &mut st.groups,
+                )?;
             }
-            Some(t @ (BlockType::InterfaceList | BlockType::InterfaceListInt | BlockType::InterfaceListV2)) => {
+            Some(
+                t @ (BlockType::InterfaceList
+                | BlockType::InterfaceListInt
+                | BlockType::InterfaceListV2),
+            ) => {
                 st.interfaces.clear();
                 iflist::parse(&mut c, t == BlockType::InterfaceListV2, &mut st.interfaces)?;
             }
@@ -181,7 +207,11 @@ impl SavefileReader {
     /// The next event as stored in the file (no conversion). State blocks
     /// met on the way update the state.
     pub fn next_event(&mut self) -> Result<Option<Event<'_>>> {
-        Ok(if self.advance()? { self.current() } else { None })
+        Ok(if self.advance()? {
+            self.current()
+        } else {
+            None
+        })
     }
 
     /// The event the last successful [`advance`](Self::advance) stopped at.
@@ -207,20 +237,31 @@ impl SavefileReader {
                     None => return Ok(false),
                 },
             };
-            let Some(layout) = BlockType::from_u32(loc.block_type).and_then(|t| t.event_layout()) else {
+            let Some(layout) = BlockType::event_layout_of(loc.block_type) else {
                 self.stats.late_state_blocks += 1;
                 self.apply_state_block(&loc)?;
                 continue;
             };
             let body = self.blocks.body(&loc);
-            let corrupt = |what: String| ScapError::Corrupt { offset: loc.offset, block: BlockName(loc.block_type), what };
+            let corrupt = |what: String| ScapError::Corrupt {
+                offset: loc.offset,
+                block: BlockName(loc.block_type),
+                what,
+            };
             let pre = 2 + if layout.has_flags { 4 } else { 0 };
             let endian = self.blocks.endian();
             if body.len() < pre + 22 {
-                return Err(corrupt(format!("event block body of {} bytes is too short", body.len())));
+                return Err(corrupt(format!(
+                    "event block body of {} bytes is too short",
+                    body.len()
+                )));
             }
             let cpu = endian.u16([body[0], body[1]]);
-            let flags = if layout.has_flags { endian.u32([body[2], body[3], body[4], body[5]]) } else { 0 };
+            let flags = if layout.has_flags {
+                endian.u32([body[2], body[3], body[4], body[5]])
+            } else {
+                0
+            };
             let evt_type = endian.u16([body[pre + 20], body[pre + 21]]);
             if evt_type as usize >= EVENT_COUNT {
                 // Newer writer: skip as upstream does.
@@ -228,7 +269,11 @@ impl SavefileReader {
                 continue;
             }
             self.stats.events += 1;
-            let hl = if layout.v2_header { HeaderLayout::V2 } else { HeaderLayout::V1 };
+            let hl = if layout.v2_header {
+                HeaderLayout::V2
+            } else {
+                HeaderLayout::V1
+            };
             let (bytes, start) = if endian == super::block::Endian::Big {
                 swap::event_to_le(&body[pre..], layout.v2_header, &mut self.scratch)
                     .ok_or_else(|| corrupt("event shorter than its header says".into()))?;
@@ -236,7 +281,10 @@ impl SavefileReader {
             } else {
                 (&body[pre..], Some(pre))
             };
-            let meta = Event::parse(bytes, hl).map_err(|e| corrupt(e.to_string()))?.with_origin(cpu, flags).meta();
+            let meta = Event::parse(bytes, hl)
+                .map_err(|e| corrupt(e.to_string()))?
+                .with_origin(cpu, flags)
+                .meta();
             self.current = Some((loc, start, meta));
             return Ok(true);
         }

@@ -26,9 +26,16 @@ pub fn parse(c: &mut Cursor<'_>) -> Result<SectionHeader> {
     if major > CURRENT_MAJOR {
         return Err(ScapError::VersionTooNew { major, minor });
     }
-    Ok(SectionHeader { major, minor, section_length })
+    Ok(SectionHeader {
+        major,
+        minor,
+        section_length,
+    })
 }
 
 pub fn encode(h: &SectionHeader, w: &mut Writer) {
-    w.u32(SHB_MAGIC).u16(h.major).u16(h.minor).u64(h.section_length);
+    w.u32(SHB_MAGIC)
+        .u16(h.major)
+        .u16(h.minor)
+        .u64(h.section_length);
 }

@@ -11,7 +11,11 @@ fn swap_in_place(b: &mut [u8]) {
 /// little-endian order. Returns `None` when the bytes are too short for
 /// what their header claims (the caller reports corruption).
 pub fn event_to_le(src: &[u8], v2_header: bool, out: &mut Vec<u8>) -> Option<()> {
-    let hdr = if v2_header { EVENT_HEADER_SIZE } else { EVENT_HEADER_V1_SIZE };
+    let hdr = if v2_header {
+        EVENT_HEADER_SIZE
+    } else {
+        EVENT_HEADER_V1_SIZE
+    };
     let head = src.get(..hdr)?;
     out.clear();
     out.extend_from_slice(head);
@@ -25,7 +29,9 @@ pub fn event_to_le(src: &[u8], v2_header: bool, out: &mut Vec<u8>) -> Option<()>
     let ty = u16::from_le_bytes(out[20..22].try_into().ok()?);
     let body = src.get(hdr..len.max(hdr))?;
     out.extend_from_slice(body);
-    let Some(info) = event_info(ty) else { return Some(()) };
+    let Some(info) = event_info(ty) else {
+        return Some(());
+    };
     let w = info.param_len_size();
     let nparams = if v2_header {
         u32::from_le_bytes(out[22..26].try_into().ok()?) as usize
@@ -51,7 +57,9 @@ pub fn event_to_le(src: &[u8], v2_header: bool, out: &mut Vec<u8>) -> Option<()>
     }
     let mut at = lens_end;
     for (i, l) in lens.into_iter().enumerate() {
-        let Some(v) = out.get_mut(at..at + l) else { break };
+        let Some(v) = out.get_mut(at..at + l) else {
+            break;
+        };
         if let Some(p) = info.params.get(i) {
             swap_value(p.ptype, v);
         }

@@ -23,22 +23,34 @@ impl<W: Write> SavefileWriter<W> {
     /// Starts a capture with a section header and nothing else, for
     /// copying blocks as they are (see [`write_raw_block`](Self::write_raw_block)).
     pub fn bare(out: W) -> SavefileWriter<W> {
-        SavefileWriter { out, body: Writer::default(), written: 0 }
+        SavefileWriter {
+            out,
+            body: Writer::default(),
+            written: 0,
+        }
     }
 
     /// Starts a capture: section header, then the state blocks of `state`.
     pub fn new(out: W, state: &InitialState) -> Result<SavefileWriter<W>> {
         let mut w = Self::bare(out);
-        let shb = SectionHeader { major: CURRENT_MAJOR, minor: CURRENT_MINOR, section_length: u64::MAX };
+        let shb = SectionHeader {
+            major: CURRENT_MAJOR,
+            minor: CURRENT_MINOR,
+            section_length: u64::MAX,
+        };
         w.block(SHB_BLOCK_TYPE, |b| section::encode(&shb, b))?;
         if let Some(m) = &state.machine {
             w.block(BlockType::MachineInfo.to_u32(), |b| machine::encode(m, b))?;
         }
         if !state.interfaces.is_empty() {
-            w.block(BlockType::InterfaceListV2.to_u32(), |b| iflist::encode(&state.interfaces, b))?;
+            w.block(BlockType::InterfaceListV2.to_u32(), |b| {
+                iflist::encode(&state.interfaces, b)
+            })?;
         }
         if !state.users.is_empty() || !state.groups.is_empty() {
-            w.block(BlockType::UserListV2.to_u32(), |b| userlist::encode(&state.users, &state.groups, b))?;
+            w.block(BlockType::UserListV2.to_u32(), |b| {
+                userlist::encode(&state.users, &state.groups, b)
+            })?;
         }
         if !state.threads.is_empty() {
             w.block(BlockType::ProcessList(9).to_u32(), |b| {
@@ -48,7 +60,9 @@ impl<W: Write> SavefileWriter<W> {
             })?;
         }
         for t in state.threads.values().filter(|t| !t.fds.is_empty()) {
-            w.block(BlockType::FdListV2.to_u32(), |b| fdlist::encode(t.tid, &t.fds, b))?;
+            w.block(BlockType::FdListV2.to_u32(), |b| {
+                fdlist::encode(t.tid, &t.fds, b)
+            })?;
         }
         Ok(w)
     }
@@ -70,7 +84,11 @@ impl<W: Write> SavefileWriter<W> {
     /// Appends one event in the current form, in an event-with-flags block
     /// (the large variant for large-payload events).
     pub fn write_event(&mut self, ev: &Event<'_>) -> Result<()> {
-        let ty = if ev.len_width() == 4 { BlockType::EventFlagsV2Large } else { BlockType::EventFlagsV2 };
+        let ty = if ev.len_width() == 4 {
+            BlockType::EventFlagsV2Large
+        } else {
+            BlockType::EventFlagsV2
+        };
         let raw = ev.raw();
         self.block(ty.to_u32(), |b| {
             b.u16(ev.cpu).u32(ev.flags);
