@@ -1,0 +1,36 @@
+# falco-rs — entry points. `make test` is what CI runs (.ci/run).
+CARGO ?= cargo
+FILE ?= ../shared/reference/scap/vm_cat_shadow.scap.gz
+
+.PHONY: all setup build test bench fuzz replay clean
+
+all: build
+
+setup:
+	scripts/setup.sh
+
+build:
+	$(CARGO) build --release --workspace
+
+# Every test of the workspace; installs the test oracle (sysdig) first.
+test: setup
+	$(CARGO) test --workspace
+
+# Decode throughput beside sysdig on vm_bench_3m (docs/PERFORMANCE.md).
+bench: setup
+	scripts/bench-decode.sh
+
+# Coverage-guided fuzzing on stable (no sanitizers): FUZZ_TARGET, FUZZ_SECONDS.
+FUZZ_TARGET ?= decode_capture
+FUZZ_SECONDS ?= 60
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
+	cd fuzz && $(CARGO) fuzz run -s none -O $(FUZZ_TARGET) -- -max_total_time=$(FUZZ_SECONDS)
+
+# Replays a capture and prints its events (the main job until the live
+# engines and the falco CLI land).
+replay:
+	$(CARGO) run --release -q -p falco-scap --bin scapcat -- $(FILE)
+
+clean:
+	$(CARGO) clean

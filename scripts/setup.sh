@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what the build, the tests and the benchmarks need on a fresh
+# Debian machine of this kind. Idempotent: installs only what is missing.
+#
+#   sysdig  the test oracle (reads .scap files, same filter language); not
+#           a runtime dependency of falco-rs
+#   bc      arithmetic in the benchmark scripts
+set -euo pipefail
+
+need=()
+command -v sysdig >/dev/null 2>&1 || need+=(sysdig)
+command -v bc >/dev/null 2>&1 || need+=(bc)
+command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found (rustup toolchain expected)" >&2; exit 1; }
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
