@@ -11,7 +11,9 @@ fn load(path: &std::path::Path) -> Vec<u8> {
     let raw = std::fs::read(path).unwrap();
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out).unwrap();
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .unwrap();
         out
     } else {
         raw
@@ -25,14 +27,21 @@ fn check(bytes: Vec<u8>, what: &str) -> bool {
     match res {
         Ok(s) => {
             // Bounded work: no more events than the bytes could hold.
-            assert!(s.events <= len / 22 + 1, "{what}: {} events from {len} bytes", s.events);
+            assert!(
+                s.events <= len / 22 + 1,
+                "{what}: {} events from {len} bytes",
+                s.events
+            );
             true
         }
         Err(e) => {
             let msg = e.to_string();
             match &e {
                 ScapError::Truncated { offset, .. } | ScapError::Corrupt { offset, .. } => {
-                    assert!(*offset <= len, "{what}: offset {offset} beyond {len}: {msg}");
+                    assert!(
+                        *offset <= len,
+                        "{what}: offset {offset} beyond {len}: {msg}"
+                    );
                     assert!(msg.contains(&format!("offset {offset}")), "{what}: {msg}");
                     assert!(msg.contains("block"), "{what}: no block type in {msg}");
                 }
@@ -63,14 +72,20 @@ fn block_starts(b: &[u8]) -> Vec<usize> {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, bound: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 33) as usize) % bound.max(1)
     }
 }
 
 #[test]
 fn truncated_captures_fail_cleanly_with_offsets() {
-    for path in common::reference_captures().iter().filter(|p| !p.to_string_lossy().contains("bench")) {
+    for path in common::reference_captures()
+        .iter()
+        .filter(|p| !p.to_string_lossy().contains("bench"))
+    {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let full = load(path);
         let starts = block_starts(&full);
@@ -89,7 +104,10 @@ fn truncated_captures_fail_cleanly_with_offsets() {
                 errors += 1;
             } else {
                 // Only a cut on a block boundary is a valid (shorter) capture.
-                assert!(starts.contains(&cut) || cut == 0, "{name}: cut at {cut} read without error");
+                assert!(
+                    starts.contains(&cut) || cut == 0,
+                    "{name}: cut at {cut} read without error"
+                );
             }
         }
         assert!(errors > 0, "{name}: no truncation was detected");
@@ -99,7 +117,10 @@ fn truncated_captures_fail_cleanly_with_offsets() {
 #[test]
 fn flipped_bytes_never_panic_or_loop() {
     let mut rng = Lcg(0x5eed);
-    for path in common::reference_captures().iter().filter(|p| !p.to_string_lossy().contains("bench")) {
+    for path in common::reference_captures()
+        .iter()
+        .filter(|p| !p.to_string_lossy().contains("bench"))
+    {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let full = load(path);
         let starts = block_starts(&full);
@@ -124,9 +145,15 @@ fn flipped_bytes_never_panic_or_loop() {
 
 #[test]
 fn not_a_capture_is_reported_as_such() {
-    for bytes in [Vec::new(), b"hello world, not a capture".to_vec(), vec![0u8; 4096]] {
+    for bytes in [
+        Vec::new(),
+        b"hello world, not a capture".to_vec(),
+        vec![0u8; 4096],
+    ] {
         match SavefileReader::from_reader(std::io::Cursor::new(bytes)) {
-            Err(ScapError::NotACapture(_) | ScapError::Corrupt { .. } | ScapError::Truncated { .. }) => {}
+            Err(
+                ScapError::NotACapture(_) | ScapError::Corrupt { .. } | ScapError::Truncated { .. },
+            ) => {}
             other => panic!("expected a clear error, got {other:?}"),
         }
     }

@@ -17,8 +17,16 @@ const SYSDIG_COUNTS: &[(&str, u64, bool)] = &[
     ("falco_test_trace_files_open-multiple-files.scap", 86, true),
     ("falco_test_trace_files_ping_sendto.scap", 20, true),
     ("falco_test_trace_files_psp_privileged.scap", 2, false),
-    ("falco_test_trace_files_psp_run_as_user_0_container.scap", 3796, true),
-    ("falco_test_trace_files_psp_run_as_user_65534_container.scap", 2, false),
+    (
+        "falco_test_trace_files_psp_run_as_user_0_container.scap",
+        3796,
+        true,
+    ),
+    (
+        "falco_test_trace_files_psp_run_as_user_65534_container.scap",
+        2,
+        false,
+    ),
     ("falco_test_trace_files_psp_write_tmp_test.scap", 2, false),
     ("falco_test_trace_files_syscall.scap", 12, true),
     ("libs_curl_google.scap", 1221, true),
@@ -43,10 +51,18 @@ fn every_reference_capture_reads_to_the_end_with_sysdigs_count() {
             visible += common::sysdig_visible(ev.evt_type) as u64;
             // Every parameter is reachable and decodes.
             for p in ev.params() {
-                assert!(p.value().is_some(), "{name}: event {} param {:?} does not decode", ev.evt_type, p.info.map(|i| i.name));
+                assert!(
+                    p.value().is_some(),
+                    "{name}: event {} param {:?} does not decode",
+                    ev.evt_type,
+                    p.info.map(|i| i.name)
+                );
             }
         }
-        let (_, expect, full) = SYSDIG_COUNTS.iter().find(|(n, _, _)| *n == name).unwrap_or_else(|| panic!("{name} not in table"));
+        let (_, expect, full) = SYSDIG_COUNTS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .unwrap_or_else(|| panic!("{name} not in table"));
         eprintln!("{name}: {all} events, {visible} visible to sysdig (table: {expect})");
         if *full {
             assert_eq!(visible, *expect, "{name}");
@@ -54,7 +70,10 @@ fn every_reference_capture_reads_to_the_end_with_sysdigs_count() {
             assert!(all >= *expect, "{name}: {all} < {expect}");
         }
         assert!(r.initial_state().machine.is_some(), "{name}: machine info");
-        assert!(!r.initial_state().threads.is_empty(), "{name}: process list");
+        assert!(
+            !r.initial_state().threads.is_empty(),
+            "{name}: process list"
+        );
         checked += 1;
     }
     if !files.is_empty() {

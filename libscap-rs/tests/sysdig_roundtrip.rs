@@ -24,7 +24,11 @@ fn sysdig_available() -> bool {
 
 /// What `sysdig -r` prints, and whether it could read the file.
 fn sysdig_lines(path: &Path) -> (Vec<u8>, bool) {
-    let out = Command::new("sysdig").arg("-r").arg(path).output().expect("sysdig runs");
+    let out = Command::new("sysdig")
+        .arg("-r")
+        .arg(path)
+        .output()
+        .expect("sysdig runs");
     (out.stdout, out.status.success())
 }
 
@@ -41,10 +45,16 @@ fn block_copies_print_the_same_in_sysdig() {
         return;
     }
     for path in &files {
-        let name = path.file_name().unwrap().to_string_lossy().replace(".gz", "");
+        let name = path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".gz", "");
         let mut blocks = BlockReader::open(path).unwrap();
         let copy = tmp(&format!("raw-{name}"));
-        let mut w = SavefileWriter::bare(std::io::BufWriter::new(std::fs::File::create(&copy).unwrap()));
+        let mut w = SavefileWriter::bare(std::io::BufWriter::new(
+            std::fs::File::create(&copy).unwrap(),
+        ));
         let mut n = 0;
         while let Some(loc) = blocks.next_block().unwrap() {
             w.write_raw_block(blocks.raw(&loc)).unwrap();
@@ -68,11 +78,19 @@ fn re_encoded_captures_print_the_same_in_sysdig() {
         return;
     }
     for path in &files {
-        let name = path.file_name().unwrap().to_string_lossy().replace(".gz", "");
+        let name = path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".gz", "");
         let mut r = SavefileReader::open(path).unwrap();
         let copy = tmp(&format!("enc-{name}"));
         let state = r.initial_state().clone();
-        let mut w = SavefileWriter::new(std::io::BufWriter::new(std::fs::File::create(&copy).unwrap()), &state).unwrap();
+        let mut w = SavefileWriter::new(
+            std::io::BufWriter::new(std::fs::File::create(&copy).unwrap()),
+            &state,
+        )
+        .unwrap();
         while let Some(ev) = r.next_event().unwrap() {
             w.write_event(&ev).unwrap();
         }
@@ -81,7 +99,10 @@ fn re_encoded_captures_print_the_same_in_sysdig() {
         if !a_ok {
             // sysdig 0.29 cannot read this newer writer's file at all; our
             // re-encoding must at least be readable by it.
-            assert!(b_ok && !b.is_empty(), "{name}: sysdig cannot read our re-encoded copy");
+            assert!(
+                b_ok && !b.is_empty(),
+                "{name}: sysdig cannot read our re-encoded copy"
+            );
         } else if a != b {
             let (a, b) = (String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
             let first = a.lines().zip(b.lines()).find(|(x, y)| x != y);
@@ -89,7 +110,11 @@ fn re_encoded_captures_print_the_same_in_sysdig() {
         }
         // And our reader gets the same state back.
         let back = SavefileReader::open(&copy).unwrap();
-        assert_eq!(back.initial_state(), &state, "{name}: state differs after re-encoding");
+        assert_eq!(
+            back.initial_state(),
+            &state,
+            "{name}: state differs after re-encoding"
+        );
         std::fs::remove_file(&copy).unwrap();
     }
 }

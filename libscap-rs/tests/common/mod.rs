@@ -17,7 +17,9 @@ pub fn reference_dir() -> Option<PathBuf> {
 
 /// Every reference capture except the 248 MB benchmark file.
 pub fn reference_captures() -> Vec<PathBuf> {
-    let Some(d) = reference_dir() else { return Vec::new() };
+    let Some(d) = reference_dir() else {
+        return Vec::new();
+    };
     let mut v: Vec<PathBuf> = std::fs::read_dir(&d)
         .expect("reference dir readable")
         .map(|e| e.expect("dir entry").path())
@@ -34,6 +36,9 @@ pub fn sysdig_visible(evt_type: u16) -> bool {
     use falco_abi::Category;
     evt_type < 336
         && falco_abi::event_info(evt_type)
-            .map(|i| !i.category.contains(Category::INTERNAL) && !i.category.contains(Category::METAEVENT))
+            .map(|i| {
+                !i.category.contains(Category::INTERNAL)
+                    && !i.category.contains(Category::METAEVENT)
+            })
             .unwrap_or(false)
 }
