@@ -270,6 +270,22 @@ impl Event<'_> {
         }
     }
 
+    /// Replaces `out` with the event in the current form: its 26-byte header
+    /// (with `nparams`) followed by its lengths and values as they are.
+    pub fn write_current_form(&self, out: &mut Vec<u8>) {
+        let body = &self.raw[self.header_size()..];
+        let hdr = falco_abi::EventHeader {
+            ts: self.ts,
+            tid: self.tid,
+            len: (EVENT_HEADER_SIZE + body.len()) as u32,
+            evt_type: self.evt_type,
+            nparams: self.nparams,
+        };
+        out.clear();
+        out.extend_from_slice(&hdr.to_bytes());
+        out.extend_from_slice(body);
+    }
+
     /// Size of the header the bytes start with.
     pub fn header_size(&self) -> usize {
         match self.layout {

@@ -7,6 +7,20 @@ mod common;
 use falco_scap::{replay_all, SavefileReader, ScapError};
 use std::io::Read;
 
+/// The reference captures small enough to damage many times: (name, bytes).
+fn small_captures() -> Vec<(String, Vec<u8>)> {
+    common::reference_captures()
+        .iter()
+        .filter(|p| !p.to_string_lossy().contains("bench"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().to_string(),
+                load(p),
+            )
+        })
+        .collect()
+}
+
 fn load(path: &std::path::Path) -> Vec<u8> {
     let raw = std::fs::read(path).unwrap();
     if raw.starts_with(&[0x1f, 0x8b]) {
@@ -82,12 +96,7 @@ impl Lcg {
 
 #[test]
 fn truncated_captures_fail_cleanly_with_offsets() {
-    for path in common::reference_captures()
-        .iter()
-        .filter(|p| !p.to_string_lossy().contains("bench"))
-    {
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let full = load(path);
+    for (name, full) in small_captures() {
         let starts = block_starts(&full);
         let mut cuts: Vec<usize> = Vec::new();
         // Inside the first blocks (header, state), around block boundaries,
@@ -117,12 +126,7 @@ fn truncated_captures_fail_cleanly_with_offsets() {
 #[test]
 fn flipped_bytes_never_panic_or_loop() {
     let mut rng = Lcg(0x5eed);
-    for path in common::reference_captures()
-        .iter()
-        .filter(|p| !p.to_string_lossy().contains("bench"))
-    {
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let full = load(path);
+    for (name, full) in small_captures() {
         let starts = block_starts(&full);
         for round in 0..300 {
             let mut b = full.clone();

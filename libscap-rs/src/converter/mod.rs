@@ -260,7 +260,7 @@ impl Converter {
                     return Ok(done);
                 }
                 Action::Store | Action::StoreAndPass => {
-                    normalize(&view, self.enters.entry(tid).or_default());
+                    view.write_current_form(self.enters.entry(tid).or_default());
                     if rule.action == Action::Store {
                         self.stats.dropped += 1;
                         return Ok(Outcome::Drop);
@@ -431,22 +431,6 @@ fn push_len(out: &mut Vec<u8>, n: usize, width: usize) {
     } else {
         out.extend_from_slice(&(n as u16).to_le_bytes());
     }
-}
-
-/// Copies `ev` into `out` with the current 26-byte header.
-fn normalize(ev: &Event<'_>, out: &mut Vec<u8>) {
-    let raw = ev.raw();
-    let body = &raw[ev.header_size()..];
-    let hdr = EventHeader {
-        ts: ev.ts,
-        tid: ev.tid,
-        len: (EVENT_HEADER_SIZE + body.len()) as u32,
-        evt_type: ev.evt_type,
-        nparams: ev.nparams,
-    };
-    out.clear();
-    out.extend_from_slice(&hdr.to_bytes());
-    out.extend_from_slice(body);
 }
 
 /// Longest value a parameter of `t` may take in an event of `target`.

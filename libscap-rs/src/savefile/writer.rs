@@ -6,9 +6,8 @@ use super::cursor::Writer;
 use super::section::{SectionHeader, CURRENT_MAJOR, CURRENT_MINOR};
 use super::{fdlist, iflist, machine, proclist, section, userlist};
 use crate::error::Result;
-use crate::event::{Event, HeaderLayout};
+use crate::event::Event;
 use crate::state::InitialState;
-use falco_abi::{EventHeader, EVENT_HEADER_SIZE, EVENT_HEADER_V1_SIZE};
 use std::io::Write;
 
 /// Writes a `.scap` stream to `W` (wrap it in a gzip encoder to compress).
@@ -16,6 +15,8 @@ use std::io::Write;
 pub struct SavefileWriter<W: Write> {
     out: W,
     body: Writer,
+    /// Reused buffer for one event in the current form.
+    event: Vec<u8>,
     written: u64,
 }
 
@@ -26,6 +27,7 @@ impl<W: Write> SavefileWriter<W> {
         SavefileWriter {
             out,
             body: Writer::default(),
+            event: Vec::new(),
             written: 0,
         }
     }
@@ -89,26 +91,13 @@ impl<W: Write> SavefileWriter<W> {
         } else {
             BlockType::EventFlagsV2
         };
-        let raw = ev.raw();
-        self.block(ty.to_u32(), |b| {
-            b.u16(ev.cpu).u32(ev.flags);
-            match ev.layout() {
-                HeaderLayout::V2 => {
-                    b.bytes(raw);
-                }
-                HeaderLayout::V1 => {
-                    let rest = &raw[EVENT_HEADER_V1_SIZE..];
-                    let hdr = EventHeader {
-                        ts: ev.ts,
-                        tid: ev.tid,
-                        len: (EVENT_HEADER_SIZE + rest.len()) as u32,
-                        evt_type: ev.evt_type,
-                        nparams: ev.nparams,
-                    };
-                    b.bytes(&hdr.to_bytes()).bytes(rest);
-                }
-            }
-        })
+        let mut event = std::mem::take(&mut self.event);
+        ev.write_current_form(&mut event);
+        let res = self.block(ty.to_u32(), |b| {
+            b.u16(ev.cpu).u32(ev.flags).bytes(&event);
+        });
+        self.event = event;
+        res
     }
 
     /// Appends a block exactly as it was read elsewhere.
