@@ -111,6 +111,24 @@ pub fn param_len_at(lens: &[u8], i: usize, width: usize) -> Option<u32> {
     }
 }
 
+/// Sum of the first `n` parameter lengths (2 or 4 bytes wide); `None` if
+/// the length area is shorter than `n` entries.
+#[inline]
+pub fn param_lens_sum(lens: &[u8], n: usize, width: usize) -> Option<usize> {
+    let area = lens.get(..n.checked_mul(width)?)?;
+    Some(match width {
+        2 => area
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]) as usize)
+            .sum(),
+        4 => area
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize)
+            .sum(),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,22 +158,4 @@ mod tests {
         assert_eq!(param_len_at(&lens, 4, 2), None);
         assert_eq!(param_len_at(&lens, 0, 3), None);
     }
-}
-
-/// Sum of the first `n` parameter lengths (2 or 4 bytes wide); `None` if
-/// the length area is shorter than `n` entries.
-#[inline]
-pub fn param_lens_sum(lens: &[u8], n: usize, width: usize) -> Option<usize> {
-    let area = lens.get(..n.checked_mul(width)?)?;
-    Some(match width {
-        2 => area
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]) as usize)
-            .sum(),
-        4 => area
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize)
-            .sum(),
-        _ => return None,
-    })
 }

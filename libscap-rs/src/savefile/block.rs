@@ -376,7 +376,7 @@ impl BlockReader {
             .endian
             .u32(self.buf[p + 4..p + 8].try_into().unwrap_or([0; 4])) as usize;
         let block = BlockName(block_type);
-        if total < BLOCK_OVERHEAD || total > MAX_BLOCK_SIZE {
+        if !(BLOCK_OVERHEAD..=MAX_BLOCK_SIZE).contains(&total) {
             return Err(ScapError::Corrupt {
                 offset,
                 block,
