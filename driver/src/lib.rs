@@ -6,6 +6,8 @@
 //! - `header.rs` — the packed 26-byte event header and parameter lengths.
 //! - `ring.rs` — the per-CPU mmap ring layout.
 //! - `ioctl.rs` — device ioctls and the API version.
+//! - `syscalls.rs` (+ `syscall_table.rs`) — PPM_SC codes and the x86-64
+//!   syscall table.
 //!
 //! `#![no_std]`, no dependencies, no allocation, no panics: this source is
 //! also compiled into the kernel module with `#[path]`.
@@ -18,8 +20,10 @@ pub mod header;
 pub mod ioctl;
 pub mod ring;
 pub mod schema;
+pub mod syscalls;
 
 mod events;
+mod syscall_table;
 
 pub use events::{EventCode, EVENTS};
 pub use flags::FlagName;

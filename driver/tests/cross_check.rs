@@ -83,3 +83,55 @@ fn schema_matches_upstream_event_table() {
         }
     }
 }
+
+#[test]
+fn syscall_tables_match_upstream() {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/reference/syscall_table_x86_64.json");
+    let Ok(s) = std::fs::read_to_string(&p) else {
+        eprintln!("skipped: {} not found", p.display());
+        return;
+    };
+    let r: Value = serde_json::from_str(&s).unwrap();
+    let sc = r["ppm_sc"].as_array().unwrap();
+    assert_eq!(sc.len(), falco_abi::syscalls::PPM_SC.len());
+    for (j, ours) in sc.iter().zip(falco_abi::syscalls::PPM_SC) {
+        assert_eq!(j[0].as_u64().unwrap(), ours.code as u64);
+        assert_eq!(j[1], ours.ident);
+        assert_eq!(ours.name, ours.ident.to_lowercase());
+    }
+    let calls = r["syscalls"].as_array().unwrap();
+    assert_eq!(calls.len(), falco_abi::syscalls::X86_64_SYSCALLS.len());
+    for (j, ours) in calls.iter().zip(falco_abi::syscalls::X86_64_SYSCALLS) {
+        assert_eq!(j["nr"].as_u64().unwrap(), ours.nr as u64);
+        assert_eq!(
+            j["ppm_sc"].as_u64().unwrap(),
+            ours.ppm_sc as u64,
+            "nr {}",
+            ours.nr
+        );
+        assert_eq!(
+            j["enter_event"].as_u64().unwrap(),
+            ours.enter_event as u64,
+            "nr {}",
+            ours.nr
+        );
+        assert_eq!(
+            j["exit_event"].as_u64().unwrap(),
+            ours.exit_event as u64,
+            "nr {}",
+            ours.nr
+        );
+        assert_eq!(
+            j["flags"].as_u64().unwrap(),
+            ours.flags as u64,
+            "nr {}",
+            ours.nr
+        );
+    }
+    assert_eq!(falco_abi::syscalls::ppm_sc(300).unwrap().name, "newfstatat");
+    assert_eq!(
+        falco_abi::syscalls::x86_64_syscall(59).unwrap().exit_event,
+        293
+    );
+}
