@@ -120,3 +120,56 @@ impl EventBuilder {
 pub fn view(bytes: &[u8]) -> Event<'_> {
     Event::parse(bytes, HeaderLayout::V2).expect("builder output parses")
 }
+
+/// An engine that replays events made with [`EventBuilder`]: the test
+/// engine the crates above use to drive state and rules without a capture.
+#[derive(Debug, Default)]
+pub struct TestEngine {
+    events: std::collections::VecDeque<Vec<u8>>,
+    current: Vec<u8>,
+    initial: crate::state::InitialState,
+    delivered: u64,
+}
+
+impl TestEngine {
+    pub fn new(initial: crate::state::InitialState) -> TestEngine {
+        TestEngine {
+            initial,
+            ..Default::default()
+        }
+    }
+
+    /// Queues an event.
+    pub fn push(&mut self, ev: &EventBuilder) -> &mut Self {
+        self.events.push_back(ev.build());
+        self
+    }
+}
+
+impl crate::engine::Engine for TestEngine {
+    fn name(&self) -> &'static str {
+        "test"
+    }
+
+    fn take_initial_state(&mut self) -> crate::state::InitialState {
+        std::mem::take(&mut self.initial)
+    }
+
+    fn next(&mut self) -> crate::Result<crate::engine::Next<'_>> {
+        match self.events.pop_front() {
+            Some(b) => {
+                self.current = b;
+                self.delivered += 1;
+                Ok(crate::engine::Next::Event(view(&self.current)))
+            }
+            None => Ok(crate::engine::Next::Eof),
+        }
+    }
+
+    fn stats(&self) -> crate::engine::EngineStats {
+        crate::engine::EngineStats {
+            events: self.delivered,
+            ..Default::default()
+        }
+    }
+}

@@ -8,6 +8,7 @@
 //! event is current. Enter events that only fed their exit are dropped;
 //! consumers see one shape.
 
+mod extensions;
 mod table;
 
 use crate::event::{Event, HeaderLayout};
@@ -87,7 +88,14 @@ const RULE_START: [u16; falco_abi::EVENT_COUNT + 1] = {
 pub fn find_rule(code: u16, nparams: u32) -> Option<&'static Rule> {
     let c = code as usize;
     let rules = table::RULES.get(*RULE_START.get(c)? as usize..*RULE_START.get(c + 1)? as usize)?;
-    rules.iter().find(|r| r.nparams as u32 == nparams)
+    rules
+        .iter()
+        .find(|r| r.nparams as u32 == nparams)
+        .or_else(|| {
+            extensions::EXTENSION_RULES
+                .iter()
+                .find(|r| r.code == code && r.nparams as u32 == nparams)
+        })
 }
 
 /// Upper bound on steps for one event (the longest chain, execve, has 16).
@@ -162,7 +170,7 @@ fn classify(info: &EventInfo, nparams: u32) -> First {
     if f.contains(EventFlags::UNUSED) {
         return First::Drop;
     }
-    if !f.contains(EventFlags::CONVERTER_MANAGED) {
+    if !f.contains(EventFlags::CONVERTER_MANAGED) && !extensions::covers(info.code) {
         return match (f.contains(EventFlags::OLD_VERSION), info.direction()) {
             (false, _) => First::Pass,
             (true, falco_abi::Direction::Enter) => First::Drop,

@@ -255,3 +255,26 @@ fn an_event_without_a_rule_is_delivered_unchanged_and_counted() {
         .unwrap()
         .contains("no conversion for 2 parameters"));
 }
+
+#[test]
+fn old_dup2_gets_its_old_fd_from_the_enter() {
+    let mut c = Converter::new();
+    let enter = EventBuilder::new(C::SYSCALL_DUP2_E).tid(4).int(3).build();
+    assert_eq!(run(&mut c, &enter).0, Outcome::Drop);
+    let exit = EventBuilder::new(C::SYSCALL_DUP2_X).tid(4).int(1).build();
+    let (o, out) = run(&mut c, &exit);
+    assert_eq!(o, Outcome::Converted);
+    let bytes = out.unwrap();
+    let ev = view(&bytes);
+    assert_eq!(
+        (u(&ev, "res"), u(&ev, "oldfd"), u(&ev, "newfd")),
+        (Some(1), Some(3), Some(1))
+    );
+    // A current dup2 exit passes unchanged.
+    let cur = EventBuilder::new(C::SYSCALL_DUP2_X)
+        .int(1)
+        .int(3)
+        .int(1)
+        .build();
+    assert_eq!(run(&mut c, &cur).0, Outcome::Pass);
+}
