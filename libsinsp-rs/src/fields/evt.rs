@@ -1,0 +1,342 @@
+//! `evt.*`: facts about the event itself.
+
+use super::push_str;
+use crate::field::{ArgKind, Ctx, FieldArg, FieldRow};
+use crate::render;
+use crate::value::{FieldType, Value};
+use falco_abi::{Direction, EventFlags};
+use falco_scap::Param;
+
+pub const CLASS: super::FieldClass = super::FieldClass {
+    name: "evt",
+    desc: "Event fields applicable to syscall events.",
+    fields: FIELDS,
+};
+
+/// PPM open flags that say how a file was opened.
+const PPM_O_RDONLY: u64 = 1;
+const PPM_O_WRONLY: u64 = 2;
+const PPM_O_CREAT: u64 = 4;
+/// O_F_CREATED: the open created the file.
+const PPM_O_F_CREATED: u64 = 1 << 14;
+
+fn param_for<'a>(c: &Ctx<'a>, arg: Option<&FieldArg>) -> Option<(usize, Param<'a>)> {
+    let i = match arg? {
+        FieldArg::Index(i) => *i as usize,
+        FieldArg::Key(k) => c.ev.info().param_index(k)?,
+    };
+    // An empty parameter carries no value (e.g. filled in by conversion),
+    // except an empty buffer, which is an empty string.
+    let p = c.ev.param(i)?;
+    let is_buf = p
+        .info
+        .is_some_and(|i| i.ptype == falco_abi::ParamType::BYTEBUF);
+    (!p.is_empty() || is_buf).then_some((i, p))
+}
+
+fn res<'a>(c: &Ctx<'a>) -> Option<i64> {
+    let p = c.ev.param_by_name("res").or_else(|| {
+        // Exit events whose first parameter is the result under another name (fd, ...).
+        let first = c.ev.info().params.first()?;
+        (c.ev.info().direction() == Direction::Exit && matches!(first.name, "fd" | "res"))
+            .then(|| c.ev.param(0))?
+    })?;
+    p.as_i64()
+}
+
+fn open_flags(c: &Ctx<'_>) -> Option<u64> {
+    let is_open = matches!(
+        c.ev.name(),
+        "open" | "openat" | "openat2" | "open_by_handle_at" | "creat"
+    );
+    if !is_open || c.ev.info().direction() != Direction::Exit {
+        return None;
+    }
+    if c.ev.name() == "creat" {
+        return Some(PPM_O_CREAT | PPM_O_WRONLY);
+    }
+    c.ev.param_by_name("flags")?.as_u64()
+}
+
+/// `evt.type`: the event name, or for generic events the name of the
+/// syscall they stand for.
+pub fn type_name(ev: &falco_scap::Event<'_>) -> &'static str {
+    use falco_abi::EventCode as C;
+    if ev.evt_type == C::GENERIC_E as u16 || ev.evt_type == C::GENERIC_X as u16 {
+        if let Some(sc) = ev
+            .param(0)
+            .and_then(|p| p.as_u64())
+            .and_then(|id| falco_abi::syscalls::ppm_sc(id as u16))
+        {
+            return sc.name;
+        }
+    }
+    ev.name()
+}
+
+fn time_parts(ts: u64) -> (i64, u32) {
+    ((ts / 1_000_000_000) as i64, (ts % 1_000_000_000) as u32)
+}
+
+pub const FIELDS: &[FieldRow] = &[
+    FieldRow {
+        name: "evt.num",
+        ftype: FieldType::UInt64,
+        arg: ArgKind::None,
+        desc: "event number.",
+        extract: |c, _, out| out.push(Value::UInt(c.insp.scope().num)),
+    },
+    FieldRow {
+        name: "evt.time",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "event timestamp as a time string that includes the nanosecond part.",
+        extract: |c, _, out| {
+            let (s, ns) = time_parts(c.ev.ts);
+            let (_, hms) = render::civil(s);
+            out.push(Value::str(format!("{:02}:{:02}:{:02}.{:09}", hms.0, hms.1, hms.2, ns)));
+        },
+    },
+    FieldRow {
+        name: "evt.time.s",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "event timestamp as a time string with no nanoseconds.",
+        extract: |c, _, out| {
+            let (_, hms) = render::civil(time_parts(c.ev.ts).0);
+            out.push(Value::str(format!("{:02}:{:02}:{:02}", hms.0, hms.1, hms.2)));
+        },
+    },
+    FieldRow {
+        name: "evt.time.iso8601",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "event timestamp in ISO 8601 format, including nanoseconds and time zone offset (in UTC).",
+        extract: |c, _, out| out.push(Value::str(render::iso8601(c.ev.ts))),
+    },
+    FieldRow {
+        name: "evt.datetime",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "event timestamp as a time string that includes the date.",
+        extract: |c, _, out| {
+            let (s, ns) = time_parts(c.ev.ts);
+            let ((y, mo, d), (h, mi, se)) = render::civil(s);
+            out.push(Value::str(format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{se:02}.{ns:09}")));
+        },
+    },
+    FieldRow {
+        name: "evt.rawtime",
+        ftype: FieldType::AbsTime,
+        arg: ArgKind::None,
+        desc: "absolute event timestamp, i.e. nanoseconds from epoch.",
+        extract: |c, _, out| out.push(Value::UInt(c.ev.ts)),
+    },
+    FieldRow {
+        name: "evt.rawtime.s",
+        ftype: FieldType::AbsTime,
+        arg: ArgKind::None,
+        desc: "integer part of the event timestamp (e.g. seconds since epoch).",
+        extract: |c, _, out| out.push(Value::UInt(c.ev.ts / 1_000_000_000)),
+    },
+    FieldRow {
+        name: "evt.rawtime.ns",
+        ftype: FieldType::AbsTime,
+        arg: ArgKind::None,
+        desc: "fractional part of the absolute event timestamp.",
+        extract: |c, _, out| out.push(Value::UInt(c.ev.ts % 1_000_000_000)),
+    },
+    FieldRow {
+        name: "evt.dir",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "event direction can be either '>' for enter events or '<' for exit events.",
+        extract: |c, _, out| {
+            push_str(out, if c.ev.info().direction() == Direction::Enter { ">" } else { "<" })
+        },
+    },
+    FieldRow {
+        name: "evt.type",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "The name of the event (e.g. 'open').",
+        extract: |c, _, out| push_str(out, type_name(&c.ev)),
+    },
+    FieldRow {
+        name: "evt.cpu",
+        ftype: FieldType::Int64,
+        arg: ArgKind::None,
+        desc: "number of the CPU where this event happened.",
+        extract: |c, _, out| out.push(Value::Int(c.ev.cpu as i64)),
+    },
+    FieldRow {
+        name: "evt.args",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "all the event arguments, aggregated into a single string.",
+        extract: |c, _, out| out.push(Value::str(render::args(c))),
+    },
+    FieldRow {
+        name: "evt.arg",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::IndexOrKey,
+        desc: "one of the event arguments specified by name or by number, rendered as a string.",
+        extract: |c, arg, out| {
+            if let Some((i, p)) = param_for(c, arg) {
+                out.push(Value::str(render::param(c, i, &p)));
+            }
+        },
+    },
+    FieldRow {
+        name: "evt.rawarg",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::Key,
+        desc: "one of the event arguments specified by name, as its raw value.",
+        extract: |c, arg, out| {
+            if let Some((_, p)) = param_for(c, arg) {
+                if let Some(v) = render::raw_value(&p) {
+                    out.push(v);
+                }
+            }
+        },
+    },
+    FieldRow {
+        name: "evt.res",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "event return value, as a string: SUCCESS, or the error code (e.g. ENOENT).",
+        extract: |c, _, out| {
+            if let Some(r) = res(c) {
+                out.push(Value::str(if r >= 0 { "SUCCESS".to_string() } else { render::errno_name(-r).to_string() }));
+            }
+        },
+    },
+    FieldRow {
+        name: "evt.rawres",
+        ftype: FieldType::Int64,
+        arg: ArgKind::None,
+        desc: "event return value, as a number (e.g. -2).",
+        extract: |c, _, out| {
+            if let Some(r) = res(c) {
+                out.push(Value::Int(r));
+            }
+        },
+    },
+    FieldRow {
+        name: "evt.failed",
+        ftype: FieldType::Bool,
+        arg: ArgKind::None,
+        desc: "'true' for events that returned an error status.",
+        extract: |c, _, out| {
+            if let Some(r) = res(c) {
+                out.push(Value::Bool(r < 0));
+            }
+        },
+    },
+    FieldRow {
+        name: "evt.is_io",
+        ftype: FieldType::Bool,
+        arg: ArgKind::None,
+        desc: "'true' for events that read or write to FDs.",
+        extract: |c, _, out| {
+            let f = c.ev.info().flags;
+            out.push(Value::Bool(f.contains(EventFlags::READS_FROM_FD) || f.contains(EventFlags::WRITES_TO_FD)))
+        },
+    },
+    FieldRow {
+        name: "evt.is_io_read",
+        ftype: FieldType::Bool,
+        arg: ArgKind::None,
+        desc: "'true' for events that read from FDs.",
+        extract: |c, _, out| out.push(Value::Bool(c.ev.info().flags.contains(EventFlags::READS_FROM_FD))),
+    },
+    FieldRow {
+        name: "evt.is_io_write",
+        ftype: FieldType::Bool,
+        arg: ArgKind::None,
+        desc: "'true' for events that write to FDs.",
+        extract: |c, _, out| out.push(Value::Bool(c.ev.info().flags.contains(EventFlags::WRITES_TO_FD))),
+    },
+    FieldRow {
+        name: "evt.is_open_read",
+        ftype: FieldType::Bool,
+        arg: ArgKind::None,
+        desc: "'true' for open/openat/openat2/open_by_handle_at events where the path was opened for reading.",
+        extract: |c, _, out| out.push(Value::Bool(open_flags(c).is_some_and(|f| f & PPM_O_RDONLY != 0))),
+    },
+    FieldRow {
+        name: "evt.is_open_write",
+        ftype: FieldType::Bool,
+        arg: ArgKind::None,
+        desc: "'true' for open/openat/openat2/open_by_handle_at events where the path was opened for writing.",
+        extract: |c, _, out| out.push(Value::Bool(open_flags(c).is_some_and(|f| f & PPM_O_WRONLY != 0))),
+    },
+    FieldRow {
+        name: "evt.is_open_exec",
+        ftype: FieldType::Bool,
+        arg: ArgKind::None,
+        desc: "'true' for open/openat/openat2/open_by_handle_at or creat events where a file is created with execute permissions.",
+        extract: |c, _, out| {
+            let created = open_flags(c).is_some_and(|f| f & (PPM_O_CREAT | PPM_O_F_CREATED) != 0);
+            let mode = c.ev.param_by_name("mode").and_then(|p| p.as_u64()).unwrap_or(0);
+            out.push(Value::Bool(created && mode & 0o111 != 0))
+        },
+    },
+    FieldRow {
+        name: "evt.is_open_create",
+        ftype: FieldType::Bool,
+        arg: ArgKind::None,
+        desc: "'true' for open/openat/openat2/open_by_handle_at events where a file is created.",
+        extract: |c, _, out| out.push(Value::Bool(open_flags(c).is_some_and(|f| f & PPM_O_F_CREATED != 0))),
+    },
+    FieldRow {
+        name: "evt.buffer",
+        ftype: FieldType::ByteBuf,
+        arg: ArgKind::None,
+        desc: "the binary data buffer for events that have one, like read(), recvfrom(), etc.",
+        extract: |c, _, out| {
+            if let Some(p) = c.ev.param_by_name("data") {
+                out.push(Value::Bytes(std::borrow::Cow::Borrowed(p.bytes)));
+            }
+        },
+    },
+    FieldRow {
+        name: "evt.buflen",
+        ftype: FieldType::UInt64,
+        arg: ArgKind::None,
+        desc: "the length of the binary data buffer for events that have one.",
+        extract: |c, _, out| {
+            let io = c.ev.info().flags;
+            if io.contains(EventFlags::READS_FROM_FD) || io.contains(EventFlags::WRITES_TO_FD) {
+                if let Some(r) = res(c).filter(|r| *r >= 0) {
+                    out.push(Value::UInt(r as u64));
+                }
+            }
+        },
+    },
+    FieldRow {
+        name: "evt.hostname",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "The hostname of the underlying host.",
+        extract: |c, _, out| {
+            if let Some(m) = &c.insp.machine {
+                push_str(out, &m.hostname);
+            }
+        },
+    },
+    FieldRow {
+        name: "evt.source",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "the name of the source that produced the event.",
+        extract: |_, _, out| push_str(out, "syscall"),
+    },
+    FieldRow {
+        name: "evt.category",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "The event category (e.g. 'file', 'net').",
+        extract: |c, _, out| push_str(out, render::category(c.ev.info().category)),
+    },
+];

@@ -1,0 +1,293 @@
+//! `fd.*`: the file descriptor the event uses or creates.
+
+use super::push_str;
+use crate::field::{ArgKind, Ctx, FieldRow};
+use crate::state::{paths, Fd, FdKind};
+use crate::value::{FieldType, Value};
+use std::net::IpAddr;
+
+pub const CLASS: super::FieldClass = super::FieldClass {
+    name: "fd",
+    desc: "Every syscall that has a file descriptor in its arguments has these fields set with information related to the file.",
+    fields: FIELDS,
+};
+
+/// `fd.name` of an IP socket: `cip:cport->sip:sport`, or `ip:port` for a
+/// server socket that is only bound.
+pub fn render_tuple(f: &Fd) -> String {
+    let Some(t) = f.tuple else {
+        return String::new();
+    };
+    if f.is_server && t.sport == 0 && t.sip.is_unspecified() {
+        return format!("{}:{}", t.dip, t.dport);
+    }
+    format!("{}:{}->{}:{}", t.sip, t.sport, t.dip, t.dport)
+}
+
+/// Endpoints of an IP socket: (client ip, client port, server ip, server port).
+fn endpoints(f: &Fd) -> Option<(IpAddr, u16, IpAddr, u16)> {
+    let t = f.tuple?;
+    Some((t.sip, t.sport, t.dip, t.dport))
+}
+
+/// (local ip, local port, remote ip, remote port): the server side is local
+/// on a server socket.
+fn local_remote(f: &Fd) -> Option<(IpAddr, u16, IpAddr, u16)> {
+    let (cip, cport, sip, sport) = endpoints(f)?;
+    Some(if f.is_server {
+        (sip, sport, cip, cport)
+    } else {
+        (cip, cport, sip, sport)
+    })
+}
+
+fn with_fd<'a>(
+    c: &Ctx<'a>,
+    out: &mut Vec<Value<'a>>,
+    f: impl Fn(i64, &'a Fd, &mut Vec<Value<'a>>),
+) {
+    if let Some((n, fd)) = c.fd() {
+        f(n, fd, out);
+    }
+}
+
+/// Events that open files: when they failed (no fd in the table), Falco
+/// still shows the file they named.
+fn is_open(c: &Ctx<'_>) -> bool {
+    matches!(
+        c.ev.name(),
+        "open" | "openat" | "openat2" | "creat" | "open_by_handle_at"
+    )
+}
+
+/// What a failed connect tried: the tuple of the event.
+fn failed_connect_name(c: &Ctx<'_>) -> Option<String> {
+    if c.ev.name() != "connect" || c.ev.info().direction() != falco_abi::Direction::Exit {
+        return None;
+    }
+    let res = c.ev.param_by_name("res")?.as_i64()?;
+    if res >= 0 || res == -115 {
+        return None;
+    }
+    let p = c.ev.param_by_name("tuple").filter(|p| !p.is_empty())?;
+    Some(crate::render::param(c, 0, &p))
+}
+
+/// The path a failed open named, resolved like a successful one.
+fn failed_open_name(c: &Ctx<'_>) -> Option<String> {
+    if !is_open(c) || c.ev.info().direction() != falco_abi::Direction::Exit || c.fd().is_some() {
+        return None;
+    }
+    let p = c.ev.param_by_name(if c.ev.name() == "open_by_handle_at" {
+        "path"
+    } else {
+        "name"
+    })?;
+    Some(crate::render::param(c, 0, &p))
+}
+
+macro_rules! ip_field {
+    ($name:literal, $ty:ident, $desc:literal, $pick:expr) => {
+        FieldRow {
+            name: $name,
+            ftype: FieldType::$ty,
+            arg: ArgKind::None,
+            desc: $desc,
+            extract: |c, _, out| {
+                with_fd(c, out, |_, f, out| {
+                    if let Some(e) = endpoints(f) {
+                        let lr = local_remote(f).unwrap_or(e);
+                        let pick: fn(
+                            (IpAddr, u16, IpAddr, u16),
+                            (IpAddr, u16, IpAddr, u16),
+                        ) -> Vec<Value<'static>> = $pick;
+                        out.extend(pick(e, lr));
+                    }
+                })
+            },
+        }
+    };
+}
+
+pub const FIELDS: &[FieldRow] = &[
+    FieldRow {
+        name: "fd.num",
+        ftype: FieldType::Int64,
+        arg: ArgKind::None,
+        desc: "the unique number identifying the file descriptor.",
+        extract: |c, _, out| {
+            match c.insp.scope().fd {
+                Some(n) => out.push(Value::Int(n)),
+                // An open that has (or got) no fd yet.
+                None if is_open(c) => out.push(Value::Int(-1)),
+                None => {}
+            }
+        },
+    },
+    FieldRow {
+        name: "fd.type",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "type of FD. Can be 'file', 'directory', 'ipv4', 'ipv6', 'unix', 'pipe', 'event', 'signalfd', 'eventpoll', 'inotify', 'signalfd' or 'memfd'.",
+        extract: |c, _, out| with_fd(c, out, |_, f, out| push_str(out, f.kind.name())),
+    },
+    FieldRow {
+        name: "fd.typechar",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "type of FD as a single character.",
+        extract: |c, _, out| {
+            with_fd(c, out, |_, f, out| out.push(Value::str(f.kind.typechar().to_string())));
+            if out.is_empty() && is_open(c) {
+                push_str(out, "f");
+            }
+        },
+    },
+    FieldRow {
+        name: "fd.name",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "FD full name. If the fd is a file, this field contains the full path. If the FD is a socket, this field contain the connection tuple.",
+        extract: |c, _, out| {
+            if let Some(n) = failed_connect_name(c) {
+                out.push(Value::str(n));
+                return;
+            }
+            with_fd(c, out, |_, f, out| push_str(out, &f.name));
+            if let Some(n) = failed_open_name(c) {
+                out.push(Value::str(n));
+            }
+        },
+    },
+    FieldRow {
+        name: "fd.directory",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "If the fd is a file, the directory that contains it.",
+        extract: |c, _, out| {
+            with_fd(c, out, |_, f, out| match f.kind {
+                FdKind::Directory => push_str(out, &f.name),
+                FdKind::File => push_str(out, paths::split_dir_file(&f.name).0),
+                _ => {}
+            })
+        },
+    },
+    FieldRow {
+        name: "fd.filename",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "If the fd is a file, the filename without the path.",
+        extract: |c, _, out| {
+            with_fd(c, out, |_, f, out| {
+                if f.kind == FdKind::File {
+                    push_str(out, paths::split_dir_file(&f.name).1)
+                }
+            })
+        },
+    },
+    ip_field!("fd.ip", IpAddr, "matches the ip address (client or server) of the fd.", |e, _| vec![Value::Ip(e.0), Value::Ip(e.2)]),
+    ip_field!("fd.cip", IpAddr, "client IP address.", |e, _| vec![Value::Ip(e.0)]),
+    ip_field!("fd.sip", IpAddr, "server IP address.", |e, _| vec![Value::Ip(e.2)]),
+    ip_field!("fd.lip", IpAddr, "local IP address.", |_, lr| vec![Value::Ip(lr.0)]),
+    ip_field!("fd.rip", IpAddr, "remote IP address.", |_, lr| vec![Value::Ip(lr.2)]),
+    ip_field!("fd.port", Port, "matches the port (either client or server) of the fd.", |e, _| vec![Value::UInt(e.1 as u64), Value::UInt(e.3 as u64)]),
+    ip_field!("fd.cport", Port, "for TCP/UDP FDs, the client port.", |e, _| vec![Value::UInt(e.1 as u64)]),
+    ip_field!("fd.sport", Port, "for TCP/UDP FDs, server port.", |e, _| vec![Value::UInt(e.3 as u64)]),
+    ip_field!("fd.lport", Port, "for TCP/UDP FDs, the local port.", |_, lr| vec![Value::UInt(lr.1 as u64)]),
+    ip_field!("fd.rport", Port, "for TCP/UDP FDs, the remote port.", |_, lr| vec![Value::UInt(lr.3 as u64)]),
+    ip_field!("fd.net", IpNet, "matches the IP network (client or server) of the fd.", |e, _| vec![Value::Ip(e.0), Value::Ip(e.2)]),
+    ip_field!("fd.cnet", IpNet, "matches the client IP network of the fd.", |e, _| vec![Value::Ip(e.0)]),
+    ip_field!("fd.snet", IpNet, "matches the server IP network of the fd.", |e, _| vec![Value::Ip(e.2)]),
+    ip_field!("fd.lnet", IpNet, "matches the local IP network of the fd.", |_, lr| vec![Value::Ip(lr.0)]),
+    ip_field!("fd.rnet", IpNet, "matches the remote IP network of the fd.", |_, lr| vec![Value::Ip(lr.2)]),
+    FieldRow {
+        name: "fd.l4proto",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "the IP protocol of a socket. Can be 'tcp', 'udp', 'icmp' or 'raw'.",
+        extract: |c, _, out| {
+            with_fd(c, out, |_, f, out| {
+                if matches!(f.kind, FdKind::Ipv4 | FdKind::Ipv6) {
+                    push_str(out, f.l4proto.name())
+                }
+            })
+        },
+    },
+    FieldRow {
+        name: "fd.sockfamily",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "the socket family for socket events. Can be 'ip' or 'unix'.",
+        extract: |c, _, out| {
+            with_fd(c, out, |_, f, out| match f.kind {
+                FdKind::Ipv4 | FdKind::Ipv6 => push_str(out, "ip"),
+                FdKind::Unix => push_str(out, "unix"),
+                _ => {}
+            })
+        },
+    },
+    FieldRow {
+        name: "fd.is_server",
+        ftype: FieldType::Bool,
+        arg: ArgKind::None,
+        desc: "'true' if the process owning this FD is the server endpoint in the connection.",
+        extract: |c, _, out| with_fd(c, out, |_, f, out| out.push(Value::Bool(f.is_server))),
+    },
+    FieldRow {
+        name: "fd.connected",
+        ftype: FieldType::Bool,
+        arg: ArgKind::None,
+        desc: "for TCP/UDP FDs, 'true' if the socket is connected.",
+        extract: |c, _, out| {
+            with_fd(c, out, |_, f, out| {
+                if f.kind.is_socket() {
+                    out.push(Value::Bool(f.tuple.is_some_and(|t| t.sport != 0 && t.dport != 0)))
+                }
+            })
+        },
+    },
+    FieldRow {
+        name: "fd.name_changed",
+        ftype: FieldType::Bool,
+        arg: ArgKind::None,
+        desc: "True when an event changes the name of an fd used by this event (e.g. connect).",
+        extract: |c, _, out| {
+            with_fd(c, out, |_, _, out| out.push(Value::Bool(matches!(c.ev.name(), "connect" | "bind"))))
+        },
+    },
+    FieldRow {
+        name: "fd.nameraw",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "FD full name raw. Just like fd.name, but only used if fd is a file path.",
+        extract: |c, _, out| with_fd(c, out, |_, f, out| push_str(out, &f.name_raw)),
+    },
+    FieldRow {
+        name: "fd.types",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "List of FD types in use. Can be passed an fd number e.g. fd.types[0] to get the type of stdin.",
+        extract: |c, _, out| {
+            if let Some(t) = c.insp.threads.fds(c.ev.tid as i64) {
+                let mut kinds: Vec<&'static str> = t.iter().map(|(_, f)| f.kind.name()).collect();
+                kinds.sort_unstable();
+                kinds.dedup();
+                out.extend(kinds.into_iter().map(|k| Value::Str(k.into())));
+            }
+        },
+    },
+    FieldRow {
+        name: "fd.dev",
+        ftype: FieldType::UInt32,
+        arg: ArgKind::None,
+        desc: "device number (major/minor) containing the referenced file.",
+        extract: |c, _, out| with_fd(c, out, |_, f, out| out.push(Value::UInt(f.dev as u64))),
+    },
+    FieldRow {
+        name: "fd.ino",
+        ftype: FieldType::UInt64,
+        arg: ArgKind::None,
+        desc: "inode number of the referenced file.",
+        extract: |c, _, out| with_fd(c, out, |_, f, out| out.push(Value::UInt(f.ino))),
+    },
+];

@@ -1,0 +1,111 @@
+//! Output formats: Falco's `%field`, `%field[arg]` and `%(field)`
+//! substitution, with `<NA>` for values the event does not have.
+
+use crate::field::{Ctx, FieldArg, FieldError, FieldSource};
+use crate::fields::{Resolved, SyscallFields};
+use std::fmt::Write;
+
+#[derive(Debug, Clone)]
+enum Piece {
+    Text(String),
+    Field(Resolved),
+}
+
+/// A compiled output format.
+#[derive(Debug, Clone)]
+pub struct Formatter {
+    pieces: Vec<Piece>,
+}
+
+fn is_field_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.')
+}
+
+impl Formatter {
+    /// Compiles `fmt`; every field must exist.
+    pub fn new(fields: &SyscallFields, fmt: &str) -> Result<Formatter, FieldError> {
+        let mut pieces = Vec::new();
+        let mut text = String::new();
+        let mut rest = fmt;
+        while let Some(i) = rest.find('%') {
+            text.push_str(&rest[..i]);
+            rest = &rest[i + 1..];
+            let (name, arg, after) = if let Some(r) = rest.strip_prefix('(') {
+                let end = r
+                    .find(')')
+                    .ok_or_else(|| FieldError::Unknown(format!("%({r}")))?;
+                let inner = &r[..end];
+                let (n, a) = split_arg(inner);
+                (n.to_string(), a, &r[end + 1..])
+            } else {
+                let end = rest.find(|c: char| !is_field_char(c)).unwrap_or(rest.len());
+                let name = &rest[..end];
+                let mut after = &rest[end..];
+                let mut arg = None;
+                if let Some(r) = after.strip_prefix('[') {
+                    if let Some(close) = r.find(']') {
+                        arg = Some(r[..close].to_string());
+                        after = &r[close + 1..];
+                    }
+                }
+                (name.to_string(), arg, after)
+            };
+            if name.is_empty() {
+                text.push('%');
+                rest = after;
+                continue;
+            }
+            if !text.is_empty() {
+                pieces.push(Piece::Text(std::mem::take(&mut text)));
+            }
+            let arg = arg.map(|a| a.parse().map(FieldArg::Index).unwrap_or(FieldArg::Key(a)));
+            pieces.push(Piece::Field(fields.resolve(&name, arg.as_ref())?));
+            rest = after;
+        }
+        text.push_str(rest);
+        if !text.is_empty() {
+            pieces.push(Piece::Text(text));
+        }
+        Ok(Formatter { pieces })
+    }
+
+    /// Renders the format for one event.
+    pub fn format(&self, fields: &SyscallFields, c: &Ctx<'_>) -> String {
+        let mut s = String::new();
+        let mut vals = Vec::new();
+        for p in &self.pieces {
+            match p {
+                Piece::Text(t) => s.push_str(t),
+                Piece::Field(f) => {
+                    vals.clear();
+                    fields.extract(f, c, &mut vals);
+                    if vals.is_empty() {
+                        s.push_str("<NA>");
+                    }
+                    for (i, v) in vals.iter().enumerate() {
+                        if i > 0 {
+                            s.push(',');
+                        }
+                        let at = s.len();
+                        let _ = write!(s, "{v}");
+                        // Control characters never reach an output line.
+                        if s[at..].chars().any(char::is_control) {
+                            let clean: String =
+                                s[at..].chars().filter(|c| !c.is_control()).collect();
+                            s.truncate(at);
+                            s.push_str(&clean);
+                        }
+                    }
+                }
+            }
+        }
+        s
+    }
+}
+
+fn split_arg(s: &str) -> (&str, Option<String>) {
+    match s.find('[') {
+        Some(i) if s.ends_with(']') => (&s[..i], Some(s[i + 1..s.len() - 1].to_string())),
+        _ => (s, None),
+    }
+}

@@ -1,0 +1,118 @@
+//! Closing, duplicating and the fd makers that are not files or sockets.
+
+use super::Cx;
+use crate::inspector::Removal;
+use crate::state::{Fd, FdKind};
+use falco_abi::EventCode as C;
+
+/// fcntl commands that duplicate, in the schema's numbering (checked
+/// against `falco_abi::flag_tables::FCNTL_COMMANDS` by a test).
+pub(crate) const PPM_FCNTL_F_DUPFD: u64 = 1;
+pub(crate) const PPM_FCNTL_F_DUPFD_CLOEXEC: u64 = 26;
+
+pub fn close(cx: &mut Cx<'_, '_, '_>) {
+    let Some(fd) = cx.i64("fd") else {
+        return cx.bad_params();
+    };
+    cx.insp.set_scope_fd(fd);
+    if cx.i64("res").is_some_and(|r| r >= 0) {
+        let tid = cx.tid();
+        cx.insp.defer(Removal::Fd { tid, fd });
+    }
+}
+
+pub fn dup(cx: &mut Cx<'_, '_, '_>, code: C) {
+    let Some(res) = cx.i64("res").filter(|r| *r >= 0) else {
+        return;
+    };
+    let old = match code {
+        C::SYSCALL_FCNTL_X => {
+            let cmd = cx.u64("cmd").unwrap_or(0);
+            if cmd != PPM_FCNTL_F_DUPFD && cmd != PPM_FCNTL_F_DUPFD_CLOEXEC {
+                if let Some(fd) = cx.i64("fd") {
+                    cx.insp.set_scope_fd(fd);
+                }
+                return;
+            }
+            cx.i64("fd")
+        }
+        _ => cx.i64("oldfd"),
+    };
+    let Some(old) = old else {
+        return cx.bad_params();
+    };
+    let tid = cx.tid();
+    let Some(t) = cx.insp.threads.fds_mut(tid) else {
+        return;
+    };
+    match t.get(old).cloned() {
+        Some(f) => t.insert(res, f),
+        None => cx.insp.anomalies.unknown_fds += 1,
+    }
+    cx.insp.set_scope_fd(res);
+}
+
+pub fn pipe(cx: &mut Cx<'_, '_, '_>) {
+    if cx.i64("res").is_none_or(|r| r < 0) {
+        return;
+    }
+    let ino = cx.u64("ino").unwrap_or(0);
+    let fds = [cx.i64("fd1"), cx.i64("fd2")];
+    if let Some(fd) = fds[1] {
+        cx.insp.set_scope_fd(fd);
+    }
+    if let Some(t) = cx.insp.threads.fds_mut(cx.tid()) {
+        for fd in fds.into_iter().flatten() {
+            let mut f = Fd::new(FdKind::Pipe, "");
+            f.ino = ino;
+            t.insert(fd, f);
+        }
+    }
+}
+
+/// eventfd, signalfd, timerfd, inotify, memfd, userfaultfd, pidfd, epoll,
+/// bpf, io_uring: an fd of a kind and (for memfd) a name.
+pub fn anon_fd(cx: &mut Cx<'_, '_, '_>, code: C) {
+    let (kind, fd_param) = match code {
+        C::SYSCALL_EVENTFD_X | C::SYSCALL_EVENTFD2_X => (FdKind::Event, "res"),
+        C::SYSCALL_SIGNALFD_X | C::SYSCALL_SIGNALFD4_X => (FdKind::Signalfd, "res"),
+        C::SYSCALL_TIMERFD_CREATE_X => (FdKind::Timerfd, "res"),
+        C::SYSCALL_INOTIFY_INIT_X | C::SYSCALL_INOTIFY_INIT1_X => (FdKind::Inotify, "res"),
+        C::SYSCALL_MEMFD_CREATE_X => (FdKind::Memfd, "fd"),
+        C::SYSCALL_USERFAULTFD_X => (FdKind::Userfaultfd, "res"),
+        C::SYSCALL_PIDFD_OPEN_X => (FdKind::Pidfd, "fd"),
+        C::SYSCALL_EPOLL_CREATE_X | C::SYSCALL_EPOLL_CREATE1_X => (FdKind::Eventpoll, "res"),
+        C::SYSCALL_BPF_2_X => (FdKind::Bpf, "fd"),
+        C::SYSCALL_IO_URING_SETUP_X => (FdKind::IoUring, "res"),
+        _ => return,
+    };
+    let Some(fd) = cx.i64(fd_param).filter(|fd| *fd >= 0) else {
+        return;
+    };
+    let name = if kind == FdKind::Memfd {
+        format!("memfd:{}", cx.str("name").unwrap_or_default())
+    } else {
+        String::new()
+    };
+    if let Some(t) = cx.insp.threads.fds_mut(cx.tid()) {
+        t.insert(fd, Fd::new(kind, name));
+    }
+    cx.insp.set_scope_fd(fd);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dup_commands_match_the_schema() {
+        let v = |n: &str| {
+            falco_abi::flag_tables::FCNTL_COMMANDS
+                .iter()
+                .find(|f| f.name == n)
+                .map(|f| f.value as u64)
+        };
+        assert_eq!(v("F_DUPFD"), Some(PPM_FCNTL_F_DUPFD));
+        assert_eq!(v("F_DUPFD_CLOEXEC"), Some(PPM_FCNTL_F_DUPFD_CLOEXEC));
+    }
+}

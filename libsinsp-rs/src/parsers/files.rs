@@ -1,0 +1,55 @@
+//! Opening files: the new fd gets the path resolved against the cwd or
+//! the directory fd, and the open flags.
+
+use super::Cx;
+use crate::state::{paths, Fd, FdKind};
+use falco_abi::EventCode as C;
+
+/// PPM_O_DIRECTORY in the flags parameter.
+const PPM_O_DIRECTORY: u64 = 1 << 10;
+/// AT_FDCWD as the drivers pass it.
+const AT_FDCWD: i64 = -100;
+
+pub fn open_exit(cx: &mut Cx<'_, '_, '_>, code: C) {
+    let fd = cx.i64("fd");
+    let Some(fd) = fd.filter(|fd| *fd >= 0) else {
+        return;
+    };
+    let tid = cx.tid();
+    let raw = match code {
+        C::SYSCALL_OPEN_BY_HANDLE_AT_X => cx.str("path"),
+        _ => cx.str("name"),
+    }
+    .unwrap_or_default();
+    let dirfd = cx.i64("dirfd").unwrap_or(AT_FDCWD);
+    let base = if dirfd == AT_FDCWD || raw.starts_with('/') {
+        cx.insp
+            .threads
+            .leader(tid)
+            .map(|t| t.cwd.clone())
+            .unwrap_or_default()
+    } else {
+        match cx.insp.threads.fds(tid).and_then(|t| t.get(dirfd)) {
+            Some(d) => d.name.clone(),
+            None => {
+                cx.insp.anomalies.unknown_fds += 1;
+                String::new()
+            }
+        }
+    };
+    let flags = cx.u64("flags").unwrap_or(0);
+    let kind = if flags & PPM_O_DIRECTORY != 0 {
+        FdKind::Directory
+    } else {
+        FdKind::File
+    };
+    let mut f = Fd::new(kind, paths::resolve(&base, &raw));
+    f.name_raw = raw;
+    f.open_flags = flags as u32;
+    f.dev = cx.u64("dev").unwrap_or(0) as u32;
+    f.ino = cx.u64("ino").unwrap_or(0);
+    if let Some(t) = cx.insp.threads.fds_mut(tid) {
+        t.insert(fd, f);
+    }
+    cx.insp.set_scope_fd(fd);
+}

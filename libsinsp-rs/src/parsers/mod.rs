@@ -1,0 +1,124 @@
+//! Event parsers: how each event changes the state. One file per syscall
+//! family; `parse` dispatches by event code.
+//!
+//! - `process.rs` — clone/fork/vfork/clone3, execve/execveat, procexit,
+//!   setuid family, chdir/fchdir, prctl
+//! - `files.rs` — open/openat/openat2/creat/open_by_handle_at
+//! - `net.rs` — socket, socketpair, connect, accept/accept4, bind, listen
+//! - `fds.rs` — close, dup family, fcntl dup, pipes and the other fd makers
+
+mod fds;
+mod files;
+mod net;
+mod process;
+
+use crate::inspector::Inspector;
+use falco_abi::{EventCode as C, EventFlags};
+use falco_scap::Event;
+
+/// What a parser works with: the inspector to update and the event.
+pub(crate) struct Cx<'i, 'e, 'a> {
+    pub insp: &'i mut Inspector,
+    pub ev: &'e Event<'a>,
+}
+
+impl Cx<'_, '_, '_> {
+    pub fn tid(&self) -> i64 {
+        self.ev.tid as i64
+    }
+
+    pub fn i64(&self, name: &str) -> Option<i64> {
+        self.ev.param_by_name(name).and_then(|p| p.as_i64())
+    }
+
+    pub fn u64(&self, name: &str) -> Option<u64> {
+        self.ev.param_by_name(name).and_then(|p| p.as_u64())
+    }
+
+    pub fn str(&self, name: &str) -> Option<String> {
+        self.ev
+            .param_by_name(name)
+            .filter(|p| !p.is_empty())
+            .map(|p| String::from_utf8_lossy(p.as_str_bytes()).into_owned())
+    }
+
+    pub fn bytes(&self, name: &str) -> Option<&[u8]> {
+        self.ev.param_by_name(name).map(|p| p.bytes)
+    }
+
+    /// Counts an event whose parameters do not say what the parser needs.
+    pub fn bad_params(&mut self) {
+        self.insp.anomalies.bad_params += 1;
+    }
+}
+
+pub(crate) fn parse(cx: &mut Cx<'_, '_, '_>) {
+    let Some(code) = C::from_u16(cx.ev.evt_type) else {
+        return;
+    };
+    match code {
+        C::SYSCALL_CLONE_20_X
+        | C::SYSCALL_FORK_20_X
+        | C::SYSCALL_VFORK_20_X
+        | C::SYSCALL_CLONE3_X => process::clone_exit(cx),
+        C::SYSCALL_EXECVE_19_X | C::SYSCALL_EXECVEAT_X => process::execve_exit(cx),
+        C::PROCEXIT_1_E => process::procexit(cx),
+        C::SYSCALL_SETUID_X
+        | C::SYSCALL_SETGID_X
+        | C::SYSCALL_SETRESUID_X
+        | C::SYSCALL_SETRESGID_X
+        | C::SYSCALL_SETREUID_X
+        | C::SYSCALL_SETREGID_X => process::set_ids(cx, code),
+        C::SYSCALL_CHDIR_X | C::SYSCALL_FCHDIR_X => process::chdir(cx, code),
+        C::SYSCALL_PRCTL_X => process::prctl(cx),
+        C::SYSCALL_OPEN_X
+        | C::SYSCALL_OPENAT_2_X
+        | C::SYSCALL_OPENAT2_X
+        | C::SYSCALL_CREAT_X
+        | C::SYSCALL_OPEN_BY_HANDLE_AT_X => files::open_exit(cx, code),
+        C::SOCKET_SOCKET_X => net::socket(cx),
+        C::SOCKET_SOCKETPAIR_X => net::socketpair(cx),
+        C::SOCKET_CONNECT_X => net::connect(cx),
+        C::SOCKET_CONNECT_E => net::connect_enter(cx),
+        C::SOCKET_ACCEPT_5_X | C::SOCKET_ACCEPT4_6_X => net::accept(cx),
+        C::SOCKET_BIND_X => net::bind(cx),
+        C::SOCKET_LISTEN_X => net::listen(cx),
+        C::SYSCALL_CLOSE_X => fds::close(cx),
+        C::SYSCALL_DUP_1_X | C::SYSCALL_DUP2_X | C::SYSCALL_DUP3_X | C::SYSCALL_FCNTL_X => {
+            fds::dup(cx, code)
+        }
+        C::SYSCALL_PIPE_X | C::SYSCALL_PIPE2_X => fds::pipe(cx),
+        C::SYSCALL_EVENTFD_X
+        | C::SYSCALL_EVENTFD2_X
+        | C::SYSCALL_SIGNALFD_X
+        | C::SYSCALL_SIGNALFD4_X
+        | C::SYSCALL_TIMERFD_CREATE_X
+        | C::SYSCALL_INOTIFY_INIT_X
+        | C::SYSCALL_INOTIFY_INIT1_X
+        | C::SYSCALL_MEMFD_CREATE_X
+        | C::SYSCALL_USERFAULTFD_X
+        | C::SYSCALL_PIDFD_OPEN_X
+        | C::SYSCALL_EPOLL_CREATE_X
+        | C::SYSCALL_EPOLL_CREATE1_X
+        | C::SYSCALL_BPF_2_X
+        | C::SYSCALL_IO_URING_SETUP_X => fds::anon_fd(cx, code),
+        _ => {
+            // Any other event that works on an fd: fd.* fields refer to it
+            // (its `fd` parameter, or the first fd-typed one such as `fdin`).
+            let info = cx.ev.info();
+            if info.flags.contains(EventFlags::USES_FD) {
+                let fd = cx.i64("fd").or_else(|| {
+                    let i = info.params.iter().position(|p| {
+                        p.ptype == falco_abi::ParamType::FD
+                            && p.name != "res"
+                            && !p.name.contains("dir")
+                    })?;
+                    cx.ev.param(i)?.as_i64()
+                });
+                if let Some(fd) = fd {
+                    cx.insp.set_scope_fd(fd);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! Process lifecycle: clone family, execve family, procexit, credentials,
+//! working directory, thread name.
+
+use super::Cx;
+use crate::inspector::Removal;
+use crate::state::thread::split_nul;
+use crate::state::{container, paths, Thread};
+use falco_abi::EventCode as C;
+
+/// CLONE_THREAD in the flags parameter of clone events (PPM_CL_CLONE_THREAD).
+const PPM_CL_CLONE_THREAD: u64 = 1 << 16;
+/// PPM_CL_CLONE_FILES: the child shares the parent's fd table.
+const PPM_CL_CLONE_FILES: u64 = 1;
+/// prctl option that sets the thread name.
+const PR_SET_NAME: i64 = 15;
+
+fn cgroups(cx: &Cx<'_, '_, '_>) -> Vec<(String, String)> {
+    split_nul(cx.bytes("cgroups").unwrap_or_default())
+        .into_iter()
+        .map(|c| match c.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (String::new(), c),
+        })
+        .collect()
+}
+
+fn container_id(cg: &[(String, String)]) -> String {
+    container::id_from_cgroups(cg.iter().map(|(_, p)| p.as_str()))
+}
+
+/// The last path component of an executable.
+fn basename(exe: &str) -> &str {
+    exe.rsplit('/').next().unwrap_or(exe)
+}
+
+/// The exit of clone/fork/vfork/clone3, on either side: the parent sees
+/// the child's tid as result, the child sees 0. Whichever arrives first
+/// creates the child.
+pub fn clone_exit(cx: &mut Cx<'_, '_, '_>) {
+    let Some(res) = cx.i64("res") else {
+        return cx.bad_params();
+    };
+    if res < 0 {
+        return;
+    }
+    let flags = cx.u64("flags").unwrap_or(0);
+    let child_tid = if res == 0 { cx.tid() } else { res };
+    if res > 0 && cx.insp.threads.get(child_tid).is_some_and(|t| !t.exited) {
+        // The child's own event came first and created it.
+        return;
+    }
+    let is_thread = flags & PPM_CL_CLONE_THREAD != 0;
+    // The thread that called clone: the event's own thread on the parent
+    // side; on the child side, its leader (new thread) or parent (new process).
+    let caller_tid = match res {
+        0 if is_thread => cx.i64("pid").unwrap_or(-1),
+        0 => cx.i64("ptid").unwrap_or(-1),
+        _ => cx.tid(),
+    };
+    let caller = cx.insp.threads.get(caller_tid).cloned().unwrap_or_default();
+    // Parameters describe the thread that returns from the call.
+    let (tid, pid, ptid) = if res == 0 {
+        (
+            child_tid,
+            cx.i64("pid").unwrap_or(child_tid),
+            cx.i64("ptid").unwrap_or(-1),
+        )
+    } else {
+        let pid = if is_thread { caller.pid } else { child_tid };
+        let ptid = if is_thread { caller.ptid } else { caller.tid };
+        (child_tid, pid, ptid)
+    };
+    let cg = if res == 0 {
+        cgroups(cx)
+    } else {
+        caller.cgroups.clone()
+    };
+    let exe = cx.str("exe").unwrap_or_else(|| caller.exe.clone());
+    // Old captures have no comm: Falco then takes the executable's name.
+    let comm = cx.str("comm").unwrap_or_else(|| basename(&exe).to_string());
+    let args = split_nul(cx.bytes("args").unwrap_or_default());
+    let mut child = Thread {
+        tid,
+        pid,
+        ptid,
+        comm,
+        exe,
+        args: if args.is_empty() {
+            caller.args.clone()
+        } else {
+            args
+        },
+        // The working directory is the creator's (shared by threads).
+        cwd: caller.cwd.clone(),
+        fdlimit: cx.u64("fdlimit").unwrap_or(caller.fdlimit),
+        uid: cx.u64("uid").map(|v| v as u32).unwrap_or(caller.uid),
+        gid: cx.u64("gid").map(|v| v as u32).unwrap_or(caller.gid),
+        vtid: cx.i64("vtid").unwrap_or(-1),
+        vpid: cx.i64("vpid").unwrap_or(-1),
+        pidns_init_start_ts: cx
+            .u64("pidns_init_start_ts")
+            .unwrap_or(caller.pidns_init_start_ts),
+        container_id: container_id(&cg),
+        cgroups: cg,
+        clone_ts: cx.ev.ts,
+        ..caller.clone()
+    };
+    child.euid = child.uid;
+    child.egid = child.gid;
+    child.exited = false;
+    // A new process gets a copy of the parent's fds (or shares them with
+    // CLONE_FILES, which our per-process table cannot tell apart from a
+    // copy at this moment); a new thread uses its leader's table.
+    child.fds = if is_thread {
+        Default::default()
+    } else {
+        let _ = flags & PPM_CL_CLONE_FILES;
+        cx.insp.threads.fds(caller.tid).cloned().unwrap_or_default()
+    };
+    cx.insp.threads.insert(child);
+}
+
+/// A successful execve/execveat replaces the process image.
+pub fn execve_exit(cx: &mut Cx<'_, '_, '_>) {
+    if cx.i64("res") != Some(0) {
+        return;
+    }
+    let tid = cx.tid();
+    let cg = cgroups(cx);
+    let p = |name: &str| cx.u64(name);
+    let exe = cx.str("exe");
+    let exepath = cx.str("trusted_exepath").or_else(|| cx.str("filename"));
+    let args = split_nul(cx.bytes("args").unwrap_or_default());
+    let env = split_nul(cx.bytes("env").unwrap_or_default());
+    let comm = cx.str("comm");
+    let cwd = cx.str("cwd");
+    let flags = p("flags").unwrap_or(0);
+    let (uid, gid, loginuid) = (p("uid"), p("gid"), p("loginuid"));
+    let (pid, ptid, vpgid, pgid) = (
+        cx.i64("pid"),
+        cx.i64("ptid"),
+        cx.i64("vpgid"),
+        cx.i64("pgid"),
+    );
+    let caps = (p("cap_inheritable"), p("cap_permitted"), p("cap_effective"));
+    let ino = (p("exe_ino"), p("exe_ino_ctime"), p("exe_ino_mtime"));
+    let (tty, fdlimit) = (p("tty"), p("fdlimit"));
+    let Some(t) = cx.insp.threads.get_mut(tid) else {
+        return;
+    };
+    if let Some(e) = exe {
+        t.exe = e;
+    }
+    t.exepath = exepath.unwrap_or_else(|| t.exe.clone());
+    t.args = args;
+    t.env = env;
+    t.comm = match comm {
+        Some(c) => c,
+        None => basename(&t.exe).to_string(),
+    };
+    if let Some(c) = cwd.filter(|c| !c.is_empty()) {
+        t.cwd = paths::normalize(&c);
+    }
+    if !cg.is_empty() {
+        t.container_id = container_id(&cg);
+        t.cgroups = cg;
+    }
+    if let Some(v) = pid {
+        t.pid = v;
+    }
+    if let Some(v) = ptid {
+        t.ptid = v;
+    }
+    if let Some(v) = vpgid {
+        t.vpgid = v;
+    }
+    if let Some(v) = pgid {
+        t.pgid = v;
+    }
+    if let Some(v) = uid {
+        t.uid = v as u32;
+        t.euid = v as u32;
+    }
+    if let Some(v) = gid {
+        t.gid = v as u32;
+        t.egid = v as u32;
+    }
+    if let Some(v) = loginuid {
+        t.loginuid = v as u32;
+    }
+    if let (Some(i), Some(pm), Some(e)) = caps {
+        (t.cap_inheritable, t.cap_permitted, t.cap_effective) = (i, pm, e);
+    }
+    t.exe_ino = ino.0.unwrap_or(0);
+    t.exe_ino_ctime = ino.1.unwrap_or(0);
+    t.exe_ino_mtime = ino.2.unwrap_or(0);
+    // PPM_EXE_WRITABLE=1, PPM_EXE_UPPER_LAYER=2, PPM_EXE_FROM_MEMFD=4.
+    t.exe_writable = flags & 1 != 0;
+    t.exe_upper_layer = flags & 2 != 0;
+    t.exe_from_memfd = flags & 4 != 0;
+    if let Some(v) = tty {
+        t.tty = v as u32;
+    }
+    if let Some(v) = fdlimit {
+        t.fdlimit = v;
+    }
+}
+
+/// The thread exits: visible to this event's rules, removed afterwards.
+pub fn procexit(cx: &mut Cx<'_, '_, '_>) {
+    let tid = cx.tid();
+    if let Some(t) = cx.insp.threads.get_mut(tid) {
+        t.exited = true;
+    }
+    cx.insp.defer(Removal::Thread(tid));
+}
+
+/// setuid/setgid/setresuid/setresgid/setreuid/setregid.
+pub fn set_ids(cx: &mut Cx<'_, '_, '_>, code: C) {
+    if cx.i64("res") != Some(0) {
+        return;
+    }
+    let id = |name: &str| cx.u64(name).map(|v| v as u32).filter(|v| *v != u32::MAX);
+    let (uid, gid) = match code {
+        C::SYSCALL_SETUID_X => (id("uid"), None),
+        C::SYSCALL_SETGID_X => (None, id("gid")),
+        C::SYSCALL_SETRESUID_X | C::SYSCALL_SETREUID_X => (id("euid"), None),
+        C::SYSCALL_SETRESGID_X | C::SYSCALL_SETREGID_X => (None, id("egid")),
+        _ => (None, None),
+    };
+    let Some(t) = cx.insp.threads.get_mut(cx.ev.tid as i64) else {
+        return;
+    };
+    if let Some(u) = uid {
+        t.uid = u;
+        t.euid = u;
+    }
+    if let Some(g) = gid {
+        t.gid = g;
+        t.egid = g;
+    }
+}
+
+/// chdir/fchdir change the working directory of the whole process.
+pub fn chdir(cx: &mut Cx<'_, '_, '_>, code: C) {
+    if let Some(fd) = cx.i64("fd") {
+        cx.insp.set_scope_fd(fd);
+    }
+    if cx.i64("res") != Some(0) {
+        return;
+    }
+    let tid = cx.tid();
+    let cur = cx
+        .insp
+        .threads
+        .leader(tid)
+        .map(|t| t.cwd.clone())
+        .unwrap_or_default();
+    let new = match code {
+        C::SYSCALL_CHDIR_X => cx.str("path").map(|p| paths::resolve(&cur, &p)),
+        _ => {
+            let fd = cx.i64("fd");
+            fd.and_then(|fd| cx.insp.threads.fds(tid)?.get(fd).map(|f| f.name.clone()))
+        }
+    };
+    let Some(new) = new else { return };
+    let pid = cx.insp.threads.get(tid).map(|t| t.pid).unwrap_or(tid);
+    for id in [pid, tid] {
+        if let Some(t) = cx.insp.threads.get_mut(id) {
+            t.cwd = new.clone();
+        }
+    }
+}
+
+/// prctl(PR_SET_NAME) renames the thread.
+pub fn prctl(cx: &mut Cx<'_, '_, '_>) {
+    if cx.i64("res") != Some(0) || cx.i64("option") != Some(PR_SET_NAME) {
+        return;
+    }
+    let Some(name) = cx.str("arg2_str") else {
+        return;
+    };
+    if let Some(t) = cx.insp.threads.get_mut(cx.ev.tid as i64) {
+        t.comm = name;
+    }
+}

@@ -1,0 +1,255 @@
+//! Threads and processes. The thread group leader (tid == pid) holds what
+//! the group shares: the fd table and the working directory.
+
+use super::fd::FdTable;
+use std::collections::HashMap;
+
+/// One thread as the state knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thread {
+    pub tid: i64,
+    pub pid: i64,
+    pub ptid: i64,
+    pub sid: i64,
+    pub vpgid: i64,
+    pub pgid: i64,
+    pub vtid: i64,
+    pub vpid: i64,
+    /// The kernel's comm (at most 15 characters): `proc.name`.
+    pub comm: String,
+    /// argv[0] as executed: `proc.exe`.
+    pub exe: String,
+    /// The full executable path: `proc.exepath`.
+    pub exepath: String,
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    /// Working directory; meaningful on the group leader.
+    pub cwd: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub euid: u32,
+    pub egid: u32,
+    pub loginuid: u32,
+    pub cap_inheritable: u64,
+    pub cap_permitted: u64,
+    pub cap_effective: u64,
+    pub tty: u32,
+    pub fdlimit: u64,
+    /// `subsystem=path` pairs.
+    pub cgroups: Vec<(String, String)>,
+    /// Container id ("" on the host).
+    pub container_id: String,
+    /// When the thread was created (ns since the epoch), 0 if unknown.
+    pub clone_ts: u64,
+    pub pidns_init_start_ts: u64,
+    pub exe_writable: bool,
+    pub exe_upper_layer: bool,
+    pub exe_from_memfd: bool,
+    pub exe_ino: u64,
+    pub exe_ino_ctime: u64,
+    pub exe_ino_mtime: u64,
+    /// The fds of the thread group; used on the group leader only.
+    pub fds: FdTable,
+    /// The thread has exited (kept until its removal is applied).
+    pub exited: bool,
+}
+
+impl Default for Thread {
+    fn default() -> Self {
+        Thread {
+            tid: -1,
+            pid: -1,
+            ptid: -1,
+            sid: -1,
+            vpgid: -1,
+            pgid: -1,
+            vtid: -1,
+            vpid: -1,
+            comm: String::new(),
+            exe: String::new(),
+            exepath: String::new(),
+            args: Vec::new(),
+            env: Vec::new(),
+            cwd: String::new(),
+            uid: u32::MAX,
+            gid: u32::MAX,
+            euid: u32::MAX,
+            egid: u32::MAX,
+            loginuid: u32::MAX,
+            cap_inheritable: 0,
+            cap_permitted: 0,
+            cap_effective: 0,
+            tty: 0,
+            fdlimit: 0,
+            cgroups: Vec::new(),
+            container_id: String::new(),
+            clone_ts: 0,
+            pidns_init_start_ts: 0,
+            exe_writable: false,
+            exe_upper_layer: false,
+            exe_from_memfd: false,
+            exe_ino: 0,
+            exe_ino_ctime: 0,
+            exe_ino_mtime: 0,
+            fds: FdTable::default(),
+            exited: false,
+        }
+    }
+}
+
+impl Thread {
+    pub fn is_main(&self) -> bool {
+        self.tid == self.pid
+    }
+}
+
+/// Splits NUL-separated strings (args, env, cgroups), dropping the empty tail.
+pub fn split_nul(b: &[u8]) -> Vec<String> {
+    let b = b.strip_suffix(&[0]).unwrap_or(b);
+    if b.is_empty() {
+        return Vec::new();
+    }
+    b.split(|c| *c == 0)
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect()
+}
+
+/// Counters of the thread table's anomalies and limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThreadStats {
+    /// Threads dropped because the table was full.
+    pub evicted: u64,
+    /// Events about threads the table never saw.
+    pub unknown_threads: u64,
+    /// Threads removed after they exited.
+    pub purged: u64,
+}
+
+/// All threads, by tid, with a size limit like Falco's thread table.
+#[derive(Debug, Clone)]
+pub struct ThreadTable {
+    threads: HashMap<i64, Thread>,
+    max: usize,
+    pub stats: ThreadStats,
+}
+
+/// Falco's default `falco_libs.thread_table_size`.
+pub const DEFAULT_MAX_THREADS: usize = 262_144;
+
+impl Default for ThreadTable {
+    fn default() -> Self {
+        ThreadTable::with_limit(DEFAULT_MAX_THREADS)
+    }
+}
+
+impl ThreadTable {
+    pub fn with_limit(max: usize) -> ThreadTable {
+        ThreadTable {
+            threads: HashMap::new(),
+            max: max.max(1),
+            stats: ThreadStats::default(),
+        }
+    }
+
+    pub fn get(&self, tid: i64) -> Option<&Thread> {
+        self.threads.get(&tid)
+    }
+
+    pub fn get_mut(&mut self, tid: i64) -> Option<&mut Thread> {
+        self.threads.get_mut(&tid)
+    }
+
+    pub fn len(&self) -> usize {
+        self.threads.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.threads.is_empty()
+    }
+
+    /// Adds or replaces a thread; when full, evicts an exited thread if
+    /// there is one, else the thread with the oldest creation time.
+    pub fn insert(&mut self, t: Thread) {
+        if !self.threads.contains_key(&t.tid) && self.threads.len() >= self.max {
+            let victim = self
+                .threads
+                .values()
+                .filter(|v| v.tid != t.pid)
+                .min_by_key(|v| (!v.exited, v.clone_ts))
+                .map(|v| v.tid);
+            if let Some(v) = victim {
+                self.threads.remove(&v);
+                self.stats.evicted += 1;
+            }
+        }
+        self.threads.insert(t.tid, t);
+    }
+
+    pub fn remove(&mut self, tid: i64) -> Option<Thread> {
+        let t = self.threads.remove(&tid);
+        if t.is_some() {
+            self.stats.purged += 1;
+        }
+        t
+    }
+
+    /// The group leader of `tid`'s process, if known (itself when main).
+    pub fn leader(&self, tid: i64) -> Option<&Thread> {
+        let t = self.threads.get(&tid)?;
+        if t.is_main() {
+            Some(t)
+        } else {
+            self.threads.get(&t.pid).or(Some(t))
+        }
+    }
+
+    /// The fd table of `tid`'s process.
+    pub fn fds(&self, tid: i64) -> Option<&FdTable> {
+        self.leader(tid).map(|t| &t.fds)
+    }
+
+    /// The fd table of `tid`'s process, mutable.
+    pub fn fds_mut(&mut self, tid: i64) -> Option<&mut FdTable> {
+        let pid = self.threads.get(&tid)?.pid;
+        if self.threads.contains_key(&pid) {
+            self.threads.get_mut(&pid).map(|t| &mut t.fds)
+        } else {
+            self.threads.get_mut(&tid).map(|t| &mut t.fds)
+        }
+    }
+
+    /// The parent of `tid` (by ptid).
+    pub fn parent(&self, tid: i64) -> Option<&Thread> {
+        let t = self.threads.get(&tid)?;
+        self.threads.get(&t.ptid)
+    }
+
+    /// Walks the parent chain from `tid` (exclusive), at most `limit` steps,
+    /// stopping at loops.
+    pub fn ancestors(&self, tid: i64, limit: usize) -> impl Iterator<Item = &Thread> {
+        let mut cur = self.threads.get(&tid);
+        let mut seen = 0;
+        std::iter::from_fn(move || {
+            let t = cur?;
+            if seen >= limit {
+                return None;
+            }
+            seen += 1;
+            let p = self.threads.get(&t.ptid).filter(|p| p.tid != t.tid);
+            cur = p;
+            p
+        })
+    }
+
+    /// Threads of one process (for proc.nthreads).
+    pub fn count_threads(&self, pid: i64) -> usize {
+        self.threads
+            .values()
+            .filter(|t| t.pid == pid && !t.exited)
+            .count()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Thread> {
+        self.threads.values()
+    }
+}

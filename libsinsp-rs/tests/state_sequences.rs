@@ -1,0 +1,308 @@
+//! State tracking on synthetic event sequences built with the test engine:
+//! each test drives clone/exec/open/connect/close/exit and asserts fields.
+
+use falco_abi::EventCode as C;
+use falco_scap::builder::{EventBuilder, TestEngine};
+use falco_scap::state::{InitialState, ThreadInfo, UserInfo};
+use falco_scap::{Engine, Next};
+use falco_sinsp::field::FieldArg;
+use falco_sinsp::{Ctx, FieldSource, Inspector, SyscallFields};
+
+/// Runs every queued event through an inspector, returning for each event
+/// the rendered value of each of `fields` ("<NA>" when absent).
+fn run(mut engine: TestEngine, fields: &[&str]) -> Vec<Vec<String>> {
+    let src = SyscallFields::new();
+    let resolved: Vec<_> = fields
+        .iter()
+        .map(|f| {
+            let (name, arg) = match f.split_once('[') {
+                Some((n, a)) => (
+                    n,
+                    Some(FieldArg::Index(a.trim_end_matches(']').parse().unwrap())),
+                ),
+                None => (*f, None),
+            };
+            src.resolve(name, arg.as_ref()).unwrap()
+        })
+        .collect();
+    let mut insp = Inspector::new(engine.take_initial_state());
+    let mut rows = Vec::new();
+    while let Next::Event(ev) = engine.next().unwrap() {
+        insp.process(&ev);
+        let c = Ctx { ev, insp: &insp };
+        rows.push(
+            resolved
+                .iter()
+                .map(|r| {
+                    let mut out = Vec::new();
+                    src.extract(r, &c, &mut out);
+                    if out.is_empty() {
+                        "<NA>".to_string()
+                    } else {
+                        out.iter()
+                            .map(|v| v.to_string())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    }
+                })
+                .collect(),
+        );
+    }
+    rows
+}
+
+fn shell() -> InitialState {
+    let mut st = InitialState::default();
+    for (tid, ptid, comm) in [(1, 0, "systemd"), (100, 1, "sshd"), (200, 100, "bash")] {
+        st.threads.insert(
+            tid,
+            ThreadInfo {
+                tid,
+                pid: tid,
+                ptid,
+                comm: comm.into(),
+                exe: comm.into(),
+                exepath: format!("/usr/bin/{comm}"),
+                cwd: "/root".into(),
+                uid: 0,
+                ..Default::default()
+            },
+        );
+    }
+    st.users.push(UserInfo {
+        uid: 0,
+        gid: 0,
+        name: "root".into(),
+        homedir: "/root".into(),
+        shell: "/bin/bash".into(),
+    });
+    st
+}
+
+fn clone_child(tid: i64, parent: i64, comm: &str) -> EventBuilder {
+    // res, exe, args, tid, pid, ptid, cwd, fdlimit, pgft_maj, pgft_min,
+    // vm_size, vm_rss, vm_swap, comm, cgroups, flags, uid, gid, vtid, vpid,
+    // pidns_init_start_ts
+    EventBuilder::new(C::SYSCALL_CLONE_20_X)
+        .tid(tid as u64)
+        .ts(10)
+        .int(0)
+        .str(comm)
+        .bytes(b"")
+        .int(tid)
+        .int(tid)
+        .int(parent)
+        .str("")
+        .int(1024)
+        .int(0)
+        .int(0)
+        .int(0)
+        .int(0)
+        .int(0)
+        .str(comm)
+        .bytes(b"cpu=/\0")
+        .int(0)
+        .int(0)
+        .int(0)
+        .int(tid)
+        .int(tid)
+        .int(0)
+}
+
+fn execve(tid: i64, exe: &str, args: &[&str], comm: &str) -> EventBuilder {
+    let mut a = Vec::new();
+    for x in args {
+        a.extend_from_slice(x.as_bytes());
+        a.push(0);
+    }
+    EventBuilder::new(C::SYSCALL_EXECVE_19_X)
+        .tid(tid as u64)
+        .ts(20)
+        .int(0)
+        .str(exe)
+        .bytes(&a)
+        .int(tid)
+        .int(tid)
+        .int(200)
+        .str("/root")
+        .int(1024)
+        .int(0)
+        .int(0)
+        .int(0)
+        .int(0)
+        .int(0)
+        .str(comm)
+        .bytes(b"cpuset=/docker/3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e\0")
+        .bytes(b"HOME=/root\0")
+        .int(0)
+        .int(tid)
+        .int(-1)
+        .int(1)
+        .int(0)
+        .int(0x3fffffffff)
+        .int(0x3fffffffff)
+}
+
+#[test]
+fn clone_then_exec_builds_the_process_and_its_ancestry() {
+    let mut e = TestEngine::new(shell());
+    e.push(&clone_child(300, 200, "bash"));
+    e.push(&execve(300, "cat", &["/etc/shadow"], "cat"));
+    let rows = run(
+        e,
+        &[
+            "proc.name",
+            "proc.pname",
+            "proc.aname[2]",
+            "proc.cmdline",
+            "proc.cwd",
+            "user.name",
+            "container.id",
+            "proc.exepath",
+            "thread.cap_effective",
+        ],
+    );
+    assert_eq!(rows[0][0..3], ["bash", "bash", "sshd"]);
+    assert_eq!(rows[1][0], "cat");
+    assert_eq!(rows[1][1], "bash");
+    assert_eq!(rows[1][2], "sshd");
+    assert_eq!(rows[1][3], "cat /etc/shadow");
+    assert_eq!(rows[1][4], "/root/");
+    assert_eq!(rows[1][5], "root");
+    assert_eq!(rows[1][6], "3ad7b26ded6d");
+    // No trusted exepath or filename in this event: the exe stands in.
+    assert_eq!(rows[1][7], "cat");
+    assert!(rows[1][8].starts_with("CAP_CHOWN CAP_DAC_OVERRIDE"));
+}
+
+fn openat(tid: u64, fd: i64, dirfd: i64, name: &str, flags: i64) -> EventBuilder {
+    EventBuilder::new(C::SYSCALL_OPENAT_2_X)
+        .tid(tid)
+        .int(fd)
+        .int(dirfd)
+        .str(name)
+        .int(flags)
+        .int(0)
+        .int(0)
+        .int(0)
+}
+
+#[test]
+fn opens_resolve_against_cwd_and_dirfd_and_close_applies_after_the_event() {
+    let mut e = TestEngine::new(shell());
+    e.push(&openat(200, 3, -100, "../etc", 1 | 1 << 10));
+    e.push(&openat(200, 4, 3, "shadow", 1));
+    e.push(&EventBuilder::new(C::SYSCALL_CLOSE_X).tid(200).int(0).int(4));
+    e.push(&EventBuilder::new(C::SYSCALL_CLOSE_X).tid(200).int(0).int(4));
+    e.push(&openat(200, -2, -100, "/nope", 1));
+    let rows = run(
+        e,
+        &[
+            "fd.num",
+            "fd.name",
+            "fd.type",
+            "fd.directory",
+            "fd.filename",
+            "evt.is_open_read",
+            "evt.res",
+        ],
+    );
+    assert_eq!(rows[0][..4], ["3", "/etc", "directory", "/etc"]);
+    assert_eq!(rows[1][..5], ["4", "/etc/shadow", "file", "/etc", "shadow"]);
+    assert_eq!(rows[1][5], "true");
+    // The close still sees the fd it closes; the next event does not.
+    assert_eq!(rows[2][1], "/etc/shadow");
+    assert_eq!(rows[3][1], "<NA>");
+    // A failed open still names the file it tried.
+    assert_eq!(rows[4][..2], ["-1", "/nope"]);
+    assert_eq!(rows[4][6], "ENOENT");
+}
+
+#[test]
+fn connect_sets_the_tuple_and_the_endpoint_fields() {
+    let mut tuple = vec![2u8];
+    tuple.extend_from_slice(&[10, 0, 0, 5]);
+    tuple.extend_from_slice(&40000u16.to_le_bytes());
+    tuple.extend_from_slice(&[10, 0, 0, 9]);
+    tuple.extend_from_slice(&22u16.to_le_bytes());
+    let mut e = TestEngine::new(shell());
+    e.push(
+        &EventBuilder::new(C::SOCKET_SOCKET_X)
+            .tid(200)
+            .int(5)
+            .int(2)
+            .int(1)
+            .int(0)
+            .int(0),
+    );
+    e.push(
+        &EventBuilder::new(C::SOCKET_CONNECT_X)
+            .tid(200)
+            .int(0)
+            .bytes(&tuple)
+            .int(5)
+            .raw(&[0]),
+    );
+    let rows = run(
+        e,
+        &[
+            "fd.type",
+            "fd.l4proto",
+            "fd.name",
+            "fd.sip",
+            "fd.sport",
+            "fd.cip",
+            "fd.lip",
+            "fd.rport",
+            "fd.is_server",
+        ],
+    );
+    assert_eq!(rows[0][..2], ["ipv4", "tcp"]);
+    assert_eq!(
+        rows[1],
+        [
+            "ipv4",
+            "tcp",
+            "10.0.0.5:40000->10.0.0.9:22",
+            "10.0.0.9",
+            "22",
+            "10.0.0.5",
+            "10.0.0.5",
+            "22",
+            "false"
+        ]
+    );
+}
+
+#[test]
+fn procexit_removes_the_thread_only_after_its_event() {
+    let mut e = TestEngine::new(shell());
+    e.push(
+        &EventBuilder::new(C::PROCEXIT_1_E)
+            .tid(200)
+            .int(0)
+            .int(0)
+            .int(0)
+            .int(0)
+            .int(1),
+    );
+    e.push(&EventBuilder::new(C::SYSCALL_CLOSE_X).tid(200).int(0).int(1));
+    let rows = run(e, &["proc.name", "thread.tid"]);
+    assert_eq!(rows[0], ["bash", "200"]);
+    assert_eq!(rows[1], ["<NA>", "<NA>"]);
+}
+
+#[test]
+fn events_of_unknown_threads_and_bad_parameters_are_counted_not_fatal() {
+    let mut e = TestEngine::new(InitialState::default());
+    // Unknown thread, open with too few parameters, close of an unknown fd.
+    e.push(&EventBuilder::new(C::SYSCALL_OPENAT_2_X).tid(77).int(3));
+    e.push(&EventBuilder::new(C::SYSCALL_CLOSE_X).tid(77).int(0).int(9));
+    e.push(&EventBuilder::new(C::SYSCALL_DUP_1_X).tid(77).int(5));
+    let mut insp = Inspector::new(e.take_initial_state());
+    while let Next::Event(ev) = e.next().unwrap() {
+        insp.process(&ev);
+    }
+    assert_eq!(insp.anomalies.unknown_threads, 3);
+    assert_eq!(insp.anomalies.bad_params, 1);
+}
