@@ -16,9 +16,11 @@ build:
 test: setup
 	$(CARGO) test --workspace
 
-# Decode throughput beside sysdig on vm_bench_3m (docs/PERFORMANCE.md).
+# Benchmarks beside sysdig on vm_bench_3m (docs/PERFORMANCE.md): capture
+# decoding, then state tracking with field extraction.
 bench: setup
 	scripts/bench-decode.sh
+	scripts/bench-state.sh
 
 # Coverage-guided fuzzing on stable (no sanitizers): FUZZ_TARGET, FUZZ_SECONDS.
 FUZZ_TARGET ?= decode_capture

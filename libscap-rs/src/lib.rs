@@ -18,6 +18,7 @@ pub mod event;
 pub mod savefile;
 pub mod state;
 
+pub use converter::TidHasher;
 pub use engine::{replay_all, Engine, EngineStats, Next, ReplaySummary, SavefileEngine};
 pub use error::{Result, ScapError};
 pub use event::{Event, HeaderLayout, Param, ParamValue};

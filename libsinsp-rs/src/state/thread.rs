@@ -125,10 +125,12 @@ pub struct ThreadStats {
     pub purged: u64,
 }
 
+type TidMap<V> = HashMap<i64, V, std::hash::BuildHasherDefault<falco_scap::TidHasher>>;
+
 /// All threads, by tid, with a size limit like Falco's thread table.
 #[derive(Debug, Clone)]
 pub struct ThreadTable {
-    threads: HashMap<i64, Thread>,
+    threads: TidMap<Thread>,
     max: usize,
     pub stats: ThreadStats,
 }
@@ -145,7 +147,7 @@ impl Default for ThreadTable {
 impl ThreadTable {
     pub fn with_limit(max: usize) -> ThreadTable {
         ThreadTable {
-            threads: HashMap::new(),
+            threads: TidMap::default(),
             max: max.max(1),
             stats: ThreadStats::default(),
         }
