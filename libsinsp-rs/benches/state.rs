@@ -26,7 +26,10 @@ const FIELDS: &[&str] = &[
 
 fn pass(path: &str, fields: bool) -> (u64, Duration) {
     let src = SyscallFields::new();
-    let resolved: Vec<_> = FIELDS.iter().map(|f| src.resolve(f, None).expect("field")).collect();
+    let resolved: Vec<_> = FIELDS
+        .iter()
+        .map(|f| src.resolve(f, None).expect("field"))
+        .collect();
     let t = Instant::now();
     let mut e = SavefileEngine::open(path).expect("open");
     let mut insp = Inspector::new(e.take_initial_state());
@@ -40,7 +43,7 @@ fn pass(path: &str, fields: bool) -> (u64, Duration) {
         n += 1;
         if fields {
             let c = Ctx { ev, insp: &insp };
-            let mut vals: Vec<falco_sinsp::Value<'_>> = spare.into_iter().map(|v| v).collect();
+            let mut vals: Vec<falco_sinsp::Value<'_>> = spare.into_iter().collect();
             for r in &resolved {
                 vals.clear();
                 src.extract(r, &c, &mut vals);
@@ -55,7 +58,10 @@ fn pass(path: &str, fields: bool) -> (u64, Duration) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let Some(path) = args.first() else {
         eprintln!("usage: cargo bench -p falco-sinsp --bench state -- FILE.scap [RUNS]");
         std::process::exit(2);
@@ -69,6 +75,9 @@ fn main() {
             best = best.min(d);
         }
         let s = best.as_secs_f64();
-        println!("{what:<28} {n:>9} events  {s:>7.3} s  {:>7.2} M events/s", n as f64 / s / 1e6);
+        println!(
+            "{what:<28} {n:>9} events  {s:>7.3} s  {:>7.2} M events/s",
+            n as f64 / s / 1e6
+        );
     }
 }

@@ -6,7 +6,7 @@
 //! rules evaluated on the event still see what it removes.
 
 use crate::parsers;
-use crate::state::{container, paths, Fd, FdKind, L4Proto, Thread, ThreadTable, Users};
+use crate::state::{container, paths, Containers, Fd, FdKind, L4Proto, Thread, ThreadTable, Users};
 use falco_scap::state::{FdTarget, InitialState, MachineInfo};
 use falco_scap::Event;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -43,6 +43,7 @@ pub struct EventScope {
 pub struct Inspector {
     pub threads: ThreadTable,
     pub users: Users,
+    pub containers: Containers,
     pub machine: Option<MachineInfo>,
     pub anomalies: Anomalies,
     pending: Vec<Removal>,
@@ -66,6 +67,7 @@ impl Inspector {
         Inspector {
             threads,
             users: Users::new(initial.users, initial.groups),
+            containers: Containers::default(),
             machine: initial.machine,
             anomalies: Anomalies::default(),
             pending: Vec::new(),

@@ -306,3 +306,48 @@ fn events_of_unknown_threads_and_bad_parameters_are_counted_not_fatal() {
     assert_eq!(insp.anomalies.unknown_threads, 3);
     assert_eq!(insp.anomalies.bad_params, 1);
 }
+
+#[test]
+fn container_events_give_container_and_k8s_fields() {
+    let mut st = shell();
+    let t = st.threads.get_mut(&200).unwrap();
+    t.cgroups =
+        b"cpu=/kubepods/pod1/3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e\0"
+            .to_vec();
+    let json = br#"{"container":{"id":"3ad7b26ded6d","name":"web","image":"docker.io/library/nginx:1.25","imagerepo":"docker.io/library/nginx","imagetag":"1.25","privileged":true,"type":6,"Mounts":[{"Source":"/var/run/docker.sock","Destination":"/run/docker.sock","Mode":"","RW":true,"Propagation":""}],"labels":{"io.kubernetes.pod.name":"web-7d9","io.kubernetes.pod.namespace":"shop"}}}"#;
+    let mut j = json.to_vec();
+    j.push(0);
+    let mut e = TestEngine::new(st);
+    e.push(&EventBuilder::new(C::CONTAINER_JSON_2_E).tid(200).bytes(&j));
+    e.push(&EventBuilder::new(C::SYSCALL_CLOSE_X).tid(200).int(0).int(1));
+    e.push(&EventBuilder::new(C::SYSCALL_CLOSE_X).tid(100).int(0).int(1));
+    let rows = run(
+        e,
+        &[
+            "container.id",
+            "container.name",
+            "container.image.repository",
+            "container.privileged",
+            "k8s.pod.name",
+            "k8s.ns.name",
+            "container.type",
+        ],
+    );
+    assert_eq!(
+        rows[1],
+        [
+            "3ad7b26ded6d",
+            "web",
+            "docker.io/library/nginx",
+            "true",
+            "web-7d9",
+            "shop",
+            "cri"
+        ]
+    );
+    // A host process.
+    assert_eq!(
+        rows[2],
+        ["host", "host", "<NA>", "<NA>", "<NA>", "<NA>", "host"]
+    );
+}

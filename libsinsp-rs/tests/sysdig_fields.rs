@@ -37,6 +37,17 @@ const FIELDS: &[&str] = &[
     "evt.arg.tuple",
     "evt.arg.exe",
     "evt.arg.args",
+    "container.id",
+    "container.name",
+    "container.image",
+    "container.image.repository",
+    "container.privileged",
+    "thread.tid",
+    "proc.pid",
+    "evt.failed",
+    "fd.directory",
+    "fd.filename",
+    "user.loginuid",
 ];
 
 /// When a known difference applies.
@@ -89,6 +100,21 @@ const KNOWN: &[(&str, &str, &str, When, &str)] = &[
         When::Any,
         "threads: current libs give a new thread its creator's parent (spec: clone CLONE_THREAD ptid = caller's \
          ptid); sysdig 0.29.3 made the creating thread the parent",
+    ),
+    (
+        "user.loginuid",
+        "*",
+        "libs_sample.scap",
+        When::Any,
+        "this capture's process list has the libs >= 0.10 layout (pidns_init_start_ts and tty before loginuid); \
+         sysdig 0.29.3 predates it and reads loginuid at the wrong offset (values like -420151296)",
+    ),
+    (
+        "evt.failed",
+        "*",
+        "*",
+        When::Any,
+        "events without a return value: current libs give no value (spec §1.1); sysdig 0.29.3 says false",
     ),
     (
         "fd.cport",

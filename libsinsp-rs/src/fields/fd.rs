@@ -169,7 +169,10 @@ pub const FIELDS: &[FieldRow] = &[
                 FdKind::Directory => push_str(out, &f.name),
                 FdKind::File => push_str(out, paths::split_dir_file(&f.name).0),
                 _ => {}
-            })
+            });
+            if let Some(n) = failed_open_name(c) {
+                out.push(Value::str(paths::split_dir_file(&n).0.to_string()));
+            }
         },
     },
     FieldRow {
@@ -182,7 +185,10 @@ pub const FIELDS: &[FieldRow] = &[
                 if f.kind == FdKind::File {
                     push_str(out, paths::split_dir_file(&f.name).1)
                 }
-            })
+            });
+            if let Some(n) = failed_open_name(c) {
+                out.push(Value::str(paths::split_dir_file(&n).1.to_string()));
+            }
         },
     },
     ip_field!("fd.ip", IpAddr, "matches the ip address (client or server) of the fd.", |e, _| vec![Value::Ip(e.0), Value::Ip(e.2)]),

@@ -1,28 +1,46 @@
-//! `k8s.*`: Kubernetes names from the container's labels.
+//! `k8s.*`: Kubernetes names from the container's labels (set by the
+//! runtime for pod containers).
 
-use crate::field::FieldRow;
+use super::push_str;
+use crate::field::{ArgKind, FieldRow};
+use crate::value::FieldType;
 
 pub const CLASS: super::FieldClass = super::FieldClass {
     name: "k8s",
-    desc: "Kubernetes related context (from the container labels set by the runtime).",
+    desc: "Kubernetes related context, from the labels the runtime sets on pod containers.",
     fields: FIELDS,
 };
 
-/// Container metadata (labels) is not tracked yet, so no field extracts a
-/// value: the class exists so that rules naming these fields load.
+macro_rules! label {
+    ($name:literal, $label:literal, $desc:literal) => {
+        FieldRow {
+            name: $name,
+            ftype: FieldType::CharBuf,
+            arg: ArgKind::None,
+            desc: $desc,
+            extract: |c, _, out| {
+                if let Some(v) = super::container::meta(c).and_then(|m| m.labels.get($label)) {
+                    push_str(out, v);
+                }
+            },
+        }
+    };
+}
+
 pub const FIELDS: &[FieldRow] = &[
-    FieldRow {
-        name: "k8s.pod.name",
-        ftype: crate::value::FieldType::CharBuf,
-        arg: crate::field::ArgKind::None,
-        desc: "The Kubernetes pod name (label io.kubernetes.pod.name).",
-        extract: |_, _, _| {},
-    },
-    FieldRow {
-        name: "k8s.ns.name",
-        ftype: crate::value::FieldType::CharBuf,
-        arg: crate::field::ArgKind::None,
-        desc: "The Kubernetes namespace name (label io.kubernetes.pod.namespace).",
-        extract: |_, _, _| {},
-    },
+    label!(
+        "k8s.pod.name",
+        "io.kubernetes.pod.name",
+        "The Kubernetes pod name."
+    ),
+    label!(
+        "k8s.ns.name",
+        "io.kubernetes.pod.namespace",
+        "The Kubernetes namespace name."
+    ),
+    label!(
+        "k8s.pod.uid",
+        "io.kubernetes.pod.uid",
+        "The Kubernetes pod UID."
+    ),
 ];

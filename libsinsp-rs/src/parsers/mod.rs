@@ -71,6 +71,14 @@ pub(crate) fn parse(cx: &mut Cx<'_, '_, '_>) {
         | C::SYSCALL_SETREGID_X => process::set_ids(cx, code),
         C::SYSCALL_CHDIR_X | C::SYSCALL_FCHDIR_X => process::chdir(cx, code),
         C::SYSCALL_PRCTL_X => process::prctl(cx),
+        C::CONTAINER_JSON_E | C::CONTAINER_JSON_2_E => {
+            match cx.bytes("json").and_then(|j| {
+                crate::state::Containers::parse_json(j.strip_suffix(&[0]).unwrap_or(j))
+            }) {
+                Some(c) => cx.insp.containers.insert(c),
+                None => cx.bad_params(),
+            }
+        }
         C::SYSCALL_OPEN_X
         | C::SYSCALL_OPENAT_2_X
         | C::SYSCALL_OPENAT2_X
