@@ -83,13 +83,17 @@ impl Inspector {
             num: self.scope.num + 1,
             fd: None,
         };
+        let tid = ev.tid as i64;
+        let is_syscall = ev.info().category.contains(falco_abi::Category::SYSCALL);
+        if tid > 0 && is_syscall && self.threads.get(tid).is_none() && !parsers::creates_thread(ev)
+        {
+            // A thread we never saw: like libsinsp on a capture, stand in a
+            // thread whose facts are unknown, so its fds can be tracked.
+            self.anomalies.unknown_threads += 1;
+            self.threads.insert(Thread::unknown(tid));
+        }
         let mut cx = parsers::Cx { insp: self, ev };
         parsers::parse(&mut cx);
-        // Events of threads we never saw (and that did not create them):
-        // their fields read as missing, like Falco's on a capture.
-        if self.threads.get(ev.tid as i64).is_none() {
-            self.anomalies.unknown_threads += 1;
-        }
         self.scope
     }
 

@@ -281,8 +281,14 @@ pub fn param_parts(c: &Ctx<'_>, p: &Param<'_>) -> (String, Option<String>) {
     let Some(info) = p.info else {
         return (printable(p.bytes), None);
     };
+    // An empty parameter prints NULL, an empty buffer as nothing.
     if p.bytes.is_empty() {
-        return ("NULL".to_string(), None);
+        let empty = if info.ptype == ParamType::BYTEBUF {
+            ""
+        } else {
+            "NULL"
+        };
+        return (empty.to_string(), None);
     }
     let Some(v) = p.value() else {
         return (printable(p.bytes), None);

@@ -70,7 +70,66 @@ const KNOWN: &[(&str, &str, &str, When, &str)] = &[
         "old captures: exits such as read/write/close/mmap carried no fd; our converter gives them the enter's fd \
          as libscap's converter does (current Falco sees the same); sysdig 0.29.3 has no converter",
     ),
-    ("evt.arg.fd", "*", "*", When::OursOnly, "same: the fd parameter exists only after conversion"),
+    (
+        "evt.arg.",
+        "*",
+        "*",
+        When::OursOnly,
+        "same: converted old events carry parameters sysdig 0.29.3 never saw (added empty or from the enter)",
+    ),
+    (
+        "",
+        "container",
+        "*",
+        When::Any,
+        "sysdig 0.29.3 attributes container events to a made-up thread 'container:<id>' (tid -1, uid 0); we keep \
+         them as events of no thread",
+    ),
+    (
+        "evt.arg.fd",
+        "socket,connect",
+        "*",
+        When::Any,
+        "sysdig 0.29.3 learns the l4 protocol only at connect/accept; we take it from socket()'s type (as current \
+         libs do), so the fd renders <4t> instead of <4>",
+    ),
+    (
+        "fd.l4proto",
+        "socket",
+        "*",
+        When::Any,
+        "same: the l4 protocol from socket()'s type",
+    ),
+    (
+        "fd.",
+        "getsockopt,setsockopt",
+        "*",
+        When::Any,
+        "old getsockopt/setsockopt exits carry no fd; sysdig 0.29.3 reports fd -1 of unknown type, we report none",
+    ),
+    (
+        "fd.",
+        "sendto,connect",
+        "libs_test_ipv6_client.scap",
+        When::Any,
+        "an unconnected IPv6 UDP socket: sysdig 0.29.3 makes up a tuple from the destination of connect/sendto \
+         (::1:0->::1:2345); we only record tuples the kernel reports on connect/accept",
+    ),
+    (
+        "evt.arg.fd",
+        "connect",
+        "libs_test_ipv6_client.scap",
+        When::Any,
+        "same made-up tuple",
+    ),
+    (
+        "fd.directory",
+        "*",
+        "*",
+        When::Any,
+        "fds of unknown type: sysdig 0.29.3 derives '/' from their empty name; current libs give no directory \
+         for non-file fds (spec §1.3)",
+    ),
     (
         "evt.arg.fd",
         "connect,socket",
@@ -122,14 +181,6 @@ const KNOWN: &[(&str, &str, &str, When, &str)] = &[
         "*",
         When::Any,
         "sysdig 0.29.3 prints port 0 for sockets that have no tuple yet; we print <NA>",
-    ),
-    (
-        "fd.",
-        "close,dup,read,write",
-        "vm_bench_small.scap.gz",
-        When::Any,
-        "NOT YET EXPLAINED: in some threads of this old capture our fd table diverges from sysdig's after \
-         dup/pipe sequences (see the session notes)",
     ),
 ];
 

@@ -25,13 +25,7 @@ fn param_for<'a>(c: &Ctx<'a>, arg: Option<&FieldArg>) -> Option<(usize, Param<'a
         FieldArg::Index(i) => *i as usize,
         FieldArg::Key(k) => c.ev.info().param_index(k)?,
     };
-    // An empty parameter carries no value (e.g. filled in by conversion),
-    // except an empty buffer, which is an empty string.
-    let p = c.ev.param(i)?;
-    let is_buf = p
-        .info
-        .is_some_and(|i| i.ptype == falco_abi::ParamType::BYTEBUF);
-    (!p.is_empty() || is_buf).then_some((i, p))
+    Some((i, c.ev.param(i)?))
 }
 
 fn res<'a>(c: &Ctx<'a>) -> Option<i64> {

@@ -27,12 +27,14 @@ macro_rules! t {
 }
 
 pub const FIELDS: &[FieldRow] = &[
-    t!(
-        "thread.tid",
-        Int64,
-        "the id of the thread generating the event.",
-        |t| Value::Int(t.tid)
-    ),
+    FieldRow {
+        name: "thread.tid",
+        ftype: FieldType::Int64,
+        arg: ArgKind::None,
+        desc: "the id of the thread generating the event.",
+        // From the event itself: known even when the thread is not.
+        extract: |c, _, out| out.push(Value::Int(c.ev.tid as i64)),
+    },
     t!(
         "thread.ismain",
         Bool,

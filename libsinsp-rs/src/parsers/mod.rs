@@ -52,6 +52,22 @@ impl Cx<'_, '_, '_> {
     }
 }
 
+/// Events that create the thread that sends them (the child side of clone,
+/// an exec of a thread the capture never introduced).
+pub(crate) fn creates_thread(ev: &Event<'_>) -> bool {
+    matches!(
+        C::from_u16(ev.evt_type),
+        Some(
+            C::SYSCALL_CLONE_20_X
+                | C::SYSCALL_FORK_20_X
+                | C::SYSCALL_VFORK_20_X
+                | C::SYSCALL_CLONE3_X
+                | C::SYSCALL_EXECVE_19_X
+                | C::SYSCALL_EXECVEAT_X
+        )
+    )
+}
+
 pub(crate) fn parse(cx: &mut Cx<'_, '_, '_>) {
     let Some(code) = C::from_u16(cx.ev.evt_type) else {
         return;
@@ -125,6 +141,7 @@ pub(crate) fn parse(cx: &mut Cx<'_, '_, '_>) {
                 });
                 if let Some(fd) = fd {
                     cx.insp.set_scope_fd(fd);
+                    fds::note_unknown(cx, fd);
                 }
             }
         }

@@ -7,10 +7,9 @@ use crate::state::thread::split_nul;
 use crate::state::{container, paths, Thread};
 use falco_abi::EventCode as C;
 
-/// CLONE_THREAD in the flags parameter of clone events (PPM_CL_CLONE_THREAD).
-const PPM_CL_CLONE_THREAD: u64 = 1 << 16;
-/// PPM_CL_CLONE_FILES: the child shares the parent's fd table.
-const PPM_CL_CLONE_FILES: u64 = 1;
+/// CLONE_THREAD in the flags parameter of clone events, in the schema's
+/// numbering (checked against `falco_abi::flag_tables::CLONE_FLAGS`).
+const PPM_CL_CLONE_THREAD: u64 = 0x2000;
 /// prctl option that sets the thread name.
 const PR_SET_NAME: i64 = 15;
 
@@ -45,8 +44,14 @@ pub fn clone_exit(cx: &mut Cx<'_, '_, '_>) {
     }
     let flags = cx.u64("flags").unwrap_or(0);
     let child_tid = if res == 0 { cx.tid() } else { res };
-    if res > 0 && cx.insp.threads.get(child_tid).is_some_and(|t| !t.exited) {
-        // The child's own event came first and created it.
+    if cx
+        .insp
+        .threads
+        .get(child_tid)
+        .is_some_and(|t| !t.exited && t.clone_ts != 0)
+    {
+        // The other side's event came first and created the child (with
+        // the fds the parent had at that moment): keep it.
         return;
     }
     let is_thread = flags & PPM_CL_CLONE_THREAD != 0;
@@ -114,7 +119,6 @@ pub fn clone_exit(cx: &mut Cx<'_, '_, '_>) {
     child.fds = if is_thread {
         Default::default()
     } else {
-        let _ = flags & PPM_CL_CLONE_FILES;
         cx.insp.threads.fds(caller.tid).cloned().unwrap_or_default()
     };
     cx.insp.threads.insert(child);
@@ -145,6 +149,17 @@ pub fn execve_exit(cx: &mut Cx<'_, '_, '_>) {
     let caps = (p("cap_inheritable"), p("cap_permitted"), p("cap_effective"));
     let ino = (p("exe_ino"), p("exe_ino_ctime"), p("exe_ino_mtime"));
     let (tty, fdlimit) = (p("tty"), p("fdlimit"));
+    if cx.insp.threads.get(tid).is_none() {
+        // A thread we never saw (the capture starts here): the exec event
+        // says who it is.
+        let pid = pid.unwrap_or(tid);
+        cx.insp.threads.insert(Thread {
+            tid,
+            pid,
+            ptid: ptid.unwrap_or(-1),
+            ..Default::default()
+        });
+    }
     let Some(t) = cx.insp.threads.get_mut(tid) else {
         return;
     };
@@ -158,9 +173,9 @@ pub fn execve_exit(cx: &mut Cx<'_, '_, '_>) {
         Some(c) => c,
         None => basename(&t.exe).to_string(),
     };
-    if let Some(c) = cwd.filter(|c| !c.is_empty()) {
-        t.cwd = paths::normalize(&c);
-    }
+    // exec does not change the working directory (the cwd parameter is
+    // informational), as in libsinsp.
+    let _ = cwd;
     if !cg.is_empty() {
         t.container_id = container_id(&cg);
         t.cgroups = cg;
@@ -282,5 +297,26 @@ pub fn prctl(cx: &mut Cx<'_, '_, '_>) {
     };
     if let Some(t) = cx.insp.threads.get_mut(cx.ev.tid as i64) {
         t.comm = name;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn flag_constants_match_the_schema() {
+        let v = |n: &str| {
+            falco_abi::flag_tables::CLONE_FLAGS
+                .iter()
+                .find(|f| f.name == n)
+                .map(|f| f.value as u64)
+        };
+        assert_eq!(v("CLONE_THREAD"), Some(super::PPM_CL_CLONE_THREAD));
+        let o = |n: &str| {
+            falco_abi::flag_tables::PRCTL_OPTIONS
+                .iter()
+                .find(|f| f.name == n)
+                .map(|f| f.value as i64)
+        };
+        assert_eq!(o("PR_SET_NAME"), Some(super::PR_SET_NAME));
     }
 }

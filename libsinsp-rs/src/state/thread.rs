@@ -98,6 +98,17 @@ impl Default for Thread {
 }
 
 impl Thread {
+    /// A thread only known by its id: what libsinsp shows for it.
+    pub fn unknown(tid: i64) -> Thread {
+        Thread {
+            tid,
+            pid: tid,
+            comm: "<NA>".into(),
+            exe: "<NA>".into(),
+            ..Default::default()
+        }
+    }
+
     pub fn is_main(&self) -> bool {
         self.tid == self.pid
     }
