@@ -1,11 +1,14 @@
 //! falco-engine: Falco's rules engine.
 //!
 //! So far: the condition language ([`condition`]) — grammar, typed syntax
-//! tree, parser and printer. The rules loader, compiler and evaluator build
-//! on it.
+//! tree, parser and printer — and the rules loader ([`loader`]): YAML rules
+//! files to a ruleset of expanded conditions, with Falco's errors and
+//! warnings. The compiler and evaluator build on them.
 
 #![forbid(unsafe_code)]
 
 pub mod condition;
+pub mod loader;
 
 pub use condition::{parse_condition, print_condition, ParseError};
+pub use loader::{LoadResult, RulesLoader, Ruleset};
