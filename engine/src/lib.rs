@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod compiler;
 pub mod condition;
 pub mod loader;
 

@@ -1,0 +1,366 @@
+//! The compiler: a loaded ruleset's conditions become trees of resolved
+//! field checks with pre-compiled operands, indexed by the event types
+//! each rule can match.
+//!
+//! - `evttypes.rs` — the event codes a condition can match
+//! - `operand.rs` — right-hand sides compiled by field type
+//! - `node.rs` — compiled checks and evaluation
+
+mod catalog;
+pub mod evttypes;
+pub mod node;
+pub mod operand;
+
+use crate::condition::ast::{Expr, ExprKind, FieldExpr, TransformKind, Value};
+use crate::loader::{ErrorCode, Priority, Ruleset, WarningCode};
+use evttypes::EventSet;
+use falco_sinsp::field::{FieldArg, FieldError, FieldSource};
+use falco_sinsp::value::Value as FieldValue;
+use node::{Lhs, Node, Scratch, Test};
+use operand::{domain, Domain};
+use std::collections::BTreeSet;
+
+/// What a compile step found wrong with a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Issue {
+    Error(ErrorCode, String),
+    Warning(WarningCode, String),
+}
+
+/// A compile issue of one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleIssue {
+    pub rule: String,
+    pub issue: Issue,
+}
+
+/// `rule_matching` of falco.yaml.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Matching {
+    /// Stop at the first rule that matches (Falco's default).
+    #[default]
+    First,
+    All,
+}
+
+/// One compiled rule.
+#[derive(Debug)]
+pub struct CompiledRule<S: FieldSource> {
+    pub name: String,
+    pub priority: Priority,
+    pub source: String,
+    pub tags: BTreeSet<String>,
+    pub output: String,
+    pub condition: Node<S>,
+    pub events: EventSet,
+    pub enabled: bool,
+}
+
+/// Every compiled rule of one event source, indexed by event code.
+#[derive(Debug)]
+pub struct CompiledRuleset<S: FieldSource> {
+    pub source: S,
+    pub rules: Vec<CompiledRule<S>>,
+    pub matching: Matching,
+    /// Rules below this priority (less severe) do not run.
+    pub min_priority: Priority,
+    index: Vec<Vec<u32>>,
+}
+
+struct Compiler<'s, S: FieldSource> {
+    src: &'s S,
+    rule: &'s str,
+}
+
+impl<S: FieldSource> Compiler<'_, S> {
+    fn lhs(&self, f: &FieldExpr) -> Result<Lhs<S>, Issue> {
+        let mut transforms = Vec::new();
+        let mut cur = f;
+        while let FieldExpr::Transform { kind, inner, .. } = cur {
+            transforms.push(*kind);
+            cur = inner;
+        }
+        transforms.reverse();
+        let field = match cur {
+            FieldExpr::Field(field) => field,
+            FieldExpr::Transform { .. } => unreachable!("loop above consumed every transformer"),
+        };
+        let arg = field.arg.as_ref().map(|a| FieldArg::Key(a.value.clone()));
+        let resolved = self
+            .src
+            .resolve(&field.name, arg.as_ref())
+            .map_err(|e| match e {
+                FieldError::Unknown(n) => Issue::Error(
+                    ErrorCode::CompileCondition,
+                    format!("filter_check called with nonexistent field {n}"),
+                ),
+                other => Issue::Error(ErrorCode::CompileCondition, other.to_string()),
+            })?;
+        let mut d = domain(self.src.field_type(&resolved));
+        for t in &transforms {
+            d = match (t, d) {
+                (TransformKind::Len, _) => Domain::Num,
+                (_, Domain::Str) => Domain::Str,
+                _ => {
+                    return Err(Issue::Error(
+                        ErrorCode::CompileCondition,
+                        format!(
+                            "transformer '{}' cannot be applied to field {}",
+                            t.as_str(),
+                            field.name
+                        ),
+                    ))
+                }
+            };
+        }
+        Ok(Lhs {
+            field: resolved,
+            transforms,
+            domain: d,
+        })
+    }
+
+    fn expr(&self, e: &Expr) -> Result<Node<S>, Issue> {
+        Ok(match &e.kind {
+            ExprKind::And(xs) => {
+                Node::And(xs.iter().map(|x| self.expr(x)).collect::<Result<_, _>>()?)
+            }
+            ExprKind::Or(xs) => {
+                Node::Or(xs.iter().map(|x| self.expr(x)).collect::<Result<_, _>>()?)
+            }
+            ExprKind::Not(x) => Node::Not(Box::new(self.expr(x)?)),
+            ExprKind::Unary { lhs, .. } => Node::Check(self.lhs(lhs)?, Test::Exists),
+            ExprKind::MacroRef(name) => {
+                return Err(Issue::Error(
+                    ErrorCode::CompileCondition,
+                    format!("undefined macro '{name}'"),
+                ))
+            }
+            ExprKind::Compare { lhs, op, rhs } => {
+                let l = self.lhs(lhs)?;
+                let test = match rhs {
+                    Value::Field(f) => Test::Field(*op, self.lhs(f)?),
+                    Value::Str(lit) => Test::Literal(
+                        *op,
+                        self.operand(&l, *op, std::slice::from_ref(&lit.bytes), false, lhs)?,
+                    ),
+                    Value::List { items, .. } => {
+                        let items: Vec<Vec<u8>> = items.iter().map(|i| i.bytes.clone()).collect();
+                        Test::Literal(*op, self.operand(&l, *op, &items, true, lhs)?)
+                    }
+                    // A list name the loader did not know stands for itself.
+                    Value::ListRef { name, .. } => Test::Literal(
+                        *op,
+                        self.operand(&l, *op, &[name.as_bytes().to_vec()], true, lhs)?,
+                    ),
+                };
+                Node::Check(l, test)
+            }
+        })
+    }
+
+    fn operand(
+        &self,
+        l: &Lhs<S>,
+        op: crate::condition::ast::BinaryOp,
+        items: &[Vec<u8>],
+        list: bool,
+        lhs: &FieldExpr,
+    ) -> Result<operand::Operand, Issue> {
+        operand::compile(l.domain, op, items, list).map_err(|m| {
+            Issue::Error(
+                ErrorCode::CompileCondition,
+                format!("rule '{}': field {}: {m}", self.rule, lhs.base_field().name),
+            )
+        })
+    }
+}
+
+impl<S: FieldSource> CompiledRuleset<S> {
+    /// Compiles every rule of `ruleset` for `source` (rules of other
+    /// sources are left out). Rules that do not compile are reported and
+    /// left out; a rule with `skip-if-unknown-filter` that names an unknown
+    /// field is left out with a warning.
+    pub fn compile(ruleset: &Ruleset, source: S) -> (CompiledRuleset<S>, Vec<RuleIssue>) {
+        let mut rules = Vec::new();
+        let mut issues = Vec::new();
+        for r in ruleset
+            .rules
+            .iter()
+            .filter(|r| r.source == source.source_name())
+        {
+            let c = Compiler {
+                src: &source,
+                rule: &r.name,
+            };
+            match c.expr(&r.condition) {
+                Ok(condition) => {
+                    let events = evttypes::event_set(&r.condition);
+                    if events.is_all() && r.warn_evttypes {
+                        issues.push(RuleIssue {
+                            rule: r.name.clone(),
+                            issue: Issue::Warning(
+                                WarningCode::NoEvttype,
+                                "Rule matches too many evt.type values. This has a significant performance penalty.".to_string(),
+                            ),
+                        });
+                    }
+                    rules.push(CompiledRule {
+                        name: r.name.clone(),
+                        priority: r.priority,
+                        source: r.source.clone(),
+                        tags: r.tags.clone(),
+                        output: r.output.clone(),
+                        condition,
+                        events,
+                        enabled: r.enabled,
+                    });
+                }
+                Err(Issue::Error(ErrorCode::CompileCondition, m))
+                    if r.skip_if_unknown_filter && m.contains("nonexistent field") =>
+                {
+                    issues.push(RuleIssue {
+                        rule: r.name.clone(),
+                        issue: Issue::Warning(WarningCode::UnknownFilter, m),
+                    });
+                }
+                Err(issue) => issues.push(RuleIssue {
+                    rule: r.name.clone(),
+                    issue,
+                }),
+            }
+        }
+        let mut set = CompiledRuleset {
+            source,
+            rules,
+            matching: Matching::default(),
+            min_priority: Priority::Debug,
+            index: Vec::new(),
+        };
+        set.reindex();
+        (set, issues)
+    }
+
+    /// Rebuilds the per-event-code index (after enabling/disabling rules or
+    /// changing the priority threshold).
+    pub fn reindex(&mut self) {
+        self.index = vec![Vec::new(); falco_abi::EVENT_COUNT];
+        for (i, r) in self.rules.iter().enumerate() {
+            if !r.enabled || r.priority > self.min_priority {
+                continue;
+            }
+            for code in r.events.iter() {
+                self.index[code as usize].push(i as u32);
+            }
+        }
+    }
+
+    /// Enables or disables the rules whose name matches `pattern` (`*` and
+    /// `?` wildcards, as Falco allows). Returns how many matched.
+    pub fn enable_by_name(&mut self, pattern: &str, enabled: bool) -> usize {
+        let mut n = 0;
+        for r in self
+            .rules
+            .iter_mut()
+            .filter(|r| operand::glob(pattern.as_bytes(), r.name.as_bytes()))
+        {
+            r.enabled = enabled;
+            n += 1;
+        }
+        self.reindex();
+        n
+    }
+
+    /// Enables or disables the rules carrying `tag`.
+    pub fn enable_by_tag(&mut self, tag: &str, enabled: bool) -> usize {
+        let mut n = 0;
+        for r in self.rules.iter_mut().filter(|r| r.tags.contains(tag)) {
+            r.enabled = enabled;
+            n += 1;
+        }
+        self.reindex();
+        n
+    }
+
+    /// Sets the priority threshold.
+    pub fn set_min_priority(&mut self, p: Priority) {
+        self.min_priority = p;
+        self.reindex();
+    }
+
+    /// The event codes any enabled rule can match (Falco's interesting
+    /// event set, for the drivers' filters).
+    pub fn event_codes(&self) -> EventSet {
+        let mut s = EventSet::empty();
+        for (code, rules) in self.index.iter().enumerate() {
+            if !rules.is_empty() {
+                s.insert(code as u16);
+            }
+        }
+        s
+    }
+
+    /// The rules that match event `ev` of code `code`, in rule order (only
+    /// the first with `Matching::First`). `out` receives rule indices.
+    pub fn matching<'a>(
+        &self,
+        code: u16,
+        ev: &S::Event<'a>,
+        sc: &mut Scratch<'a>,
+        out: &mut Vec<usize>,
+    ) {
+        out.clear();
+        let Some(ids) = self.index.get(code as usize) else {
+            return;
+        };
+        for &i in ids {
+            let r = &self.rules[i as usize];
+            if r.condition.eval(&self.source, ev, sc) {
+                out.push(i as usize);
+                if self.matching == Matching::First {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Keeps one scratch allocation across events whose values borrow
+/// different data: empties it and re-types it to the next event's lifetime.
+#[derive(Default)]
+pub struct ScratchPool {
+    lhs: Vec<FieldValue<'static>>,
+    rhs: Vec<FieldValue<'static>>,
+    buf: String,
+}
+
+impl std::fmt::Debug for ScratchPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScratchPool").finish()
+    }
+}
+
+impl ScratchPool {
+    /// The scratch space for one event.
+    pub fn take<'a>(&mut self) -> Scratch<'a> {
+        Scratch {
+            lhs: std::mem::take(&mut self.lhs).into_iter().collect(),
+            rhs: std::mem::take(&mut self.rhs).into_iter().collect(),
+            buf: std::mem::take(&mut self.buf),
+        }
+    }
+
+    /// Returns the space after the event (values dropped, capacity kept).
+    pub fn put(&mut self, mut sc: Scratch<'_>) {
+        sc.lhs.clear();
+        sc.rhs.clear();
+        self.lhs = sc.lhs.into_iter().map(FieldValue::into_owned).collect();
+        self.rhs = sc.rhs.into_iter().map(FieldValue::into_owned).collect();
+        self.buf = sc.buf;
+    }
+}
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod upstream_tests;
