@@ -15,6 +15,7 @@ pub mod converter;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod procfs;
 pub mod savefile;
 pub mod state;
 

@@ -61,6 +61,9 @@ pub struct ThreadInfo {
     pub exe_ino_ctime: u64,
     pub exe_ino_mtime: u64,
     pub exe_from_memfd: bool,
+    /// Creation time, ns since the epoch, when known (a live scan knows it;
+    /// capture files do not carry it).
+    pub clone_ts: u64,
     pub fds: Vec<FdInfo>,
 }
 
@@ -103,6 +106,7 @@ impl Default for ThreadInfo {
             exe_ino_ctime: 0,
             exe_ino_mtime: 0,
             exe_from_memfd: false,
+            clone_ts: 0,
             fds: Vec::new(),
         }
     }

@@ -218,7 +218,7 @@ fn thread_from_scap(t: falco_scap::state::ThreadInfo) -> Thread {
         fdlimit: t.fdlimit,
         cgroups,
         container_id,
-        clone_ts: 0,
+        clone_ts: t.clone_ts,
         pidns_init_start_ts: t.pidns_init_start_ts,
         exe_writable: t.exe_writable,
         exe_upper_layer: t.exe_upper_layer,
