@@ -21,6 +21,7 @@ test: setup
 bench: setup
 	scripts/bench-decode.sh
 	scripts/bench-state.sh
+	scripts/bench-rules.sh
 
 # Coverage-guided fuzzing on stable (no sanitizers): FUZZ_TARGET, FUZZ_SECONDS.
 FUZZ_TARGET ?= decode_capture

@@ -1,0 +1,61 @@
+//! Rule evaluation cost per event with the three upstream rules files
+//! loaded, against the same replay with no rules (a benchmark, not a
+//! test).
+//!
+//!   cargo bench -p falco-engine --bench rules -- FILE.scap RULES_DIR [RUNS]
+
+use falco_engine::compiler::{CompiledRuleset, Matching, ScratchPool};
+use falco_engine::loader::{EventSource, RulesLoader};
+use falco_scap::{Engine, Next, SavefileEngine};
+use falco_sinsp::{Ctx, Inspector, SyscallFields};
+use std::time::{Duration, Instant};
+
+fn pass(path: &str, rules: Option<&CompiledRuleset<SyscallFields>>) -> (u64, u64, Duration) {
+    let t = Instant::now();
+    let mut e = SavefileEngine::open(path).expect("open");
+    let mut insp = Inspector::new(e.take_initial_state());
+    let mut pool = ScratchPool::default();
+    let mut out = Vec::new();
+    let (mut n, mut hits) = (0u64, 0u64);
+    while let Next::Event(ev) = e.next().expect("read") {
+        insp.process(&ev);
+        n += 1;
+        if let Some(r) = rules {
+            let c = Ctx { ev, insp: &insp };
+            let mut sc = pool.take();
+            r.matching(ev.evt_type, &c, &mut sc, &mut out);
+            pool.put(sc);
+            hits += out.len() as u64;
+        }
+    }
+    (n, hits, t.elapsed())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let (Some(path), Some(dir)) = (args.first(), args.get(1)) else {
+        eprintln!("usage: cargo bench -p falco-engine --bench rules -- FILE.scap RULES_DIR [RUNS]");
+        std::process::exit(2);
+    };
+    let runs: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(3);
+    let files: Vec<(String, String)> = ["falco_rules.yaml", "falco-incubating_rules.yaml", "falco-sandbox_rules.yaml"]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read_to_string(format!("{dir}/{f}")).expect("rules file")))
+        .collect();
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let loaded = RulesLoader::with_sources(vec![EventSource::with_fields("syscall", SyscallFields::new())]).load(&refs);
+    let ruleset = loaded.ruleset.expect("rules load");
+    let (mut set, issues) = CompiledRuleset::compile(&ruleset, SyscallFields::new());
+    assert!(issues.is_empty(), "{issues:?}");
+    set.matching = Matching::All;
+    for (what, rules) in [("no rules", None), ("93 upstream rules", Some(&set))] {
+        let (mut n, mut hits, mut best) = (0, 0, Duration::MAX);
+        for _ in 0..runs {
+            let (k, h, d) = pass(path, rules);
+            (n, hits) = (k, h);
+            best = best.min(d);
+        }
+        let s = best.as_secs_f64();
+        println!("{what:<28} {n:>9} events  {s:>7.3} s  {:>7.2} M events/s  ({hits} rule matches)", n as f64 / s / 1e6);
+    }
+}
