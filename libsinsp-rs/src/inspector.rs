@@ -48,6 +48,9 @@ pub struct Inspector {
     pub anomalies: Anomalies,
     pending: Vec<Removal>,
     scope: EventScope,
+    /// The container a container event describes (its fields are that
+    /// container's, whatever thread sent it).
+    event_container: Option<String>,
 }
 
 impl Default for Inspector {
@@ -72,6 +75,7 @@ impl Inspector {
             anomalies: Anomalies::default(),
             pending: Vec::new(),
             scope: EventScope::default(),
+            event_container: None,
         }
     }
 
@@ -79,6 +83,7 @@ impl Inspector {
     /// first).
     pub fn process(&mut self, ev: &Event<'_>) -> EventScope {
         self.flush_removals();
+        self.event_container = None;
         self.scope = EventScope {
             num: self.scope.num + 1,
             fd: None,
@@ -100,6 +105,15 @@ impl Inspector {
     /// What the last processed event was about.
     pub fn scope(&self) -> EventScope {
         self.scope
+    }
+
+    /// For a container event: the id of the container it describes.
+    pub fn event_container(&self) -> Option<&str> {
+        self.event_container.as_deref()
+    }
+
+    pub(crate) fn set_event_container(&mut self, id: &str) {
+        self.event_container = Some(id.to_string());
     }
 
     pub(crate) fn set_scope_fd(&mut self, fd: i64) {

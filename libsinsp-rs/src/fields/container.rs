@@ -12,9 +12,12 @@ pub const CLASS: super::FieldClass = super::FieldClass {
     fields: FIELDS,
 };
 
-/// The container id of the event's thread ("" on the host).
+/// The container id of the event ("" on the host): the container a
+/// container event describes, else the container of the event's thread.
 fn id<'a>(c: &Ctx<'a>) -> Option<&'a str> {
-    c.thread().map(|t| t.container_id.as_str())
+    c.insp
+        .event_container()
+        .or_else(|| c.thread().map(|t| t.container_id.as_str()))
 }
 
 /// The metadata of the event's container, when known.

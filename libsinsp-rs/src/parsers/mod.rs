@@ -91,7 +91,10 @@ pub(crate) fn parse(cx: &mut Cx<'_, '_, '_>) {
             match cx.bytes("json").and_then(|j| {
                 crate::state::Containers::parse_json(j.strip_suffix(&[0]).unwrap_or(j))
             }) {
-                Some(c) => cx.insp.containers.insert(c),
+                Some(c) => {
+                    cx.insp.set_event_container(&c.id);
+                    cx.insp.containers.insert(c)
+                }
                 None => cx.bad_params(),
             }
         }

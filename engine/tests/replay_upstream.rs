@@ -1,0 +1,121 @@
+//! End to end below the CLI: a real capture replayed through falco-scap
+//! and falco-sinsp meets the upstream rules compiled by falco-engine.
+
+use falco_engine::compiler::{CompiledRuleset, Matching, ScratchPool};
+use falco_engine::loader::{EventSource, RulesLoader};
+use falco_scap::{Engine, Next, SavefileEngine};
+use falco_sinsp::format::Formatter;
+use falco_sinsp::{Ctx, Inspector, SyscallFields};
+use std::path::PathBuf;
+
+fn reference() -> Option<PathBuf> {
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference");
+    if d.is_dir() {
+        Some(d)
+    } else {
+        eprintln!("skipped: {} not found", d.display());
+        None
+    }
+}
+
+/// (rule name, rendered output) of every alert of `capture` with the three
+/// upstream rules files.
+fn alerts(capture: &str) -> Option<Vec<(String, String)>> {
+    let d = reference()?;
+    let files: Vec<(String, String)> = [
+        "falco_rules.yaml",
+        "falco-incubating_rules.yaml",
+        "falco-sandbox_rules.yaml",
+    ]
+    .iter()
+    .map(|f| {
+        (
+            f.to_string(),
+            std::fs::read_to_string(d.join("rules").join(f)).unwrap(),
+        )
+    })
+    .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
+        "syscall",
+        SyscallFields::new(),
+    )])
+    .load(&refs);
+    let (mut set, issues) =
+        CompiledRuleset::compile(&loaded.ruleset.unwrap(), SyscallFields::new());
+    assert!(issues.is_empty(), "{issues:?}");
+    set.matching = Matching::All;
+    let fields = SyscallFields::new();
+    let formats: Vec<Formatter> = set
+        .rules
+        .iter()
+        .map(|r| Formatter::new(&fields, &r.output).unwrap_or_else(|e| panic!("{}: {e}", r.name)))
+        .collect();
+    let mut e = SavefileEngine::open(d.join("scap").join(capture)).unwrap();
+    let mut insp = Inspector::new(e.take_initial_state());
+    let (mut pool, mut out, mut alerts) = (ScratchPool::default(), Vec::new(), Vec::new());
+    while let Next::Event(ev) = e.next().unwrap() {
+        insp.process(&ev);
+        let c = Ctx { ev, insp: &insp };
+        let mut sc = pool.take();
+        set.matching(ev.evt_type, &c, &mut sc, &mut out);
+        pool.put(sc);
+        for &i in &out {
+            alerts.push((set.rules[i].name.clone(), formats[i].format(&fields, &c)));
+        }
+    }
+    Some(alerts)
+}
+
+#[test]
+fn cat_etc_shadow_in_a_vm_raises_read_sensitive_file_untrusted() {
+    let Some(a) = alerts("vm_cat_shadow.scap.gz") else {
+        return;
+    };
+    let hit = a
+        .iter()
+        .find(|(r, _)| r == "Read sensitive file untrusted")
+        .unwrap_or_else(|| panic!("no alert; got {a:#?}"));
+    assert!(hit.1.contains("file=/etc/shadow"), "{}", hit.1);
+    assert!(
+        hit.1.contains("proc_exepath=") && hit.1.contains("command=cat /etc/shadow"),
+        "{}",
+        hit.1
+    );
+}
+
+#[test]
+fn a_container_event_carries_its_container_metadata_to_rules() {
+    let Some(d) = reference() else { return };
+    let rules = "- rule: privileged container seen\n  desc: d\n  condition: evt.type = container and container.privileged = true and container.image.repository = nginx\n  output: privileged %container.id %container.name image=%container.image\n  priority: WARNING\n";
+    let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
+        "syscall",
+        SyscallFields::new(),
+    )])
+    .load(&[("r.yaml", rules)]);
+    let (set, issues) = CompiledRuleset::compile(&loaded.ruleset.unwrap(), SyscallFields::new());
+    assert!(issues.is_empty(), "{issues:?}");
+    let fields = SyscallFields::new();
+    let f = Formatter::new(&fields, &set.rules[0].output).unwrap();
+    let mut e =
+        SavefileEngine::open(d.join("scap/falco_test_trace_files_psp_privileged.scap")).unwrap();
+    let mut insp = Inspector::new(e.take_initial_state());
+    let (mut pool, mut out, mut hits) = (ScratchPool::default(), Vec::new(), Vec::new());
+    while let Next::Event(ev) = e.next().unwrap() {
+        insp.process(&ev);
+        let c = Ctx { ev, insp: &insp };
+        let mut sc = pool.take();
+        set.matching(ev.evt_type, &c, &mut sc, &mut out);
+        pool.put(sc);
+        if !out.is_empty() {
+            hits.push(f.format(&fields, &c));
+        }
+    }
+    assert_eq!(
+        hits,
+        ["privileged 9dbcbd0c435f epic_cray image=nginx:latest"]
+    );
+}
