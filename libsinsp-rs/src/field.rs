@@ -23,6 +23,8 @@ pub enum ArgKind {
     OptionalIndex,
     /// `[name]` or `.name` is required.
     Key,
+    /// `[name]` may be given.
+    OptionalKey,
     /// `[N]`, `[name]` or `.name`.
     IndexOrKey,
 }

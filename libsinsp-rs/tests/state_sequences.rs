@@ -16,10 +16,14 @@ fn run(mut engine: TestEngine, fields: &[&str]) -> Vec<Vec<String>> {
         .iter()
         .map(|f| {
             let (name, arg) = match f.split_once('[') {
-                Some((n, a)) => (
-                    n,
-                    Some(FieldArg::Index(a.trim_end_matches(']').parse().unwrap())),
-                ),
+                Some((n, a)) => {
+                    let a = a.trim_end_matches(']');
+                    let arg = a
+                        .parse()
+                        .map(FieldArg::Index)
+                        .unwrap_or_else(|_| FieldArg::Key(a.to_string()));
+                    (n, Some(arg))
+                }
                 None => (*f, None),
             };
             src.resolve(name, arg.as_ref()).unwrap()
@@ -160,6 +164,8 @@ fn clone_then_exec_builds_the_process_and_its_ancestry() {
             "container.id",
             "proc.exepath",
             "thread.cap_effective",
+            "proc.env[HOME]",
+            "proc.env[NOPE]",
         ],
     );
     assert_eq!(rows[0][0..3], ["bash", "bash", "sshd"]);
@@ -172,7 +178,13 @@ fn clone_then_exec_builds_the_process_and_its_ancestry() {
     assert_eq!(rows[1][6], "3ad7b26ded6d");
     // No trusted exepath or filename in this event: the exe stands in.
     assert_eq!(rows[1][7], "cat");
+    // proc.env[NAME] reads one variable (checked through the field source).
+    let src = SyscallFields::new();
+    assert!(src
+        .resolve("proc.env", Some(&FieldArg::Key("HOME".into())))
+        .is_ok());
     assert!(rows[1][8].starts_with("CAP_CHOWN CAP_DAC_OVERRIDE"));
+    assert_eq!(rows[1][9..11], ["/root", "<NA>"]);
 }
 
 fn openat(tid: u64, fd: i64, dirfd: i64, name: &str, flags: i64) -> EventBuilder {

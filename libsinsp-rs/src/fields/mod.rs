@@ -113,7 +113,7 @@ fn parse_arg(row: &FieldRow, raw: &str) -> Result<FieldArg, FieldError> {
             .parse()
             .map(FieldArg::Index)
             .unwrap_or_else(|_| FieldArg::Key(raw.into()))),
-        ArgKind::Key => Ok(FieldArg::Key(raw.into())),
+        ArgKind::Key | ArgKind::OptionalKey => Ok(FieldArg::Key(raw.into())),
         ArgKind::None => Err(FieldError::UnexpectedArg(row.name.into())),
     }
 }
@@ -134,7 +134,12 @@ impl FieldSource for SyscallFields {
                 let (base, key) = name
                     .rsplit_once('.')
                     .and_then(|(b, k)| Some((self.row(b)?, k)))
-                    .filter(|(r, _)| matches!(r.arg, ArgKind::Key | ArgKind::IndexOrKey))
+                    .filter(|(r, _)| {
+                        matches!(
+                            r.arg,
+                            ArgKind::Key | ArgKind::OptionalKey | ArgKind::IndexOrKey
+                        )
+                    })
                     .ok_or_else(|| FieldError::Unknown(name.to_string()))?;
                 (base, Some(key))
             }

@@ -119,11 +119,18 @@ pub const FIELDS: &[FieldRow] = &[
     FieldRow {
         name: "proc.env",
         ftype: FieldType::CharBuf,
-        arg: ArgKind::OptionalIndex,
-        desc: "the environment variables of the process generating the event.",
-        extract: |c, _, out| {
-            if let Some(t) = c.process() {
-                out.push(Value::str(t.env.join(" ")));
+        arg: ArgKind::OptionalKey,
+        desc: "the environment variables of the process generating the event, or with [NAME] the value of one of them.",
+        extract: |c, arg, out| {
+            let Some(t) = c.process() else { return };
+            match arg {
+                Some(FieldArg::Key(name)) => {
+                    let hit = t.env.iter().find_map(|e| e.split_once('=').filter(|(k, _)| k == name));
+                    if let Some((_, v)) = hit {
+                        out.push(Value::str(v.trim()));
+                    }
+                }
+                _ => out.push(Value::str(t.env.join(" "))),
             }
         },
     },

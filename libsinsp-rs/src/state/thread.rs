@@ -266,3 +266,61 @@ impl ThreadTable {
         self.threads.values()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(tid: i64, clone_ts: u64, exited: bool) -> Thread {
+        Thread {
+            tid,
+            pid: tid,
+            clone_ts,
+            exited,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_full_table_evicts_exited_threads_first_then_the_oldest_and_counts() {
+        let mut tt = ThreadTable::with_limit(3);
+        tt.insert(t(1, 10, false));
+        tt.insert(t(2, 5, true));
+        tt.insert(t(3, 1, false));
+        tt.insert(t(4, 20, false));
+        assert_eq!(tt.len(), 3);
+        assert!(tt.get(2).is_none(), "the exited thread goes first");
+        tt.insert(t(5, 30, false));
+        assert!(tt.get(3).is_none(), "then the oldest");
+        assert_eq!(tt.stats.evicted, 2);
+        // Replacing a thread evicts nothing.
+        tt.insert(t(5, 31, false));
+        assert_eq!(tt.stats.evicted, 2);
+        assert_eq!(tt.len(), 3);
+    }
+
+    #[test]
+    fn ancestors_stop_at_loops() {
+        let mut tt = ThreadTable::default();
+        tt.insert(Thread {
+            tid: 1,
+            pid: 1,
+            ptid: 2,
+            ..Default::default()
+        });
+        tt.insert(Thread {
+            tid: 2,
+            pid: 2,
+            ptid: 1,
+            ..Default::default()
+        });
+        assert_eq!(tt.ancestors(1, 64).count(), 64);
+        tt.insert(Thread {
+            tid: 3,
+            pid: 3,
+            ptid: 3,
+            ..Default::default()
+        });
+        assert_eq!(tt.ancestors(3, 64).count(), 0);
+    }
+}
