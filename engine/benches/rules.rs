@@ -32,18 +32,37 @@ fn pass(path: &str, rules: Option<&CompiledRuleset<SyscallFields>>) -> (u64, u64
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let (Some(path), Some(dir)) = (args.first(), args.get(1)) else {
         eprintln!("usage: cargo bench -p falco-engine --bench rules -- FILE.scap RULES_DIR [RUNS]");
         std::process::exit(2);
     };
     let runs: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(3);
-    let files: Vec<(String, String)> = ["falco_rules.yaml", "falco-incubating_rules.yaml", "falco-sandbox_rules.yaml"]
+    let files: Vec<(String, String)> = [
+        "falco_rules.yaml",
+        "falco-incubating_rules.yaml",
+        "falco-sandbox_rules.yaml",
+    ]
+    .iter()
+    .map(|f| {
+        (
+            f.to_string(),
+            std::fs::read_to_string(format!("{dir}/{f}")).expect("rules file"),
+        )
+    })
+    .collect();
+    let refs: Vec<(&str, &str)> = files
         .iter()
-        .map(|f| (f.to_string(), std::fs::read_to_string(format!("{dir}/{f}")).expect("rules file")))
+        .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
-    let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
-    let loaded = RulesLoader::with_sources(vec![EventSource::with_fields("syscall", SyscallFields::new())]).load(&refs);
+    let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
+        "syscall",
+        SyscallFields::new(),
+    )])
+    .load(&refs);
     let ruleset = loaded.ruleset.expect("rules load");
     let (mut set, issues) = CompiledRuleset::compile(&ruleset, SyscallFields::new());
     assert!(issues.is_empty(), "{issues:?}");
@@ -56,6 +75,9 @@ fn main() {
             best = best.min(d);
         }
         let s = best.as_secs_f64();
-        println!("{what:<28} {n:>9} events  {s:>7.3} s  {:>7.2} M events/s  ({hits} rule matches)", n as f64 / s / 1e6);
+        println!(
+            "{what:<28} {n:>9} events  {s:>7.3} s  {:>7.2} M events/s  ({hits} rule matches)",
+            n as f64 / s / 1e6
+        );
     }
 }

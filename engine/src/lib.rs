@@ -9,6 +9,7 @@
 
 pub mod compiler;
 pub mod condition;
+pub mod drive;
 pub mod loader;
 
 pub use condition::{parse_condition, print_condition, ParseError};

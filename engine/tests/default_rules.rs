@@ -4,12 +4,12 @@
 //! fields.
 
 use falco_abi::EventCode as C;
-use falco_engine::compiler::{CompiledRuleset, Matching, ScratchPool};
+use falco_engine::compiler::{CompiledRuleset, Matching};
 use falco_engine::loader::{EventSource, RulesLoader};
 use falco_scap::builder::{EventBuilder, TestEngine};
 use falco_scap::state::{InitialState, ThreadInfo, UserInfo};
-use falco_scap::{Engine, Next};
-use falco_sinsp::{Ctx, Inspector, SyscallFields};
+use falco_scap::Engine;
+use falco_sinsp::{Inspector, SyscallFields};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -181,6 +181,18 @@ fn flag(table: &[falco_abi::FlagName], name: &str) -> i64 {
     table.iter().find(|f| f.name == name).unwrap().value as i64
 }
 
+/// The rules an engine's events raise.
+fn raised(set: &CompiledRuleset<SyscallFields>, e: &mut dyn Engine) -> Vec<String> {
+    let mut insp = Inspector::new(e.take_initial_state());
+    let mut names = Vec::new();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    falco_engine::drive::drive(e, &mut insp, set, &stop, |i, _| {
+        names.push(set.rules[i].name.clone())
+    })
+    .unwrap();
+    names
+}
+
 /// The rules raised by `events` in `world()`.
 fn fired(events: Vec<EventBuilder>) -> BTreeSet<String> {
     let set = ruleset();
@@ -188,17 +200,7 @@ fn fired(events: Vec<EventBuilder>) -> BTreeSet<String> {
     for ev in &events {
         e.push(ev);
     }
-    let mut insp = Inspector::new(e.take_initial_state());
-    let (mut pool, mut out, mut names) = (ScratchPool::default(), Vec::new(), BTreeSet::new());
-    while let Next::Event(ev) = e.next().unwrap() {
-        insp.process(&ev);
-        let c = Ctx { ev, insp: &insp };
-        let mut sc = pool.take();
-        set.matching(ev.evt_type, &c, &mut sc, &mut out);
-        pool.put(sc);
-        names.extend(out.iter().map(|i| set.rules[*i].name.clone()));
-    }
-    names
+    raised(&set, &mut e).into_iter().collect()
 }
 
 fn assert_fires(rule: &str, events: Vec<EventBuilder>) {
@@ -550,19 +552,11 @@ fn replayed_vm_captures() {
         return;
     }
     let set = ruleset();
-    let run = |f: &str| -> Vec<String> {
-        let mut e = falco_scap::SavefileEngine::open(d.join(f)).unwrap();
-        let mut insp = Inspector::new(e.take_initial_state());
-        let (mut pool, mut out, mut names) = (ScratchPool::default(), Vec::new(), Vec::new());
-        while let Next::Event(ev) = e.next().unwrap() {
-            insp.process(&ev);
-            let c = Ctx { ev, insp: &insp };
-            let mut sc = pool.take();
-            set.matching(ev.evt_type, &c, &mut sc, &mut out);
-            pool.put(sc);
-            names.extend(out.iter().map(|i| set.rules[*i].name.clone()));
-        }
-        names
+    let run = |f: &str| {
+        raised(
+            &set,
+            &mut falco_scap::SavefileEngine::open(d.join(f)).unwrap(),
+        )
     };
     let shadow = run("vm_cat_shadow.scap.gz");
     assert!(

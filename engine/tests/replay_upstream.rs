@@ -1,12 +1,14 @@
 //! End to end below the CLI: a real capture replayed through falco-scap
 //! and falco-sinsp meets the upstream rules compiled by falco-engine.
 
-use falco_engine::compiler::{CompiledRuleset, Matching, ScratchPool};
+use falco_engine::compiler::{CompiledRuleset, Matching};
+use falco_engine::drive::drive;
 use falco_engine::loader::{EventSource, RulesLoader};
-use falco_scap::{Engine, Next, SavefileEngine};
+use falco_scap::{Engine, SavefileEngine};
 use falco_sinsp::format::Formatter;
-use falco_sinsp::{Ctx, Inspector, SyscallFields};
+use falco_sinsp::{Inspector, SyscallFields};
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 
 fn reference() -> Option<PathBuf> {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference");
@@ -56,17 +58,11 @@ fn alerts(capture: &str) -> Option<Vec<(String, String)>> {
         .collect();
     let mut e = SavefileEngine::open(d.join("scap").join(capture)).unwrap();
     let mut insp = Inspector::new(e.take_initial_state());
-    let (mut pool, mut out, mut alerts) = (ScratchPool::default(), Vec::new(), Vec::new());
-    while let Next::Event(ev) = e.next().unwrap() {
-        insp.process(&ev);
-        let c = Ctx { ev, insp: &insp };
-        let mut sc = pool.take();
-        set.matching(ev.evt_type, &c, &mut sc, &mut out);
-        pool.put(sc);
-        for &i in &out {
-            alerts.push((set.rules[i].name.clone(), formats[i].format(&fields, &c)));
-        }
-    }
+    let mut alerts = Vec::new();
+    drive(&mut e, &mut insp, &set, &AtomicBool::new(false), |i, c| {
+        alerts.push((set.rules[i].name.clone(), formats[i].format(&fields, c)))
+    })
+    .unwrap();
     Some(alerts)
 }
 
@@ -103,17 +99,11 @@ fn a_container_event_carries_its_container_metadata_to_rules() {
     let mut e =
         SavefileEngine::open(d.join("scap/falco_test_trace_files_psp_privileged.scap")).unwrap();
     let mut insp = Inspector::new(e.take_initial_state());
-    let (mut pool, mut out, mut hits) = (ScratchPool::default(), Vec::new(), Vec::new());
-    while let Next::Event(ev) = e.next().unwrap() {
-        insp.process(&ev);
-        let c = Ctx { ev, insp: &insp };
-        let mut sc = pool.take();
-        set.matching(ev.evt_type, &c, &mut sc, &mut out);
-        pool.put(sc);
-        if !out.is_empty() {
-            hits.push(f.format(&fields, &c));
-        }
-    }
+    let mut hits = Vec::new();
+    drive(&mut e, &mut insp, &set, &AtomicBool::new(false), |_, c| {
+        hits.push(f.format(&fields, c))
+    })
+    .unwrap();
     assert_eq!(
         hits,
         ["privileged 9dbcbd0c435f epic_cray image=nginx:latest"]
