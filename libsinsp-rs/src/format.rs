@@ -3,12 +3,14 @@
 
 use crate::field::{Ctx, FieldArg, FieldError, FieldSource};
 use crate::fields::{Resolved, SyscallFields};
+use crate::value::Value;
 use std::fmt::Write;
 
 #[derive(Debug, Clone)]
 enum Piece {
     Text(String),
-    Field(Resolved),
+    /// The field as written in the format (`proc.aname[2]`) and resolved.
+    Field(String, Resolved),
 }
 
 /// A compiled output format.
@@ -58,8 +60,12 @@ impl Formatter {
             if !text.is_empty() {
                 pieces.push(Piece::Text(std::mem::take(&mut text)));
             }
+            let written = match &arg {
+                Some(a) => format!("{name}[{a}]"),
+                None => name.clone(),
+            };
             let arg = arg.map(|a| a.parse().map(FieldArg::Index).unwrap_or(FieldArg::Key(a)));
-            pieces.push(Piece::Field(fields.resolve(&name, arg.as_ref())?));
+            pieces.push(Piece::Field(written, fields.resolve(&name, arg.as_ref())?));
             rest = after;
         }
         text.push_str(rest);
@@ -76,7 +82,7 @@ impl Formatter {
         for p in &self.pieces {
             match p {
                 Piece::Text(t) => s.push_str(t),
-                Piece::Field(f) => {
+                Piece::Field(_, f) => {
                     vals.clear();
                     fields.extract(f, c, &mut vals);
                     if vals.is_empty() {
@@ -100,6 +106,27 @@ impl Formatter {
             }
         }
         s
+    }
+}
+
+impl Formatter {
+    /// Calls `each` with every field of the format, as written, and its
+    /// values for this event (empty when the event has none), in format
+    /// order; a field written twice is reported twice.
+    pub fn for_each_field(
+        &self,
+        fields: &SyscallFields,
+        c: &Ctx<'_>,
+        mut each: impl FnMut(&str, &[Value<'_>]),
+    ) {
+        let mut vals = Vec::new();
+        for p in &self.pieces {
+            if let Piece::Field(name, f) = p {
+                vals.clear();
+                fields.extract(f, c, &mut vals);
+                each(name, &vals);
+            }
+        }
     }
 }
 
