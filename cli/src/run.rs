@@ -1,0 +1,323 @@
+//! The run: opens the engine `engine.kind` names, seeds the inspector with
+//! its initial state, compiles the loaded rules for the `syscall` source,
+//! applies the configuration's selection, priority and `rule_matching`, and
+//! turns every match into an [`Alert`] for the outputs. Prints Falco's
+//! summary at the end.
+
+use crate::app::{RunContext, RESTART};
+use crate::config::append_output::{appended_for, ExtraField};
+use crate::config::{Config, EngineKind, RuleMatching};
+use crate::logger;
+use crate::outputs::Alert;
+use crate::signals::Signals;
+use anyhow::{anyhow, bail, Context as _, Result};
+use falco_engine::compiler::{CompiledRuleset, Issue, Matching};
+use falco_engine::drive::drive;
+use falco_engine::loader::Priority;
+use falco_scap::{Engine, SavefileEngine};
+use falco_sinsp::format::Formatter;
+use falco_sinsp::{Ctx, Inspector, SyscallFields, Value};
+use serde_json::Value as Json;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// How one rule's alerts are rendered: its output format (with the
+/// `append_output` text) and the extra `output_fields`.
+struct AlertFormat {
+    output: Formatter,
+    extra: Vec<(String, Extra)>,
+}
+
+enum Extra {
+    /// One field, keeping its JSON type.
+    Raw(Formatter),
+    /// An output format rendered as a string.
+    Formatted(Formatter),
+}
+
+/// The `syscall` source's rules, compiled and selected as configured.
+fn compile_rules(context: &RunContext) -> Result<CompiledRuleset<SyscallFields>> {
+    let ruleset = &context.rules.ruleset;
+    let (mut set, issues) = CompiledRuleset::compile(ruleset, SyscallFields::new());
+    let mut errors = Vec::new();
+    for issue in issues {
+        match issue.issue {
+            Issue::Error(code, msg) => errors.push(format!(
+                "rule '{}': {} ({})",
+                issue.rule,
+                msg,
+                code.as_str()
+            )),
+            Issue::Warning(code, msg) => logger::warning(&format!(
+                "rule '{}': {} ({})",
+                issue.rule,
+                msg,
+                code.as_str()
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        bail!(
+            "Could not load rules: {} errors:\n{}",
+            errors.len(),
+            errors.join("\n")
+        );
+    }
+    let selected: HashMap<&str, bool> = ruleset
+        .rules
+        .iter()
+        .map(|r| r.name.as_str())
+        .zip(context.rules.enabled.iter().copied())
+        .collect();
+    for rule in &mut set.rules {
+        rule.enabled = selected.get(rule.name.as_str()).copied().unwrap_or(false);
+    }
+    set.matching = match context.config.rule_matching {
+        RuleMatching::First => Matching::First,
+        RuleMatching::All => Matching::All,
+    };
+    set.set_min_priority(context.config.priority);
+    let enabled = set.rules.iter().filter(|r| r.enabled).count();
+    logger::info(&format!(
+        "Loaded {} rules, {} enabled for source syscall",
+        set.rules.len(),
+        enabled
+    ));
+    Ok(set)
+}
+
+/// The alert format of every compiled rule (same order as `set.rules`).
+fn alert_formats(
+    config: &Config,
+    set: &CompiledRuleset<SyscallFields>,
+) -> Result<Vec<AlertFormat>> {
+    let fields = &set.source;
+    set.rules
+        .iter()
+        .map(|rule| {
+            let tags: Vec<String> = rule.tags.iter().cloned().collect();
+            let appended = appended_for(&config.append_output, &rule.name, &tags, &rule.source);
+            let text = format!("{}{}", rule.output.trim_end(), appended.text);
+            let output = Formatter::new(fields, &text)
+                .with_context(|| format!("Invalid output format of rule '{}'", rule.name))?;
+            let extra = appended
+                .fields
+                .iter()
+                .map(|f| {
+                    let (name, extra) = match f {
+                        ExtraField::Raw(name) => (
+                            name.clone(),
+                            Extra::Raw(Formatter::new(fields, &format!("%{name}"))?),
+                        ),
+                        ExtraField::Formatted { name, format } => (
+                            name.clone(),
+                            Extra::Formatted(Formatter::new(fields, format)?),
+                        ),
+                    };
+                    Ok((name, extra))
+                })
+                .collect::<Result<Vec<_>, falco_sinsp::FieldError>>()
+                .with_context(|| {
+                    format!("Invalid append_output fields for rule '{}'", rule.name)
+                })?;
+            Ok(AlertFormat { output, extra })
+        })
+        .collect()
+}
+
+/// A field's values as Falco puts them in `output_fields`: numbers and
+/// booleans keep their type, a missing value is `null`, several values are
+/// joined with commas.
+fn json_of(vals: &[Value<'_>]) -> Json {
+    match vals {
+        [] => Json::Null,
+        [Value::Int(v)] => Json::from(*v),
+        [Value::UInt(v)] => Json::from(*v),
+        [Value::Bool(v)] => Json::from(*v),
+        [Value::Double(v)] => serde_json::Number::from_f64(*v)
+            .map(Json::Number)
+            .unwrap_or_else(|| Json::String(v.to_string())),
+        [v] => Json::String(v.to_string()),
+        many => Json::String(
+            many.iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+    }
+}
+
+impl AlertFormat {
+    fn alert(
+        &self,
+        rule: &falco_engine::compiler::CompiledRule<SyscallFields>,
+        fields: &SyscallFields,
+        c: &Ctx<'_>,
+        context: &RunContext,
+    ) -> Alert {
+        let mut output_fields = Vec::new();
+        self.output.for_each_field(fields, c, |name, vals| {
+            output_fields.push((name.to_string(), json_of(vals)));
+        });
+        for (name, extra) in &self.extra {
+            let value = match extra {
+                Extra::Raw(f) => {
+                    let mut v = Json::Null;
+                    f.for_each_field(fields, c, |_, vals| v = json_of(vals));
+                    v
+                }
+                Extra::Formatted(f) => Json::String(f.format(fields, c)),
+            };
+            output_fields.push((name.clone(), value));
+        }
+        for (name, value) in &context.config.static_fields {
+            output_fields.push((name.clone(), Json::String(value.clone())));
+        }
+        Alert {
+            rule: rule.name.clone(),
+            priority: rule.priority,
+            source: rule.source.clone(),
+            tags: rule.tags.iter().cloned().collect(),
+            time_ns: c.ev.ts,
+            hostname: context.hostname.clone(),
+            message: self.output.format(fields, c),
+            output_fields,
+        }
+    }
+}
+
+/// The engine `engine.kind` names.
+fn open_engine(config: &Config) -> Result<Box<dyn Engine>> {
+    match config.engine.kind {
+        EngineKind::Replay => {
+            let path = &config.engine.capture_file;
+            if path.is_empty() {
+                bail!("engine.kind is 'replay' but engine.replay.capture_file is empty");
+            }
+            logger::info(&format!("Opening 'syscall' source with savefile {path}"));
+            let engine = SavefileEngine::open(path).map_err(|e| anyhow!("{e}"))?;
+            Ok(Box::new(engine))
+        }
+        other => bail!(
+            "engine.kind '{}' is not available in this build of falco-rs yet; \
+             replay a capture with engine.kind=replay (-o engine.kind=replay \
+             -o engine.replay.capture_file=FILE, or -e FILE)",
+            other.as_str()
+        ),
+    }
+}
+
+/// What the summary counts.
+#[derive(Default)]
+struct Counts {
+    total: u64,
+    by_priority: BTreeMap<Priority, u64>,
+    by_rule: Vec<(String, u64)>,
+}
+
+impl Counts {
+    fn add(&mut self, priority: Priority, rule: &str) {
+        self.total += 1;
+        *self.by_priority.entry(priority).or_default() += 1;
+        match self.by_rule.iter_mut().find(|(r, _)| r == rule) {
+            Some((_, n)) => *n += 1,
+            None => self.by_rule.push((rule.to_string(), 1)),
+        }
+    }
+
+    /// Falco's end-of-run text.
+    fn text(&self) -> String {
+        let mut s = format!(
+            "Events detected: {}\nRule counts by severity:\n",
+            self.total
+        );
+        for (p, n) in &self.by_priority {
+            s.push_str(&format!("   {}: {n}\n", p.as_str().to_uppercase()));
+        }
+        s.push_str("Triggered rules by rule name:\n");
+        for (r, n) in &self.by_rule {
+            s.push_str(&format!("   {r}: {n}\n"));
+        }
+        s
+    }
+}
+
+/// Sets `stop` when a stop signal arrives or `max` elapses, and reopens
+/// the outputs on SIGUSR1, until `done` is set.
+fn watch(
+    signals: &Signals,
+    outputs: &crate::outputs::Outputs,
+    max: Option<Duration>,
+    stop: &AtomicBool,
+    done: &AtomicBool,
+) {
+    let start = Instant::now();
+    while !done.load(Ordering::Relaxed) {
+        if signals.take_reopen() {
+            logger::info("SIGUSR1 received, reopening outputs...");
+            outputs.reopen();
+        }
+        let expired = max.is_some_and(|m| start.elapsed() >= m);
+        if signals.should_stop() || expired {
+            stop.store(true, Ordering::Relaxed);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The run. Returns the exit code, or [`RESTART`] after SIGHUP.
+pub fn run_events(context: RunContext) -> Result<i32> {
+    let set = compile_rules(&context)?;
+    let formats = alert_formats(context.config, &set)?;
+    let mut engine = open_engine(context.config)?;
+    let mut insp = Inspector::new(engine.take_initial_state());
+    let max = (context.options.duration_secs > 0)
+        .then(|| Duration::from_secs(context.options.duration_secs));
+    let (stop, done) = (AtomicBool::new(false), AtomicBool::new(false));
+    let mut counts = Counts::default();
+    let started = Instant::now();
+    let result = std::thread::scope(|scope| {
+        scope.spawn(|| watch(&context.signals, &context.outputs, max, &stop, &done));
+        let result = drive(engine.as_mut(), &mut insp, &set, &stop, |i, c| {
+            let rule = &set.rules[i];
+            counts.add(rule.priority, &rule.name);
+            let alert = formats[i].alert(rule, &set.source, c, &context);
+            context.outputs.send(&alert);
+        });
+        done.store(true, Ordering::Relaxed);
+        result
+    });
+    let elapsed = started.elapsed();
+    let restart = context.signals.restart.load(Ordering::Relaxed);
+    let snapshot = context.outputs.stop();
+    let stats = match result {
+        Ok(stats) => stats,
+        Err(e) => bail!("{e}"),
+    };
+    crate::emit(&counts.text());
+    if context.options.verbose {
+        let secs = elapsed.as_secs_f64();
+        crate::emit(&format!(
+            "Elapsed time: {secs:.3}, Captured Events: {}, {:.2} eps\n",
+            stats.events,
+            if secs > 0.0 {
+                stats.events as f64 / secs
+            } else {
+                0.0
+            }
+        ));
+    }
+    if snapshot.dropped > 0 {
+        logger::warning(&format!(
+            "{} alerts were dropped: the outputs queue was full",
+            snapshot.dropped
+        ));
+    }
+    if restart {
+        logger::info("SIGHUP received, restarting...");
+        return Ok(RESTART);
+    }
+    Ok(0)
+}

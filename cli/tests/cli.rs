@@ -1,0 +1,359 @@
+//! The `falco` binary end to end: flags, exit codes, configuration
+//! errors, -V / -L / -l on the upstream rules, the informational flags.
+
+use serde_json::Value;
+
+mod common;
+use common::{config, run, upstream_rules};
+
+const RULES: &str = "- macro: spawned\n  condition: evt.type = execve\n- rule: Shell spawned\n  desc: a shell ran\n  condition: spawned and proc.name = bash\n  output: shell (user=%user.name)\n  priority: WARNING\n  tags: [shell]\n";
+
+#[test]
+fn help_exits_zero_and_bad_flags_exit_one() {
+    let help = run(&["--help"]);
+    assert_eq!(help.code, 0);
+    assert!(help
+        .stdout
+        .contains("Falco - Cloud Native Runtime Security"));
+    let bad = run(&["--no-such-flag"]);
+    assert_eq!(bad.code, 1);
+    assert_eq!(
+        bad.stderr.trim(),
+        "Runtime error: unexpected argument '--no-such-flag' found. Exiting."
+    );
+    let missing = run(&["-c", "/nonexistent/falco.yaml", "--version"]);
+    assert_eq!(missing.code, 1);
+    assert_eq!(
+        missing.stderr.trim(),
+        "Runtime error: Could not find configuration file at /nonexistent/falco.yaml. Exiting."
+    );
+    let conflict = run(&["-t", "a", "-T", "b", "--version"]);
+    assert_eq!(conflict.code, 1);
+    assert!(conflict
+        .stderr
+        .contains("You can not specify both disabled (-D/-T) and enabled (-t) rules"));
+}
+
+#[test]
+fn config_errors_name_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "engine:\n  kind: warp_drive\n");
+    let r = run(&["-c", &cfg, "--version"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr.trim(),
+        format!("Error: {cfg}:6:9: engine.kind 'warp_drive' is not a valid kind (kmod, modern_ebpf, replay, nodriver).")
+    );
+    let cfg = config(dir.path(), "json_output: [oops\n");
+    let r = run(&["-c", &cfg, "--version"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.starts_with(&format!("Error: {cfg}:")),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("YAML syntax error"), "{}", r.stderr);
+    let cfg = config(dir.path(), "");
+    let r = run(&["-c", &cfg, "-o", "priority=loudest", "--version"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("command line option '-o priority=loudest': Unknown priority"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["-c", &cfg, "-o", "novalue", "--version"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("Error parsing config option \"novalue\""),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn unknown_keys_warn_and_continue() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("falco.yaml");
+    std::fs::write(
+        &cfg,
+        "log_stderr: true\nlog_syslog: false\nsyscall_buf_size_preset: 4\n",
+    )
+    .unwrap();
+    let r = run(&["-c", &cfg.display().to_string(), "--version"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stderr.contains("schema validation: failed for"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains(":3:1: unknown key 'syscall_buf_size_preset'"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn version_and_support_follow_json_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let text = run(&["-c", &cfg, "--version"]);
+    assert_eq!(text.code, 0);
+    assert!(
+        text.stdout.starts_with("Falco version: "),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("\nEngine:        0.57.0\n"));
+    let json = run(&["-c", &cfg, "-o", "json_output=true", "--version"]);
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["engine_version_semver"], "0.57.0");
+    let rules = dir.path().join("r.yaml");
+    std::fs::write(&rules, RULES).unwrap();
+    let support = run(&["-c", &cfg, "-r", &rules.display().to_string(), "--support"]);
+    assert_eq!(support.code, 0, "{}", support.stderr);
+    let v: Value = serde_json::from_str(&support.stdout).unwrap();
+    assert_eq!(v["rules_files"][0]["variants"][0]["content"], RULES);
+    assert!(v["system_info"]["sysname"].is_string());
+    assert!(v["cmdline"].as_str().unwrap().contains("--support"));
+}
+
+#[test]
+fn deprecated_flags_warn_and_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let rules = dir.path().join("r.yaml");
+    std::fs::write(&rules, RULES).unwrap();
+    // -e becomes engine.kind=replay: the capture file setting must then be
+    // present, so the run reaches the (not yet wired) event loop.
+    let r = run(&[
+        "-c",
+        &cfg,
+        "-r",
+        &rules.display().to_string(),
+        "-e",
+        "/tmp/none.scap",
+    ]);
+    assert!(
+        r.stderr.contains("the -e option is deprecated"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("-o engine.kind=replay -o engine.replay.capture_file=/tmp/none.scap"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("Error: /tmp/none.scap: No such file or directory"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.code, 1);
+    let r = run(&[
+        "-c",
+        &cfg,
+        "-r",
+        &rules.display().to_string(),
+        "-T",
+        "shell",
+        "-L",
+    ]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stderr.contains("the -T option is deprecated"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn dry_run_checks_everything_and_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let rules = dir.path().join("r.yaml");
+    std::fs::write(&rules, RULES).unwrap();
+    let r = run(&["-c", &cfg, "-r", &rules.display().to_string(), "--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(&[
+        "-c",
+        &cfg,
+        "-r",
+        &rules.display().to_string(),
+        "--disable-source",
+        "syscall",
+        "--dry-run",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("Must enable at least one event source"));
+    let r = run(&["-c", &cfg, "--dry-run"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("You must specify at least one rules file"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn validate_the_upstream_rules() {
+    let Some(files) = upstream_rules() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let mut args: Vec<String> = vec![
+        "-c".into(),
+        cfg.clone(),
+        "-o".into(),
+        "json_output=true".into(),
+    ];
+    for f in &files {
+        args.push("-V".into());
+        args.push(f.display().to_string());
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = run(&argv);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let results = v["falco_load_results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    for result in results {
+        assert_eq!(result["successful"], true, "{result}");
+        assert_eq!(result["errors"].as_array().unwrap().len(), 0, "{result}");
+    }
+    // Text form: one "Ok" line per file.
+    let argv: Vec<&str> = argv
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 2 && *i != 3)
+        .map(|(_, a)| *a)
+        .collect();
+    let r = run(&argv);
+    assert_eq!(r.code, 0);
+    assert_eq!(
+        r.stdout.lines().filter(|l| l.ends_with(": Ok")).count(),
+        3,
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn validate_reports_errors_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "- rule: r\n  desc: d\n  condition: evt.type = \n  output: o\n  priority: INFO\n",
+    )
+    .unwrap();
+    let bad = bad.display().to_string();
+    let r = run(&["-c", &cfg, "-V", &bad]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.starts_with(&format!("{bad}: Invalid")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.starts_with(&format!("Error: {bad}: Invalid")),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["-c", &cfg, "-o", "json_output=true", "-V", &bad]);
+    assert_eq!(r.code, 1);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["falco_load_results"][0]["successful"], false);
+    assert!(!v["falco_load_results"][0]["errors"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn list_the_upstream_rules() {
+    let Some(files) = upstream_rules() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let mut args: Vec<String> = vec!["-c".into(), cfg];
+    for f in &files {
+        args.push("-r".into());
+        args.push(f.display().to_string());
+    }
+    let mut text_args: Vec<&str> = args.iter().map(String::as_str).collect();
+    text_args.push("-L");
+    let r = run(&text_args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines[0], format!("{:<50} Description", "Rule"));
+    let names = lines[2..]
+        .iter()
+        .filter(|l| !l.is_empty() && !l.starts_with(' '))
+        .count();
+    assert_eq!(names, 93);
+
+    let mut json_args = text_args.clone();
+    json_args.extend(["--format", "json"]);
+    let r = run(&json_args);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["rules"].as_array().unwrap().len(), 93);
+    assert_eq!(v["required_engine_version"], "0.57.0");
+    assert!(v["macros"].as_array().unwrap().len() > 100);
+
+    let mut one: Vec<&str> = args.iter().map(String::as_str).collect();
+    one.extend(["-l", "Terminal shell in container"]);
+    let r = run(&one);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .lines()
+            .nth(2)
+            .unwrap()
+            .starts_with("Terminal shell in container "),
+        "{}",
+        r.stdout
+    );
+    let mut missing: Vec<&str> = args.iter().map(String::as_str).collect();
+    missing.extend(["-l", "No such rule"]);
+    let r = run(&missing);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr.trim(),
+        "Error: Rule \"No such rule\" is not loaded"
+    );
+}
+
+#[test]
+fn informational_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let schema: Value = serde_json::from_str(&run(&["--config-schema"]).stdout).unwrap();
+    assert!(schema["properties"]["http_output"].is_object());
+    let schema: Value = serde_json::from_str(&run(&["--rule-schema"]).stdout).unwrap();
+    assert!(schema["definitions"]["Rule"].is_object());
+    let list = run(&["-c", &cfg, "--list"]);
+    assert_eq!(list.code, 0);
+    assert!(list.stdout.contains("Field Class:                  proc"));
+    let list = run(&["-c", &cfg, "--list=syscall", "--format", "json"]);
+    let v: Value = serde_json::from_str(&list.stdout).unwrap();
+    assert!(v.as_array().unwrap().iter().any(|c| c["name"] == "fd"));
+    let bad = run(&["-c", &cfg, "--list=k8s_audit"]);
+    assert_eq!(bad.code, 1);
+    assert_eq!(
+        bad.stderr.trim(),
+        "Error: Value for --list must be a valid source type"
+    );
+    let events = run(&["--list-events", "--markdown"]);
+    assert_eq!(events.code, 0);
+    assert!(events.stdout.contains("Default | Dir | Name | Params"));
+    assert!(run(&["-i"]).stdout.contains("- read\n"));
+}

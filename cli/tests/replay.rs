@@ -1,0 +1,197 @@
+//! The `falco` binary replaying reference captures: alerts in text and
+//! JSON, the end-of-run summary, the configuration's rule selection,
+//! priority and outputs, and clean failures on bad captures.
+
+mod common;
+use common::{capture, config, default_rules, run, upstream_rules, Run};
+use serde_json::Value;
+use std::path::Path;
+
+/// Replays `scap` with `rules` and the configuration `extra`.
+fn replay(dir: &Path, extra: &str, rules: &Path, scap: &Path, more: &[&str]) -> Run {
+    let cfg = config(dir, extra);
+    let mut args = vec![
+        "-c".to_string(),
+        cfg,
+        "-r".to_string(),
+        rules.display().to_string(),
+        "-o".to_string(),
+        "engine.kind=replay".to_string(),
+        "-o".to_string(),
+        format!("engine.replay.capture_file={}", scap.display()),
+    ];
+    args.extend(more.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(&args)
+}
+
+fn alert_lines(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .filter(|l| l.contains(": Warning ") || l.starts_with('{'))
+        .collect()
+}
+
+#[test]
+fn upstream_rules_alert_on_reading_shadow() {
+    let (Some(rules), Some(scap)) = (upstream_rules(), capture("vm_cat_shadow.scap.gz")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let r = replay(dir.path(), "", &rules[0], &scap, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let alerts = alert_lines(&r.stdout);
+    assert_eq!(alerts.len(), 1, "{}", r.stdout);
+    // Falco's text: time, priority, the rule's output with its fields.
+    assert!(
+        alerts[0].starts_with("13:29:57.783151830: Warning Sensitive file opened for reading by non-trusted program | file=/etc/shadow"),
+        "{}",
+        alerts[0]
+    );
+    assert!(alerts[0].contains(" process=cat "), "{}", alerts[0]);
+    assert!(
+        alerts[0].contains(" command=cat /etc/shadow "),
+        "{}",
+        alerts[0]
+    );
+    assert!(
+        r.stdout.contains(
+            "Events detected: 1\nRule counts by severity:\n   WARNING: 1\nTriggered rules by rule name:\n   Read sensitive file untrusted: 1\n"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn json_alerts_carry_typed_output_fields() {
+    let (Some(rules), Some(scap)) = (upstream_rules(), capture("vm_cat_shadow.scap.gz")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let r = replay(dir.path(), "json_output: true\n", &rules[0], &scap, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .expect("a JSON alert");
+    let v: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["rule"], "Read sensitive file untrusted");
+    assert_eq!(v["priority"], "Warning");
+    assert_eq!(v["source"], "syscall");
+    assert_eq!(v["time"], "2026-11-28T13:29:57.783151830Z");
+    let f = &v["output_fields"];
+    assert_eq!(f["fd.name"], "/etc/shadow");
+    assert_eq!(f["proc.cmdline"], "cat /etc/shadow");
+    // Numbers stay numbers, absent values are null, as in Falco.
+    assert_eq!(f["user.uid"], 0);
+    assert_eq!(f["user.loginuid"], -1);
+    assert_eq!(f["evt.time"], 1_795_872_597_783_151_830u64);
+    assert!(f["proc.aname[2]"].is_string(), "{f}");
+    assert!(v["tags"].as_array().unwrap().iter().any(|t| t == "T1555"));
+}
+
+#[test]
+fn our_default_rules_alert_on_reading_shadow() {
+    let Some(scap) = capture("vm_cat_shadow.scap.gz") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let r = replay(dir.path(), "", &default_rules(), &scap, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("Warning Sensitive file opened for reading (file=/etc/shadow program=cat"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("Events detected: 1\n"), "{}", r.stdout);
+}
+
+#[test]
+fn selection_and_priority_silence_the_rule() {
+    let (Some(rules), Some(scap)) = (upstream_rules(), capture("vm_cat_shadow.scap.gz")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for extra in [
+        "rules:\n  - disable:\n      rule: Read sensitive file untrusted\n",
+        "rules:\n  - disable:\n      tag: T1555\n",
+        "priority: error\n",
+    ] {
+        let r = replay(dir.path(), extra, &rules[0], &scap, &[]);
+        assert_eq!(r.code, 0, "{extra}: {}", r.stderr);
+        assert!(alert_lines(&r.stdout).is_empty(), "{extra}: {}", r.stdout);
+        assert!(r.stdout.contains("Events detected: 0\n"), "{}", r.stdout);
+    }
+    // Enabling it again after disabling everything brings it back.
+    let r = replay(
+        dir.path(),
+        "rules:\n  - disable:\n      rule: \"*\"\n  - enable:\n      rule: Read sensitive file untrusted\n",
+        &rules[0],
+        &scap,
+        &[],
+    );
+    assert_eq!(alert_lines(&r.stdout).len(), 1, "{}", r.stdout);
+}
+
+#[test]
+fn file_output_and_static_fields() {
+    let (Some(rules), Some(scap)) = (upstream_rules(), capture("vm_cat_shadow.scap.gz")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("alerts.json");
+    let extra = format!(
+        "json_output: true\nfile_output:\n  enabled: true\n  filename: {}\nstatic_fields:\n  cluster: lab\nappend_output:\n  - match:\n      source: syscall\n    extra_fields:\n      - evt.num\n",
+        out.display()
+    );
+    let r = replay(dir.path(), &extra, &rules[0], &scap, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    let v: Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(v["output_fields"]["cluster"], "lab");
+    assert!(v["output_fields"]["evt.num"].is_u64(), "{v}");
+}
+
+#[test]
+fn bad_captures_fail_with_the_offset() {
+    let Some(sample) = capture("libs_sample.scap") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(&sample).unwrap();
+    let cut = dir.path().join("cut.scap");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let r = replay(dir.path(), "", &default_rules(), &cut, &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stderr.contains("Error: "), "{}", r.stderr);
+    assert!(r.stderr.contains("at offset "), "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+
+    let missing = dir.path().join("missing.scap");
+    let r = replay(dir.path(), "", &default_rules(), &missing, &[]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("No such file or directory"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn unavailable_engines_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let rules = default_rules().display().to_string();
+    let r = run(&["-c", &cfg, "-r", &rules, "-o", "engine.kind=kmod"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("engine.kind 'kmod' is not available"),
+        "{}",
+        r.stderr
+    );
+}
