@@ -30,10 +30,13 @@ fuzz:
 	command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
 	cd fuzz && $(CARGO) fuzz run -s none -O $(FUZZ_TARGET) -- -max_total_time=$(FUZZ_SECONDS)
 
-# Replays a capture and prints its events (the main job until the live
-# engines and the falco CLI land).
+# The falco CLI with our falco.yaml and default rules, replaying a capture
+# (the main job until the live eBPF engine lands; syslog is turned off
+# because these machines run no syslog daemon).
 replay:
-	$(CARGO) run --release -q -p falco-scap --bin scapcat -- $(FILE)
+	$(CARGO) run --release -q -p falco -- -c cli/falco.yaml -r rules/falco_rules.yaml \
+	  -o engine.kind=replay -o engine.replay.capture_file=$(FILE) \
+	  -o syslog_output.enabled=false -o log_syslog=false
 
 clean:
 	$(CARGO) clean
