@@ -22,6 +22,7 @@ bench: setup
 	scripts/bench-decode.sh
 	scripts/bench-state.sh
 	scripts/bench-rules.sh
+	scripts/bench-falco.sh
 
 # Coverage-guided fuzzing on stable (no sanitizers): FUZZ_TARGET, FUZZ_SECONDS.
 FUZZ_TARGET ?= decode_capture

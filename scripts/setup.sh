@@ -5,11 +5,13 @@
 #   sysdig  the test oracle (reads .scap files, same filter language); not
 #           a runtime dependency of falco-rs
 #   bc      arithmetic in the benchmark scripts
+#   time    /usr/bin/time for peak memory in the benchmark scripts
 set -euo pipefail
 
 need=()
 command -v sysdig >/dev/null 2>&1 || need+=(sysdig)
 command -v bc >/dev/null 2>&1 || need+=(bc)
+[ -x /usr/bin/time ] || need+=(time)
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found (rustup toolchain expected)" >&2; exit 1; }
 
 if [ ${#need[@]} -gt 0 ]; then
