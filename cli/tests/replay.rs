@@ -38,7 +38,7 @@ fn upstream_rules_alert_on_reading_shadow() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let r = replay(dir.path(), "", &rules[0], &scap, &[]);
+    let r = replay(dir.path(), "", &rules[0], &scap, &["-v"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let alerts = alert_lines(&r.stdout);
     assert_eq!(alerts.len(), 1, "{}", r.stdout);
@@ -61,6 +61,8 @@ fn upstream_rules_alert_on_reading_shadow() {
         "{}",
         r.stdout
     );
+    // -v adds the run's totals: every event of the capture was processed.
+    assert!(r.stdout.contains("Captured Events: 1508, "), "{}", r.stdout);
 }
 
 #[test]
@@ -193,5 +195,37 @@ fn unavailable_engines_are_clear_errors() {
         r.stderr.contains("engine.kind 'kmod' is not available"),
         "{}",
         r.stderr
+    );
+}
+
+const TWO_RULES: &str = "- rule: Shadow read A\n  desc: a\n  condition: evt.type in (open, openat, openat2) and fd.name = /etc/shadow\n  output: A %proc.name\n  priority: WARNING\n- rule: Shadow read B\n  desc: b\n  condition: evt.type in (open, openat, openat2) and fd.name startswith /etc/sha\n  output: B %proc.name\n  priority: ERROR\n";
+
+#[test]
+fn rule_matching_and_appended_output() {
+    let Some(scap) = capture("vm_cat_shadow.scap.gz") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("two.yaml");
+    std::fs::write(&rules, TWO_RULES).unwrap();
+    // first: the first loaded rule that matches, only.
+    let r = replay(dir.path(), "", &rules, &scap, &["-p", "pid=%proc.pid"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("13:29:57.783151830: Warning A cat pid=122\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains(": Error B"), "{}", r.stdout);
+    // all: every matching rule, and the summary counts each severity.
+    let r = replay(dir.path(), "rule_matching: all\n", &rules, &scap, &[]);
+    assert!(r.stdout.contains(": Warning A cat\n"), "{}", r.stdout);
+    assert!(r.stdout.contains(": Error B cat\n"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("Events detected: 2\nRule counts by severity:\n   ERROR: 1\n   WARNING: 1\n"),
+        "{}",
+        r.stdout
     );
 }
