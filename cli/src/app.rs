@@ -12,6 +12,7 @@ use crate::options::{ListFormat, Options};
 use crate::outputs::Outputs;
 use crate::signals::Signals;
 use anyhow::{anyhow, bail, Context as _, Result};
+use falco_engine::compiler::{report as compiler_report, CompiledRuleset};
 use falco_engine::loader::{load_results_json, EventSource, FileResult, Ruleset, BUILTIN_PLUGINS};
 use falco_engine::RulesLoader;
 use falco_sinsp::field::{FieldArg, FieldSource};
@@ -160,11 +161,19 @@ fn validate(config: &Config, options: &Options) -> Result<i32> {
         logger::info(&format!("   {file} | schema validation: none"));
     }
     let mut loader = rules_loader();
-    let results: Vec<FileResult> = options
+    let mut results: Vec<FileResult> = options
         .validate
         .iter()
         .map(|file| loader.load_path(std::path::Path::new(file)))
         .collect();
+    // What only the compiler sees (operators against field types, bad
+    // literals) is reported like the loader's own findings, as Falco does.
+    if let Some(ruleset) = loader.ruleset() {
+        let (_, issues) = CompiledRuleset::compile(ruleset, SyscallFields::new());
+        for issue in compiler_report::add_to_results(&mut results, ruleset, issues) {
+            logger::warning(&format!("rule '{}': {:?}", issue.rule, issue.issue));
+        }
+    }
     let successful = results.iter().all(FileResult::successful);
     let mut summary = Vec::new();
     for result in &results {

@@ -278,6 +278,36 @@ fn validate_reports_errors_and_fails() {
 }
 
 #[test]
+fn validate_reports_what_only_the_compiler_sees() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let bad = dir.path().join("types.yaml");
+    std::fs::write(
+        &bad,
+        "- rule: r\n  desc: d\n  condition: evt.type = open and proc.pid = abc\n  output: o\n  priority: INFO\n",
+    )
+    .unwrap();
+    let bad = bad.display().to_string();
+    let r = run(&["-c", &cfg, "-o", "json_output=true", "-V", &bad]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let file = &v["falco_load_results"][0];
+    assert_eq!(file["successful"], false);
+    let error = &file["errors"][0];
+    assert_eq!(error["code"], "LOAD_ERR_COMPILE_CONDITION");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("'abc' is not a number"),
+        "{error}"
+    );
+    // The position is the rule's condition.
+    let locations = error["context"]["locations"].as_array().unwrap();
+    assert_eq!(locations.last().unwrap()["item_type"], "rule condition");
+}
+
+#[test]
 fn list_the_upstream_rules() {
     let Some(files) = upstream_rules() else {
         return;

@@ -5,11 +5,13 @@
 //! - `evttypes.rs` — the event codes a condition can match
 //! - `operand.rs` — right-hand sides compiled by field type
 //! - `node.rs` — compiled checks and evaluation
+//! - `report.rs` — compile issues added to the loader's per-file results
 
 mod catalog;
 pub mod evttypes;
 pub mod node;
 pub mod operand;
+pub mod report;
 
 use crate::condition::ast::{Expr, ExprKind, FieldExpr, TransformKind, Value};
 use crate::loader::{ErrorCode, Priority, Ruleset, WarningCode};
