@@ -20,7 +20,8 @@ use falco_sinsp::field::{FieldArg, FieldError, FieldSource};
 use falco_sinsp::value::Value as FieldValue;
 use node::{Lhs, Node, Scratch, Test};
 use operand::{domain, Domain};
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 
 /// What a compile step found wrong with a rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +73,9 @@ pub struct CompiledRuleset<S: FieldSource> {
 struct Compiler<'s, S: FieldSource> {
     src: &'s S,
     rule: &'s str,
+    /// One memo slot per distinct field-with-transformers of the whole
+    /// ruleset, so an event extracts each of them at most once.
+    slots: &'s RefCell<HashMap<String, u32>>,
 }
 
 impl<S: FieldSource> Compiler<'_, S> {
@@ -115,10 +119,15 @@ impl<S: FieldSource> Compiler<'_, S> {
                 }
             };
         }
+        let key = format!("{resolved:?}{transforms:?}");
+        let mut slots = self.slots.borrow_mut();
+        let next = slots.len() as u32;
+        let slot = *slots.entry(key).or_insert(next);
         Ok(Lhs {
             field: resolved,
             transforms,
             domain: d,
+            slot,
         })
     }
 
@@ -186,6 +195,7 @@ impl<S: FieldSource> CompiledRuleset<S> {
     pub fn compile(ruleset: &Ruleset, source: S) -> (CompiledRuleset<S>, Vec<RuleIssue>) {
         let mut rules = Vec::new();
         let mut issues = Vec::new();
+        let slots = RefCell::default();
         for r in ruleset
             .rules
             .iter()
@@ -194,6 +204,7 @@ impl<S: FieldSource> CompiledRuleset<S> {
             let c = Compiler {
                 src: &source,
                 rule: &r.name,
+                slots: &slots,
             };
             match c.expr(&r.condition) {
                 Ok(condition) => {
@@ -312,6 +323,7 @@ impl<S: FieldSource> CompiledRuleset<S> {
         out: &mut Vec<usize>,
     ) {
         out.clear();
+        sc.begin_event();
         let Some(ids) = self.index.get(code as usize) else {
             return;
         };
@@ -331,8 +343,9 @@ impl<S: FieldSource> CompiledRuleset<S> {
 /// different data: empties it and re-types it to the next event's lifetime.
 #[derive(Default)]
 pub struct ScratchPool {
-    lhs: Vec<FieldValue<'static>>,
-    rhs: Vec<FieldValue<'static>>,
+    values: Vec<FieldValue<'static>>,
+    memo: Vec<node::Memo>,
+    epoch: u64,
     buf: String,
 }
 
@@ -346,18 +359,19 @@ impl ScratchPool {
     /// The scratch space for one event.
     pub fn take<'a>(&mut self) -> Scratch<'a> {
         Scratch {
-            lhs: std::mem::take(&mut self.lhs).into_iter().collect(),
-            rhs: std::mem::take(&mut self.rhs).into_iter().collect(),
+            values: std::mem::take(&mut self.values).into_iter().collect(),
+            memo: std::mem::take(&mut self.memo),
+            epoch: self.epoch,
             buf: std::mem::take(&mut self.buf),
         }
     }
 
     /// Returns the space after the event (values dropped, capacity kept).
     pub fn put(&mut self, mut sc: Scratch<'_>) {
-        sc.lhs.clear();
-        sc.rhs.clear();
-        self.lhs = sc.lhs.into_iter().map(FieldValue::into_owned).collect();
-        self.rhs = sc.rhs.into_iter().map(FieldValue::into_owned).collect();
+        sc.values.clear();
+        self.values = sc.values.into_iter().map(FieldValue::into_owned).collect();
+        self.memo = sc.memo;
+        self.epoch = sc.epoch;
         self.buf = sc.buf;
     }
 }

@@ -10,6 +10,7 @@ use crate::condition::ast::{BinaryOp, TransformKind};
 use falco_sinsp::field::FieldSource;
 use falco_sinsp::value::Value;
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// A field with its transformers, resolved against a source.
 pub struct Lhs<S: FieldSource> {
@@ -17,6 +18,8 @@ pub struct Lhs<S: FieldSource> {
     /// Applied innermost first.
     pub transforms: Vec<TransformKind>,
     pub domain: Domain,
+    /// The ruleset-wide memo slot of this field with these transformers.
+    pub slot: u32,
 }
 
 impl<S: FieldSource> std::fmt::Debug for Lhs<S> {
@@ -45,15 +48,32 @@ pub enum Node<S: FieldSource> {
 }
 
 impl<S: FieldSource> Lhs<S> {
-    /// Extracts the values and applies the transformers.
-    fn values<'a>(&self, src: &S, ev: &S::Event<'a>, out: &mut Vec<Value<'a>>) {
-        out.clear();
-        src.extract(&self.field, ev, out);
+    /// The event's values of this field (transformers applied), as a range
+    /// of `sc.values`: extracted on first use in an event, then reused by
+    /// every other check and rule that names the same field.
+    fn values<'a>(&self, src: &S, ev: &S::Event<'a>, sc: &mut Scratch<'a>) -> Range<usize> {
+        let slot = self.slot as usize;
+        if slot >= sc.memo.len() {
+            sc.memo.resize(slot + 1, Memo::default());
+        }
+        let m = sc.memo[slot];
+        if m.epoch == sc.epoch {
+            return m.start as usize..m.end as usize;
+        }
+        let start = sc.values.len();
+        src.extract(&self.field, ev, &mut sc.values);
         for t in &self.transforms {
-            for v in out.iter_mut() {
+            for v in sc.values[start..].iter_mut() {
                 *v = transform(*t, v);
             }
         }
+        let end = sc.values.len();
+        sc.memo[slot] = Memo {
+            epoch: sc.epoch,
+            start: start as u32,
+            end: end as u32,
+        };
+        start..end
     }
 }
 
@@ -205,21 +225,42 @@ fn matches_value(op: BinaryOp, a: &Value<'_>, b: &Value<'_>) -> bool {
     }
 }
 
-/// Scratch space for one event's evaluation (values of the current check).
-#[derive(Debug)]
+/// Where one memo slot's values are in [`Scratch::values`], and for
+/// which event.
+#[derive(Debug, Clone, Copy)]
+pub struct Memo {
+    epoch: u64,
+    start: u32,
+    end: u32,
+}
+
+impl Default for Memo {
+    /// Stale for every event.
+    fn default() -> Memo {
+        Memo {
+            epoch: u64::MAX,
+            start: 0,
+            end: 0,
+        }
+    }
+}
+
+/// Scratch space for one event's evaluation: every value extracted for the
+/// event, and per memo slot where its values are.
+#[derive(Debug, Default)]
 pub struct Scratch<'a> {
-    pub lhs: Vec<Value<'a>>,
-    pub rhs: Vec<Value<'a>>,
+    pub values: Vec<Value<'a>>,
+    pub memo: Vec<Memo>,
+    /// The current event's number; memo entries of other epochs are stale.
+    pub epoch: u64,
     pub buf: String,
 }
 
-impl Default for Scratch<'_> {
-    fn default() -> Self {
-        Scratch {
-            lhs: Vec::with_capacity(8),
-            rhs: Vec::with_capacity(8),
-            buf: String::new(),
-        }
+impl Scratch<'_> {
+    /// Starts a new event: forgets every memoised value.
+    pub fn begin_event(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1) % (u64::MAX - 1);
+        self.values.clear();
     }
 }
 
@@ -230,29 +271,30 @@ impl<S: FieldSource> Node<S> {
             Node::Or(xs) => xs.iter().any(|x| x.eval(src, ev, sc)),
             Node::Not(x) => !x.eval(src, ev, sc),
             Node::Check(lhs, test) => {
-                lhs.values(src, ev, &mut sc.lhs);
-                if sc.lhs.is_empty() {
+                let r = lhs.values(src, ev, sc);
+                if r.is_empty() {
                     return false;
                 }
                 match test {
                     Test::Exists => true,
                     Test::Literal(BinaryOp::Ne, rhs) => {
-                        let Scratch { lhs: vals, buf, .. } = sc;
-                        !vals
+                        let Scratch { values, buf, .. } = sc;
+                        !values[r]
                             .iter()
                             .any(|v| matches_literal(lhs.domain, BinaryOp::Eq, rhs, v, buf))
                     }
                     Test::Literal(op, rhs) => {
-                        let Scratch { lhs: vals, buf, .. } = sc;
-                        vals.iter()
+                        let Scratch { values, buf, .. } = sc;
+                        values[r]
+                            .iter()
                             .any(|v| matches_literal(lhs.domain, *op, rhs, v, buf))
                     }
                     Test::Field(op, other) => {
-                        other.values(src, ev, &mut sc.rhs);
-                        if sc.rhs.is_empty() {
+                        let r2 = other.values(src, ev, sc);
+                        if r2.is_empty() {
                             return false;
                         }
-                        let (a, b) = (&sc.lhs, &sc.rhs);
+                        let (a, b) = (&sc.values[r], &sc.values[r2]);
                         if *op == BinaryOp::Ne {
                             !a.iter()
                                 .any(|x| b.iter().any(|y| matches_value(BinaryOp::Eq, x, y)))

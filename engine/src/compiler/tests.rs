@@ -15,6 +15,8 @@ struct Fake;
 #[derive(Debug, Default, Clone)]
 struct Ev {
     fields: HashMap<String, Vec<FieldValue<'static>>>,
+    /// How many times a field was extracted from this event.
+    extracted: std::cell::Cell<u32>,
 }
 
 const TYPES: &[(&str, FieldType)] = &[
@@ -59,6 +61,7 @@ impl FieldSource for Fake {
     }
 
     fn extract<'a>(&self, f: &Self::Field, ev: &Ev, out: &mut Vec<FieldValue<'a>>) {
+        ev.extracted.set(ev.extracted.get() + 1);
         if let Some(v) = ev.fields.get(&f.0) {
             out.extend(v.iter().cloned());
         }
@@ -81,6 +84,7 @@ fn check(cond: &str, e: &Ev) -> bool {
     let c = Compiler {
         src: &Fake,
         rule: "t",
+        slots: &Default::default(),
     };
     let node = c
         .expr(&parse_condition(cond).unwrap())
@@ -92,6 +96,7 @@ fn compile_err(cond: &str) -> String {
     match (Compiler {
         src: &Fake,
         rule: "t",
+        slots: &Default::default(),
     })
     .expr(&parse_condition(cond).unwrap())
     {
@@ -306,4 +311,44 @@ fn unknown_fields_fail_a_rule_unless_it_skips_them() {
         &issues[1].issue,
         Issue::Warning(WarningCode::UnknownFilter, _)
     ));
+}
+
+#[test]
+fn each_field_is_extracted_once_per_event() {
+    let rules = r#"
+- rule: a
+  desc: d
+  condition: proc.name = bash
+  output: a
+  priority: WARNING
+  warn_evttypes: false
+- rule: b
+  desc: d
+  condition: proc.name = zsh or (proc.name startswith ba and proc.name != sh)
+  output: b
+  priority: WARNING
+  warn_evttypes: false
+"#;
+    let ruleset = RulesLoader::new()
+        .load(&[("r.yaml", rules)])
+        .ruleset
+        .expect("loads");
+    let (mut set, issues) = CompiledRuleset::compile(&ruleset, Fake);
+    assert!(issues.is_empty(), "{issues:?}");
+    set.matching = Matching::All;
+    let code = falco_abi::EventCode::SYSCALL_OPENAT_2_X as u16;
+    let (mut sc, mut out) = (Scratch::default(), Vec::new());
+    let bash = ev(&[("proc.name", s("bash"))]);
+    set.matching(code, &bash, &mut sc, &mut out);
+    assert_eq!(out, [0, 1]);
+    assert_eq!(
+        bash.extracted.get(),
+        1,
+        "proc.name extracted once for both rules"
+    );
+    // The next event on the same scratch sees its own values.
+    let zsh = ev(&[("proc.name", s("zsh"))]);
+    set.matching(code, &zsh, &mut sc, &mut out);
+    assert_eq!(out, [1]);
+    assert_eq!(zsh.extracted.get(), 1);
 }
