@@ -112,11 +112,6 @@ pub fn run(config: &Config, options: &Options) -> Result<i32> {
         signals,
         hostname,
     };
-    if options.dry_run {
-        logger::info("Skipping event processing in dry-run");
-        context.outputs.stop();
-        return Ok(0);
-    }
     run_events(context)
 }
 

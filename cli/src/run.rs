@@ -271,6 +271,13 @@ fn watch(
 pub fn run_events(context: RunContext) -> Result<i32> {
     let set = compile_rules(&context)?;
     let formats = alert_formats(context.config, &set)?;
+    if context.options.dry_run {
+        // Everything is checked (rules compiled, output formats resolved);
+        // only the source is not opened.
+        logger::info("Skipping event processing in dry-run");
+        context.outputs.stop();
+        return Ok(0);
+    }
     let mut engine = open_engine(context.config)?;
     let mut insp = Inspector::new(engine.take_initial_state());
     let max = (context.options.duration_secs > 0)

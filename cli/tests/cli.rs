@@ -198,6 +198,16 @@ fn dry_run_checks_everything_and_exits_zero() {
         "{}",
         r.stderr
     );
+    // Rules are compiled too: a type error fails the dry run.
+    let bad = dir.path().join("types.yaml");
+    std::fs::write(
+        &bad,
+        "- rule: r\n  desc: d\n  condition: evt.type = open and proc.pid = abc\n  output: o\n  priority: INFO\n",
+    )
+    .unwrap();
+    let r = run(&["-c", &cfg, "-r", &bad.display().to_string(), "--dry-run"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("'abc' is not a number"), "{}", r.stderr);
 }
 
 #[test]
