@@ -109,3 +109,48 @@ fn a_container_event_carries_its_container_metadata_to_rules() {
         ["privileged 9dbcbd0c435f epic_cray image=nginx:latest"]
     );
 }
+
+/// The compiler evaluates `evt.type` checks on event codes (names with
+/// events of their own). That is exact only if every such event renders
+/// `evt.type` as its table name: checked on every event of every capture.
+#[test]
+fn evt_type_is_the_table_name_of_every_event() {
+    use falco_sinsp::field::FieldSource;
+    let Some(d) = reference() else {
+        return;
+    };
+    let fields = SyscallFields::new();
+    let evt_type = fields.resolve("evt.type", None).unwrap();
+    let mut checked = 0u64;
+    for entry in std::fs::read_dir(d.join("scap")).unwrap() {
+        let path = entry.unwrap().path();
+        let mut e = SavefileEngine::open(&path).unwrap();
+        let mut insp = Inspector::new(e.take_initial_state());
+        loop {
+            let ev = match e.next().unwrap() {
+                falco_scap::Next::Event(ev) => ev,
+                falco_scap::Next::Timeout => continue,
+                falco_scap::Next::Eof => break,
+            };
+            insp.process(&ev);
+            let code = ev.evt_type;
+            if code == falco_abi::EventCode::GENERIC_E as u16
+                || code == falco_abi::EventCode::GENERIC_X as u16
+            {
+                continue;
+            }
+            let c = falco_sinsp::Ctx { ev, insp: &insp };
+            let mut out = Vec::new();
+            fields.extract(&evt_type, &c, &mut out);
+            let name = falco_abi::EVENTS[code as usize].name;
+            assert_eq!(
+                out.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
+                [name],
+                "{}: event code {code}",
+                path.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 100_000, "{checked}");
+}

@@ -86,4 +86,9 @@ pub trait FieldSource {
     fn field_type(&self, field: &Self::Field) -> FieldType;
     /// Appends the field's values for `ev`; appends nothing when absent.
     fn extract<'a>(&self, field: &Self::Field, ev: &Self::Event<'a>, out: &mut Vec<Value<'a>>);
+    /// The event's code in the event table, when the source has one: lets
+    /// `evt.type` checks be evaluated as a set of codes.
+    fn event_code(&self, _ev: &Self::Event<'_>) -> Option<u16> {
+        None
+    }
 }

@@ -103,7 +103,7 @@ pub fn codes_named(name: &str) -> EventSet {
     s
 }
 
-fn is_evt_type(lhs: &FieldExpr) -> bool {
+pub(crate) fn is_evt_type(lhs: &FieldExpr) -> bool {
     matches!(lhs, FieldExpr::Field(f) if f.name == "evt.type" && f.arg.is_none())
 }
 
@@ -176,7 +176,7 @@ fn mentions_only_evt_type(e: &Expr) -> bool {
     }
 }
 
-fn positive(rhs: &Value) -> Option<EventSet> {
+pub(crate) fn positive(rhs: &Value) -> Option<EventSet> {
     let names = literal_names(rhs)?;
     Some(
         names

@@ -13,9 +13,10 @@ pub mod node;
 pub mod operand;
 pub mod report;
 
-use crate::condition::ast::{Expr, ExprKind, FieldExpr, TransformKind, Value};
+use crate::condition::ast::{BinaryOp, Expr, ExprKind, FieldExpr, TransformKind, Value};
 use crate::loader::{ErrorCode, Priority, Ruleset, WarningCode};
 use evttypes::EventSet;
+use falco_abi::EventCode;
 use falco_sinsp::field::{FieldArg, FieldError, FieldSource};
 use falco_sinsp::value::Value as FieldValue;
 use node::{Lhs, Node, Scratch, Test};
@@ -165,9 +166,33 @@ impl<S: FieldSource> Compiler<'_, S> {
                         self.operand(&l, *op, &[name.as_bytes().to_vec()], true, lhs)?,
                     ),
                 };
-                Node::Check(l, test)
+                let check = Node::Check(l, test);
+                match Self::event_codes(lhs, *op, rhs) {
+                    Some(set) => Node::Codes(set, Box::new(check)),
+                    None => check,
+                }
             }
         })
+    }
+
+    /// The codes an `evt.type` check accepts, when that is exactly the
+    /// check: `=`, `in` and `!=` against literal names. Not when a name
+    /// falls to the generic events, whose `evt.type` is the syscall's own
+    /// name and so must be compared as text.
+    fn event_codes(lhs: &FieldExpr, op: BinaryOp, rhs: &Value) -> Option<EventSet> {
+        if !evttypes::is_evt_type(lhs) || matches!(rhs, Value::Field(_) | Value::ListRef { .. }) {
+            return None;
+        }
+        let set = evttypes::positive(rhs)?;
+        let generic = [EventCode::GENERIC_E, EventCode::GENERIC_X];
+        if generic.iter().any(|&g| set.contains(g as u16)) {
+            return None;
+        }
+        match op {
+            BinaryOp::Eq | BinaryOp::In => Some(set),
+            BinaryOp::Ne => Some(set.complement()),
+            _ => None,
+        }
     }
 
     fn operand(

@@ -5,6 +5,7 @@
 //! (`proc.aname` without an index) match when any value does; `!=` holds
 //! when no value equals.
 
+use super::evttypes::EventSet;
 use super::operand::{glob, value_bytes, value_num, Domain, Operand};
 use crate::condition::ast::{BinaryOp, TransformKind};
 use falco_sinsp::field::FieldSource;
@@ -45,6 +46,10 @@ pub enum Node<S: FieldSource> {
     Or(Vec<Node<S>>),
     Not(Box<Node<S>>),
     Check(Lhs<S>, Test<S>),
+    /// An `evt.type` check (`=`, `in`, `!=` against names with events of
+    /// their own) as the set of event codes it accepts; the check itself
+    /// serves sources that give no event code.
+    Codes(EventSet, Box<Node<S>>),
 }
 
 impl<S: FieldSource> Lhs<S> {
@@ -270,6 +275,10 @@ impl<S: FieldSource> Node<S> {
             Node::And(xs) => xs.iter().all(|x| x.eval(src, ev, sc)),
             Node::Or(xs) => xs.iter().any(|x| x.eval(src, ev, sc)),
             Node::Not(x) => !x.eval(src, ev, sc),
+            Node::Codes(set, check) => match src.event_code(ev) {
+                Some(code) => set.contains(code),
+                None => check.eval(src, ev, sc),
+            },
             Node::Check(lhs, test) => {
                 let r = lhs.values(src, ev, sc);
                 if r.is_empty() {

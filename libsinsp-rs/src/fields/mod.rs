@@ -170,6 +170,10 @@ impl FieldSource for SyscallFields {
     fn extract<'a>(&self, field: &Resolved, ev: &Ctx<'a>, out: &mut Vec<Value<'a>>) {
         (field.row.extract)(ev, field.arg.as_ref(), out)
     }
+
+    fn event_code(&self, ev: &Ctx<'_>) -> Option<u16> {
+        Some(ev.ev.evt_type)
+    }
 }
 
 /// `falco --list` text for the syscall source.
