@@ -270,6 +270,9 @@ impl Scratch<'_> {
 }
 
 impl<S: FieldSource> Node<S> {
+    /// Whether the condition holds for `ev`. Values are memoised in `sc`
+    /// for the current event: call [`Scratch::begin_event`] before each new
+    /// event ([`super::CompiledRuleset::matching`] does).
     pub fn eval<'a>(&self, src: &S, ev: &S::Event<'a>, sc: &mut Scratch<'a>) -> bool {
         match self {
             Node::And(xs) => xs.iter().all(|x| x.eval(src, ev, sc)),
