@@ -42,14 +42,7 @@ fn compile_rules(context: &RunContext) -> Result<CompiledRuleset<SyscallFields>>
     let (mut set, issues) = CompiledRuleset::compile(ruleset, SyscallFields::new());
     let mut errors = Vec::new();
     for issue in issues {
-        // Some compiler messages already name the rule.
-        let named = |msg: &str| {
-            if msg.starts_with("rule '") {
-                msg.to_string()
-            } else {
-                format!("rule '{}': {msg}", issue.rule)
-            }
-        };
+        let named = |msg: &str| format!("rule '{}': {msg}", issue.rule);
         match &issue.issue {
             Issue::Error(code, msg) => errors.push(format!("{} ({})", named(msg), code.as_str())),
             Issue::Warning(code, msg) => {

@@ -73,7 +73,6 @@ pub struct CompiledRuleset<S: FieldSource> {
 
 struct Compiler<'s, S: FieldSource> {
     src: &'s S,
-    rule: &'s str,
     /// One memo slot per distinct field-with-transformers of the whole
     /// ruleset, so an event extracts each of them at most once.
     slots: &'s RefCell<HashMap<String, u32>>,
@@ -206,7 +205,7 @@ impl<S: FieldSource> Compiler<'_, S> {
         operand::compile(l.domain, op, items, list).map_err(|m| {
             Issue::Error(
                 ErrorCode::CompileCondition,
-                format!("rule '{}': field {}: {m}", self.rule, lhs.base_field().name),
+                format!("field {}: {m}", lhs.base_field().name),
             )
         })
     }
@@ -228,7 +227,6 @@ impl<S: FieldSource> CompiledRuleset<S> {
         {
             let c = Compiler {
                 src: &source,
-                rule: &r.name,
                 slots: &slots,
             };
             match c.expr(&r.condition) {

@@ -83,7 +83,6 @@ fn s(x: &str) -> FieldValue<'static> {
 fn check(cond: &str, e: &Ev) -> bool {
     let c = Compiler {
         src: &Fake,
-        rule: "t",
         slots: &Default::default(),
     };
     let node = c
@@ -95,7 +94,6 @@ fn check(cond: &str, e: &Ev) -> bool {
 fn compile_err(cond: &str) -> String {
     match (Compiler {
         src: &Fake,
-        rule: "t",
         slots: &Default::default(),
     })
     .expr(&parse_condition(cond).unwrap())
