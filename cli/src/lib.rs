@@ -23,6 +23,7 @@ pub mod outputs;
 pub mod rule_schema;
 pub mod run;
 pub mod signals;
+pub mod source;
 pub mod version;
 
 /// Writes to standard output; a closed pipe (`falco -L | head`) is not an

@@ -6,15 +6,14 @@
 
 use crate::app::{RunContext, RESTART};
 use crate::config::append_output::{appended_for, ExtraField};
-use crate::config::{Config, EngineKind, RuleMatching};
+use crate::config::{Config, RuleMatching};
 use crate::logger;
 use crate::outputs::Alert;
 use crate::signals::Signals;
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 use falco_engine::compiler::{CompiledRuleset, Issue, Matching};
 use falco_engine::drive::drive;
 use falco_engine::loader::Priority;
-use falco_scap::{Engine, SavefileEngine};
 use falco_sinsp::format::Formatter;
 use falco_sinsp::{Ctx, Inspector, SyscallFields, Value};
 use serde_json::Value as Json;
@@ -180,27 +179,6 @@ impl AlertFormat {
     }
 }
 
-/// The engine `engine.kind` names.
-fn open_engine(config: &Config) -> Result<Box<dyn Engine>> {
-    match config.engine.kind {
-        EngineKind::Replay => {
-            let path = &config.engine.capture_file;
-            if path.is_empty() {
-                bail!("engine.kind is 'replay' but engine.replay.capture_file is empty");
-            }
-            logger::info(&format!("Opening 'syscall' source with savefile {path}"));
-            let engine = SavefileEngine::open(path).map_err(|e| anyhow!("{e}"))?;
-            Ok(Box::new(engine))
-        }
-        other => bail!(
-            "engine.kind '{}' is not available in this build of falco-rs yet; \
-             replay a capture with engine.kind=replay (-o engine.kind=replay \
-             -o engine.replay.capture_file=FILE, or -e FILE)",
-            other.as_str()
-        ),
-    }
-}
-
 /// What the summary counts.
 #[derive(Default)]
 struct Counts {
@@ -271,7 +249,7 @@ pub fn run_events(context: RunContext) -> Result<i32> {
         context.outputs.stop();
         return Ok(0);
     }
-    let mut engine = open_engine(context.config)?;
+    let mut engine = crate::source::open_engine(context.config, &set)?;
     let mut insp = Inspector::new(engine.take_initial_state());
     let max = (context.options.duration_secs > 0)
         .then(|| Duration::from_secs(context.options.duration_secs));

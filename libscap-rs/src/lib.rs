@@ -5,7 +5,7 @@
 //! - [`converter`] brings events of old captures to the current exit-only
 //!   schema so that consumers see one shape.
 //! - [`engine`] is the [`Engine`] trait every source implements (savefile
-//!   now; the kernel module and modern eBPF engines build on it).
+//!   and [`modern_ebpf`] now; the kernel module engine builds on it).
 //! - [`state`] is the system state a capture starts from.
 
 #![forbid(unsafe_code)]
@@ -15,6 +15,8 @@ pub mod converter;
 pub mod engine;
 pub mod error;
 pub mod event;
+#[cfg(feature = "modern-bpf")]
+pub mod modern_ebpf;
 pub mod procfs;
 pub mod savefile;
 pub mod state;

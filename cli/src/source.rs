@@ -1,0 +1,147 @@
+//! The event source `engine.kind` names, opened with the configuration's
+//! settings and the syscalls the loaded rules need.
+
+use crate::config::{Config, EngineKind};
+use crate::logger;
+use anyhow::{anyhow, bail, Result};
+use falco_abi::syscalls::{PPM_SC, X86_64_SYSCALLS};
+use falco_abi::EventCode;
+use falco_engine::compiler::CompiledRuleset;
+use falco_scap::modern_ebpf::{ModernEbpfEngine, ModernEbpfOptions};
+use falco_scap::procfs::ScanOptions;
+use falco_scap::{Engine, SavefileEngine};
+use falco_sinsp::SyscallFields;
+use std::collections::BTreeSet;
+
+/// Falco's `buf_size_preset` sizes (index = preset): 1 MiB to 512 MiB.
+fn preset_bytes(preset: i16) -> Result<usize> {
+    match preset {
+        1..=10 => Ok((1usize << 20) << (preset - 1)),
+        _ => bail!("buf_size_preset {preset} is not between 1 and 10"),
+    }
+}
+
+/// Our one shared ring holds what Falco's per-CPU-group rings would hold
+/// together: the preset size times the number of buffers
+/// `cpus_for_each_buffer` gives (0 = one buffer), rounded to a power of two.
+fn ring_bytes(preset: i16, cpus_for_each_buffer: u16, cpus: usize) -> Result<usize> {
+    let per = preset_bytes(preset)?;
+    let buffers = match cpus_for_each_buffer {
+        0 => 1,
+        n => cpus.div_ceil(n as usize).max(1),
+    };
+    Ok((per * buffers).next_power_of_two().min(1 << 30))
+}
+
+/// The PPM_SC codes to capture: what state tracking needs, the
+/// `base_syscalls.custom_set` names, and every syscall whose event some
+/// enabled rule can match. `None` (everything) with `base_syscalls.all` or
+/// when a rule matches every event type.
+pub fn interesting_syscalls(
+    config: &Config,
+    set: &CompiledRuleset<SyscallFields>,
+) -> Option<BTreeSet<u16>> {
+    let codes = set.event_codes();
+    if config.libs.base_syscalls.all || codes.is_all() {
+        return None;
+    }
+    let by_name = |name: &str| PPM_SC.iter().find(|s| s.name == name).map(|s| s.code);
+    let mut out: BTreeSet<u16> = falco_sinsp::STATE_SYSCALLS
+        .iter()
+        .filter_map(|n| by_name(n))
+        .collect();
+    for name in &config.libs.base_syscalls.custom_set {
+        match by_name(name.trim_start_matches('!')) {
+            Some(code) if name.starts_with('!') => {
+                out.remove(&code);
+            }
+            Some(code) => {
+                out.insert(code);
+            }
+            None => logger::warning(&format!(
+                "base_syscalls.custom_set: unknown syscall '{name}'"
+            )),
+        }
+    }
+    let generic =
+        codes.contains(EventCode::GENERIC_X as u16) || codes.contains(EventCode::GENERIC_E as u16);
+    for sc in X86_64_SYSCALLS {
+        let specific =
+            sc.exit_event != 0 && (codes.contains(sc.exit_event) || codes.contains(sc.enter_event));
+        if specific || (sc.exit_event == 0 && generic) {
+            out.insert(sc.ppm_sc);
+        }
+    }
+    Some(out)
+}
+
+/// Opens the source `engine.kind` names.
+pub fn open_engine(
+    config: &Config,
+    set: &CompiledRuleset<SyscallFields>,
+) -> Result<Box<dyn Engine>> {
+    match config.engine.kind {
+        EngineKind::Replay => {
+            let path = &config.engine.capture_file;
+            if path.is_empty() {
+                bail!("engine.kind is 'replay' but engine.replay.capture_file is empty");
+            }
+            logger::info(&format!("Opening 'syscall' source with savefile {path}"));
+            let engine = SavefileEngine::open(path).map_err(|e| anyhow!("{e}"))?;
+            Ok(Box::new(engine))
+        }
+        EngineKind::ModernEbpf => {
+            let cpus = std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1);
+            let buffer_bytes = ring_bytes(
+                config.engine.buf_size_preset,
+                config.engine.cpus_for_each_buffer,
+                cpus,
+            )
+            .map_err(|e| anyhow!("engine.modern_ebpf.{e}"))?;
+            let syscalls = interesting_syscalls(config, set);
+            let snaplen = match config.libs.falco_libs.snaplen {
+                0 => 80,
+                n => n.min(u16::MAX as u64) as u32,
+            };
+            logger::info(&format!(
+                "Opening 'syscall' source with modern BPF probe ({} MiB ring, {} syscalls)",
+                buffer_bytes >> 20,
+                syscalls
+                    .as_ref()
+                    .map_or("all".to_string(), |s| s.len().to_string())
+            ));
+            let opts = ModernEbpfOptions {
+                buffer_bytes,
+                snaplen,
+                syscalls,
+                scan: Some(ScanOptions::default()),
+                ..ModernEbpfOptions::default()
+            };
+            let engine = ModernEbpfEngine::open(&opts).map_err(|e| anyhow!("{e}"))?;
+            Ok(Box::new(engine))
+        }
+        other => bail!(
+            "engine.kind '{}' is not available in this build of falco-rs yet; \
+             use engine.kind=modern_ebpf for the live kernel, or replay a capture \
+             with -o engine.kind=replay -o engine.replay.capture_file=FILE",
+            other.as_str()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ring_size_follows_falcos_presets_and_buffer_count() {
+        assert_eq!(ring_bytes(4, 2, 2).unwrap(), 8 << 20);
+        assert_eq!(ring_bytes(4, 2, 8).unwrap(), 32 << 20);
+        assert_eq!(ring_bytes(1, 0, 64).unwrap(), 1 << 20);
+        assert_eq!(ring_bytes(4, 3, 8).unwrap(), 32 << 20); // 3 buffers, rounded up
+        assert!(ring_bytes(0, 2, 2).is_err());
+        assert!(ring_bytes(11, 2, 2).is_err());
+    }
+}

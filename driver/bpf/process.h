@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Process lifecycle: execve, execveat, clone, clone3, fork, vfork (exit
+ * events) and procexit (sched_process_exit).
+ */
+#ifndef FALCO_BPF_PROCESS_H
+#define FALCO_BPF_PROCESS_H
+
+#include "task.h"
+
+#define PPME_SYSCALL_CLONE_20_X 223
+#define PPME_SYSCALL_FORK_20_X 225
+#define PPME_SYSCALL_VFORK_20_X 227
+#define PPME_SYSCALL_EXECVE_19_X 293
+#define PPME_SYSCALL_EXECVEAT_X 331
+#define PPME_SYSCALL_CLONE3_X 335
+#define PPME_PROCEXIT_1_E 186
+
+#define ENV_MAX 4096u
+
+/* Linux CLONE_* -> PPM_CL_* (falco_abi::flag_tables::CLONE_FLAGS). */
+static __always_inline u32 clone_flags_to_ppm(u64 f)
+{
+	u32 r = 0;
+	if (f & 0x400) r |= 0x1;            /* FILES */
+	if (f & 0x200) r |= 0x2;            /* FS */
+	if (f & 0x80000000ull) r |= 0x4;    /* IO */
+	if (f & 0x08000000) r |= 0x8;       /* NEWIPC */
+	if (f & 0x40000000) r |= 0x10;      /* NEWNET */
+	if (f & 0x00020000) r |= 0x20;      /* NEWNS */
+	if (f & 0x20000000) r |= 0x40;      /* NEWPID */
+	if (f & 0x04000000) r |= 0x80;      /* NEWUTS */
+	if (f & 0x8000) r |= 0x100;         /* PARENT */
+	if (f & 0x00100000) r |= 0x200;     /* PARENT_SETTID */
+	if (f & 0x2000) r |= 0x400;         /* PTRACE */
+	if (f & 0x800) r |= 0x800;          /* SIGHAND */
+	if (f & 0x00040000) r |= 0x1000;    /* SYSVSEM */
+	if (f & 0x00010000) r |= 0x2000;    /* THREAD */
+	if (f & 0x00800000) r |= 0x4000;    /* UNTRACED */
+	if (f & 0x100) r |= 0x8000;         /* VM */
+	if (f & 0x10000000) r |= 0x100000;  /* NEWUSER */
+	if (f & 0x00200000) r |= 0x800000;  /* CHILD_CLEARTID */
+	if (f & 0x01000000) r |= 0x1000000; /* CHILD_SETTID */
+	if (f & 0x00080000) r |= 0x2000000; /* SETTLS */
+	if (f & 0x4000) r |= 0x8000000;     /* VFORK */
+	if (f & 0x02000000) r |= 0x10000000; /* NEWCGROUP */
+	return r;
+}
+
+static __always_inline u64 inode_time_ns(s64 sec, u32 nsec)
+{
+	return (u64)sec * 1000000000ull + nsec;
+}
+
+/* execve and execveat share all but the last parameter. */
+static __always_inline void fill_exec(struct aux *a, struct pt_regs *regs, long ret, bool is_execveat)
+{
+	struct task_struct *t = current_task();
+	const struct cred *cred = BPF_CORE_READ(t, cred);
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	struct file *exe = BPF_CORE_READ(mm, exe_file);
+	struct inode *ino = BPF_CORE_READ(exe, f_inode);
+	u32 level = ns_level(t);
+	struct pid *pgrp = task_pgrp(t);
+
+	ev_begin(a, is_execveat ? PPME_SYSCALL_EXECVEAT_X : PPME_SYSCALL_EXECVE_19_X, is_execveat ? 30 : 31);
+	push_s64(a, ret);
+	if (ret == 0) {
+		push_exe_args(a, t);
+	} else {
+		/* the old image still runs: name the file the caller asked for */
+		push_user_str(a, (void *)sc_arg(regs, is_execveat ? 1 : 0));
+		push_empty(a);
+	}
+	push_task_info(a, t);
+	push_user_area(a, BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end), ENV_MAX);
+	push_u32(a, task_tty(t));
+	push_s64(a, pid_nr_at(pgrp, level));
+	push_u32(a, BPF_CORE_READ(t, loginuid.val));
+	push_u32(a, 0); /* flags: exe writable / overlay layer not computed yet */
+	push_u64(a, BPF_CORE_READ(cred, cap_inheritable.val));
+	push_u64(a, BPF_CORE_READ(cred, cap_permitted.val));
+	push_u64(a, BPF_CORE_READ(cred, cap_effective.val));
+	push_u64(a, BPF_CORE_READ(ino, i_ino));
+	push_u64(a, inode_time_ns(BPF_CORE_READ(ino, i_ctime_sec), BPF_CORE_READ(ino, i_ctime_nsec)));
+	push_u64(a, inode_time_ns(BPF_CORE_READ(ino, i_mtime_sec), BPF_CORE_READ(ino, i_mtime_nsec)));
+	push_u32(a, BPF_CORE_READ(cred, euid.val));
+	if (ret == 0)
+		push_file_path(a, exe);
+	else
+		push_empty(a);
+	push_s64(a, pid_nr_at(pgrp, 0));
+	push_u32(a, BPF_CORE_READ(cred, egid.val));
+	if (!is_execveat)
+		push_user_str(a, (void *)sc_arg(regs, 0));
+	ev_submit(a);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(execve_x, struct pt_regs *regs, long ret)
+{
+	struct aux *a = aux_get();
+	if (a)
+		fill_exec(a, regs, ret, false);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(execveat_x, struct pt_regs *regs, long ret)
+{
+	struct aux *a = aux_get();
+	if (a)
+		fill_exec(a, regs, ret, true);
+	return 0;
+}
+
+/* clone, clone3, fork and vfork: one event shape, sent by the parent (res =
+ * the child's tid) and by the child (res = 0) on their way back to user. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(clone_x, struct pt_regs *regs, long ret)
+{
+	struct aux *a = aux_get();
+	if (!a)
+		return 0;
+	struct task_struct *t = current_task();
+	const struct cred *cred = BPF_CORE_READ(t, cred);
+	u16 code = a->code;
+	u64 raw = 0;
+	if (code == PPME_SYSCALL_CLONE_20_X)
+		raw = sc_arg(regs, 0);
+	else if (code == PPME_SYSCALL_CLONE3_X)
+		bpf_probe_read_user(&raw, sizeof(raw), (void *)sc_arg(regs, 0)); /* clone_args.flags */
+	else if (code == PPME_SYSCALL_VFORK_20_X)
+		raw = 0x4000 | 0x100; /* CLONE_VFORK | CLONE_VM */
+	u32 flags = clone_flags_to_ppm(raw);
+	if (ns_level(t) > 0)
+		flags |= 0x20000000; /* CHILD_IN_PIDNS */
+
+	ev_begin(a, code, 21);
+	push_s64(a, ret);
+	push_exe_args(a, t);
+	push_task_info(a, t);
+	push_u32(a, flags);
+	push_u32(a, BPF_CORE_READ(cred, euid.val));
+	push_u32(a, BPF_CORE_READ(cred, egid.val));
+	push_s64(a, task_vtid(t));
+	push_s64(a, task_vpid(t));
+	push_u64(a, 0); /* pidns_init_start_ts: not computed yet */
+	ev_submit(a);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *p)
+{
+	if (own_tgid && BPF_CORE_READ(p, tgid) == own_tgid)
+		return 0;
+	struct aux *a = aux_get();
+	if (!a)
+		return 0;
+	s64 code = BPF_CORE_READ(p, exit_code);
+	ev_begin(a, PPME_PROCEXIT_1_E, 5);
+	push_s64(a, code);
+	push_s64(a, (code >> 8) & 0xff);
+	push_u8(a, code & 0x7f);
+	push_u8(a, (code & 0x80) ? 1 : 0);
+	push_s64(a, 0); /* reaper_tid: userspace reparents to the init of the namespace */
+	ev_submit(a);
+	return 0;
+}
+
+#endif
