@@ -2,7 +2,7 @@
 CARGO ?= cargo
 FILE ?= ../shared/reference/scap/vm_cat_shadow.scap.gz
 
-.PHONY: all setup build test bench fuzz replay clean
+.PHONY: all setup build test bench fuzz run replay clean
 
 all: build
 
@@ -31,9 +31,16 @@ fuzz:
 	command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
 	cd fuzz && $(CARGO) fuzz run -s none -O $(FUZZ_TARGET) -- -max_total_time=$(FUZZ_SECONDS)
 
-# The falco CLI with our falco.yaml and default rules, replaying a capture
-# (the main job until the live eBPF engine lands; syslog is turned off
-# because these machines run no syslog daemon).
+# The main job: falco against the live kernel (modern eBPF engine, the
+# default of our falco.yaml) with our default rules, until Ctrl-C. Needs
+# root (or CAP_BPF + CAP_PERFMON). Syslog is turned off because these
+# machines run no syslog daemon. ARGS adds flags, e.g. ARGS="-M 60 -v".
+run: setup
+	$(CARGO) build --release -q -p falco
+	./target/release/falco -c cli/falco.yaml -r rules/falco_rules.yaml \
+	  -o syslog_output.enabled=false -o log_syslog=false $(ARGS)
+
+# The same CLI replaying a capture instead of the live kernel.
 replay:
 	$(CARGO) run --release -q -p falco -- -c cli/falco.yaml -r rules/falco_rules.yaml \
 	  -o engine.kind=replay -o engine.replay.capture_file=$(FILE) \

@@ -200,6 +200,10 @@ struct task_struct {
 	u64 start_time;
 };
 
+struct linux_binprm {
+	const char *filename;
+};
+
 struct sock_common {
 	unsigned short skc_family;
 	__be32 skc_daddr;

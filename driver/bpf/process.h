@@ -17,6 +17,58 @@
 #define PPME_PROCEXIT_1_E 186
 
 #define ENV_MAX 4096u
+#define FILENAME_MAX_LEN 4096
+
+/* The file a successful exec ran, from sched_process_exec, for the
+ * execve/execveat exit event of the same thread: by sys_exit the caller's
+ * filename argument lived in the old address space. */
+struct exec_filename {
+	char name[FILENAME_MAX_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, u32);
+	__type(value, struct exec_filename);
+} exec_filenames SEC(".maps");
+
+/* Where the name is read before it goes into the hash map (too big for
+ * the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct exec_filename);
+} exec_filename_scratch SEC(".maps");
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p, int old_pid, struct linux_binprm *bprm)
+{
+	u32 tid = bpf_get_current_pid_tgid() & 0xffffffff;
+	u32 zero = 0;
+	if (own_tgid && BPF_CORE_READ(p, tgid) == own_tgid)
+		return 0;
+	struct exec_filename *buf = bpf_map_lookup_elem(&exec_filename_scratch, &zero);
+	if (!buf)
+		return 0;
+	if (bpf_probe_read_kernel_str(buf->name, sizeof(buf->name), BPF_CORE_READ(bprm, filename)) > 0)
+		bpf_map_update_elem(&exec_filenames, &tid, buf, BPF_ANY);
+	return 0;
+}
+
+/* Pushes the exec'd file name recorded for this thread, and forgets it. */
+static __always_inline void push_exec_filename(struct aux *a)
+{
+	u32 tid = bpf_get_current_pid_tgid() & 0xffffffff;
+	struct exec_filename *slot = bpf_map_lookup_elem(&exec_filenames, &tid);
+	if (!slot) {
+		push_empty(a);
+		return;
+	}
+	push_kernel_str(a, slot->name);
+	bpf_map_delete_elem(&exec_filenames, &tid);
+}
 
 /* Linux CLONE_* -> PPM_CL_* (falco_abi::flag_tables::CLONE_FLAGS). */
 static __always_inline u32 clone_flags_to_ppm(u64 f)
@@ -91,8 +143,16 @@ static __always_inline void fill_exec(struct aux *a, struct pt_regs *regs, long 
 		push_empty(a);
 	push_s64(a, pid_nr_at(pgrp, 0));
 	push_u32(a, BPF_CORE_READ(cred, egid.val));
-	if (!is_execveat)
-		push_user_str(a, (void *)sc_arg(regs, 0));
+	if (!is_execveat) {
+		if (ret == 0)
+			push_exec_filename(a);
+		else
+			push_user_str(a, (void *)sc_arg(regs, 0));
+	} else if (ret == 0) {
+		/* execveat has no filename parameter: drop what was recorded */
+		u32 tid = bpf_get_current_pid_tgid() & 0xffffffff;
+		bpf_map_delete_elem(&exec_filenames, &tid);
+	}
 	ev_submit(a);
 }
 

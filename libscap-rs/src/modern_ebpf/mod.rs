@@ -153,10 +153,10 @@ impl ModernEbpfEngine {
             let tp: &mut BtfTracePoint = prog
                 .try_into()
                 .map_err(|e| fail(&format!("program {name}"), e))?;
-            let hook = if name == "sched_process_exit" {
-                "sched_process_exit"
-            } else {
-                "sys_exit"
+            // Fillers are tail-called from sys_exit and load against it.
+            let hook = match name {
+                "sched_process_exit" | "sched_process_exec" => name,
+                _ => "sys_exit",
             };
             tp.load(hook, &btf)
                 .map_err(|e| fail(&format!("verifying program {name}"), verifier_detail(e)))?;
@@ -199,8 +199,9 @@ impl ModernEbpfEngine {
         let counters = PerCpuArray::try_from(take_map(&mut ebpf, "counters")?)
             .map_err(|e| fail("counters", e))?;
 
-        // Exits first, so no process ends unseen between the two attaches.
-        for name in ["sched_process_exit", "sys_exit"] {
+        // Exits and execs first, so no process ends unseen and no execve
+        // exit misses its file name between the attaches.
+        for name in ["sched_process_exit", "sched_process_exec", "sys_exit"] {
             let tp: &mut BtfTracePoint = ebpf
                 .program_mut(name)
                 .ok_or_else(|| fail("probe object", format!("no program {name}")))?
