@@ -16,6 +16,7 @@
 pub mod app;
 pub mod config;
 pub mod describe;
+pub mod drops;
 pub mod listing;
 pub mod logger;
 pub mod options;

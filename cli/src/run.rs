@@ -7,13 +7,15 @@
 use crate::app::{RunContext, RESTART};
 use crate::config::append_output::{appended_for, ExtraField};
 use crate::config::{Config, RuleMatching};
+use crate::drops::{DropMonitor, Verdict};
 use crate::logger;
 use crate::outputs::Alert;
 use crate::signals::Signals;
 use anyhow::{bail, Context as _, Result};
 use falco_engine::compiler::{CompiledRuleset, Issue, Matching};
-use falco_engine::drive::drive;
+use falco_engine::drive::drive_with_ticks;
 use falco_engine::loader::Priority;
+use falco_scap::Engine;
 use falco_sinsp::format::Formatter;
 use falco_sinsp::{Ctx, Inspector, SyscallFields, Value};
 use serde_json::Value as Json;
@@ -179,6 +181,13 @@ impl AlertFormat {
     }
 }
 
+/// Wall-clock nanoseconds since the epoch (for Falco's own alerts).
+fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
 /// What the summary counts.
 #[derive(Default)]
 struct Counts {
@@ -250,20 +259,36 @@ pub fn run_events(context: RunContext) -> Result<i32> {
         return Ok(0);
     }
     let mut engine = crate::source::open_engine(context.config, &set)?;
+    let engine_is_live = engine.name() != "replay";
     let mut insp = Inspector::new(engine.take_initial_state());
     let max = (context.options.duration_secs > 0)
         .then(|| Duration::from_secs(context.options.duration_secs));
     let (stop, done) = (AtomicBool::new(false), AtomicBool::new(false));
     let mut counts = Counts::default();
+    let mut drops = DropMonitor::new(
+        &context.config.syscall_event_drops,
+        engine.stats(),
+        Instant::now(),
+    );
+    let mut exit_on_drops = false;
     let started = Instant::now();
     let result = std::thread::scope(|scope| {
         scope.spawn(|| watch(&context.signals, &context.outputs, max, &stop, &done));
-        let result = drive(engine.as_mut(), &mut insp, &set, &stop, |i, c| {
+        let on_match = |i: usize, c: &Ctx<'_>| {
             let rule = &set.rules[i];
             counts.add(rule.priority, &rule.name);
             let alert = formats[i].alert(rule, &set.source, c, &context);
             context.outputs.send(&alert);
-        });
+        };
+        let on_tick = |engine: &(dyn Engine + 'static)| {
+            let Some(report) = drops.check(engine.stats(), Instant::now()) else {
+                return true;
+            };
+            let verdict = drops.act(&report, now_ns(), &context.outputs);
+            exit_on_drops = verdict == Verdict::Exit;
+            !exit_on_drops
+        };
+        let result = drive_with_ticks(engine.as_mut(), &mut insp, &set, &stop, on_match, on_tick);
         done.store(true, Ordering::Relaxed);
         result
     });
@@ -286,6 +311,16 @@ pub fn run_events(context: RunContext) -> Result<i32> {
                 0.0
             }
         ));
+    }
+    if context.options.verbose && engine_is_live {
+        crate::emit(&format!(
+            "Syscall event drop monitoring:\n   - event drop detected: {} occurrences\n   - num times actions taken: {}\n",
+            drops.drops_detected, drops.actions_taken
+        ));
+    }
+    if exit_on_drops {
+        logger::log(crate::logger::LogLevel::Error, "Exiting.");
+        return Ok(1);
     }
     if snapshot.dropped > 0 {
         logger::warning(&format!(

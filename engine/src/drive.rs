@@ -5,6 +5,7 @@ use crate::compiler::{CompiledRuleset, ScratchPool};
 use falco_scap::{Engine, Next, ScapError};
 use falco_sinsp::{Ctx, Inspector, SyscallFields};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 /// What a run saw.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -20,16 +21,59 @@ pub fn drive<E: Engine + ?Sized>(
     insp: &mut Inspector,
     rules: &CompiledRuleset<SyscallFields>,
     stop: &AtomicBool,
+    on_match: impl FnMut(usize, &Ctx<'_>),
+) -> Result<DriveStats, ScapError> {
+    drive_with_ticks(engine, insp, rules, stop, on_match, |_| true)
+}
+
+/// Events between two looks at the clock for `on_tick`.
+const TICK_CHECK_EVERY: u64 = 1024;
+
+/// Whether a second has passed since the last tick, looking at the clock
+/// only every `TICK_CHECK_EVERY` calls.
+fn tick_elapsed(last: &mut Instant, since_check: &mut u64) -> bool {
+    if *since_check < TICK_CHECK_EVERY {
+        return false;
+    }
+    *since_check = 0;
+    if last.elapsed() < Duration::from_secs(1) {
+        return false;
+    }
+    *last = Instant::now();
+    true
+}
+
+/// Like [`drive`], and calls `on_tick` with the engine about once a second
+/// of wall time (also while no events come); the run stops when it
+/// returns false. Live runs watch the engine's drop counters this way.
+pub fn drive_with_ticks<E: Engine + ?Sized>(
+    engine: &mut E,
+    insp: &mut Inspector,
+    rules: &CompiledRuleset<SyscallFields>,
+    stop: &AtomicBool,
     mut on_match: impl FnMut(usize, &Ctx<'_>),
+    mut on_tick: impl FnMut(&E) -> bool,
 ) -> Result<DriveStats, ScapError> {
     let mut stats = DriveStats::default();
     let (mut pool, mut out) = (ScratchPool::default(), Vec::new());
+    let mut last_tick = Instant::now();
+    let (mut since_check, mut tick_due) = (0u64, false);
     while !stop.load(Ordering::Relaxed) {
+        // Ticks run here, where no event borrows the engine.
+        if tick_due && !on_tick(engine) {
+            break;
+        }
         let ev = match engine.next()? {
             Next::Event(ev) => ev,
-            Next::Timeout => continue,
+            Next::Timeout => {
+                since_check = TICK_CHECK_EVERY;
+                tick_due = tick_elapsed(&mut last_tick, &mut since_check);
+                continue;
+            }
             Next::Eof => break,
         };
+        since_check += 1;
+        tick_due = tick_elapsed(&mut last_tick, &mut since_check);
         stats.events += 1;
         insp.process(&ev);
         let c = Ctx { ev, insp };
