@@ -17,12 +17,14 @@ test: setup
 	$(CARGO) test --workspace
 
 # Benchmarks beside sysdig on vm_bench_3m (docs/PERFORMANCE.md): capture
-# decoding, then state tracking with field extraction.
+# decoding, state tracking with field extraction, rules, the whole binary;
+# then the live eBPF engine's per-syscall cost and throughput (root).
 bench: setup
 	scripts/bench-decode.sh
 	scripts/bench-state.sh
 	scripts/bench-rules.sh
 	scripts/bench-falco.sh
+	@if [ "$$(id -u)" = 0 ]; then scripts/bench-ebpf.sh; else echo "bench: bench-ebpf.sh needs root, skipped"; fi
 
 # Coverage-guided fuzzing on stable (no sanitizers): FUZZ_TARGET, FUZZ_SECONDS.
 FUZZ_TARGET ?= decode_capture
