@@ -140,6 +140,11 @@ impl Inspector {
         }
     }
 
+    /// Removals the last event deferred, not applied yet.
+    pub(crate) fn pending_removals(&self) -> &[Removal] {
+        &self.pending
+    }
+
     /// The fd the last event is about, in its thread's table.
     pub fn event_fd(&self, tid: i64) -> Option<(i64, &Fd)> {
         let n = self.scope.fd?;

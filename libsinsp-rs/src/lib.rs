@@ -2,7 +2,8 @@
 //! containers) and the fields rules and outputs read from it.
 //!
 //! - [`inspector`] keeps the state up to date; [`parsers`] hold one file per
-//!   syscall family.
+//!   syscall family; [`Inspector::snapshot`] gives the state back in the
+//!   form of a capture's state blocks.
 //! - [`state`] is the thread table, fd tables, users, container ids.
 //! - [`fields`] has one file per field class; [`field`] the trait the rules
 //!   engine compiles against.
@@ -17,6 +18,7 @@ pub mod format;
 pub mod inspector;
 mod parsers;
 pub mod render;
+mod snapshot;
 pub mod state;
 pub mod value;
 

@@ -96,6 +96,18 @@ impl L4Proto {
         }
     }
 
+    /// scap's number for it (the inverse of [`from_scap`](Self::from_scap);
+    /// unknown is SCAP_L4_UNKNOWN, 0).
+    pub fn to_scap(self) -> u8 {
+        match self {
+            L4Proto::Unknown => 0,
+            L4Proto::Tcp => 2,
+            L4Proto::Udp => 3,
+            L4Proto::Icmp => 4,
+            L4Proto::Raw => 5,
+        }
+    }
+
     /// `fd.l4proto` as Falco renders it.
     pub fn name(self) -> &'static str {
         match self {

@@ -26,6 +26,16 @@ impl Users {
         self.groups.get(&gid)
     }
 
+    /// Every user, in no particular order (one per uid).
+    pub fn users(&self) -> impl Iterator<Item = &UserInfo> {
+        self.users.values()
+    }
+
+    /// Every group, in no particular order (one per gid).
+    pub fn groups(&self) -> impl Iterator<Item = &GroupInfo> {
+        self.groups.values()
+    }
+
     /// Reads `passwd` and `group` files (the /etc ones on a live system).
     pub fn from_files(passwd: &str, group: &str) -> Users {
         let users = passwd
