@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod capture;
 pub mod config;
 pub mod describe;
 pub mod drops;

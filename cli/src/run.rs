@@ -5,6 +5,7 @@
 //! summary at the end.
 
 use crate::app::{RunContext, RESTART};
+use crate::capture::{Recorder, RuleCapture};
 use crate::config::append_output::{appended_for, ExtraField};
 use crate::config::{Config, RuleMatching};
 use crate::drops::{DropMonitor, Verdict};
@@ -13,7 +14,7 @@ use crate::outputs::Alert;
 use crate::signals::Signals;
 use anyhow::{bail, Context as _, Result};
 use falco_engine::compiler::{CompiledRuleset, Issue, Matching};
-use falco_engine::drive::drive_with_ticks;
+use falco_engine::drive::{drive_with, Hooks};
 use falco_engine::loader::Priority;
 use falco_scap::Engine;
 use falco_sinsp::format::Formatter;
@@ -181,6 +182,44 @@ impl AlertFormat {
     }
 }
 
+/// What the run does with each match, each event and each second.
+struct RunHooks<'r, 'c> {
+    set: &'r CompiledRuleset<SyscallFields>,
+    formats: &'r [AlertFormat],
+    context: &'r RunContext<'c>,
+    counts: Counts,
+    drops: DropMonitor,
+    recorder: Option<Recorder>,
+    exit_on_drops: bool,
+}
+
+impl Hooks<dyn Engine> for RunHooks<'_, '_> {
+    fn on_match(&mut self, i: usize, c: &Ctx<'_>) {
+        let rule = &self.set.rules[i];
+        self.counts.add(rule.priority, &rule.name);
+        let alert = self.formats[i].alert(rule, &self.set.source, c, self.context);
+        self.context.outputs.send(&alert);
+        if let Some(recorder) = &mut self.recorder {
+            recorder.on_match(i, c);
+        }
+    }
+
+    fn on_event(&mut self, c: &Ctx<'_>) {
+        if let Some(recorder) = &mut self.recorder {
+            recorder.on_event(c);
+        }
+    }
+
+    fn on_tick(&mut self, engine: &dyn Engine) -> bool {
+        let Some(report) = self.drops.check(engine.stats(), Instant::now()) else {
+            return true;
+        };
+        let verdict = self.drops.act(&report, now_ns(), &self.context.outputs);
+        self.exit_on_drops = verdict == Verdict::Exit;
+        !self.exit_on_drops
+    }
+}
+
 /// Wall-clock nanoseconds since the epoch (for Falco's own alerts).
 fn now_ns() -> u64 {
     std::time::SystemTime::now()
@@ -264,34 +303,51 @@ pub fn run_events(context: RunContext) -> Result<i32> {
     let max = (context.options.duration_secs > 0)
         .then(|| Duration::from_secs(context.options.duration_secs));
     let (stop, done) = (AtomicBool::new(false), AtomicBool::new(false));
-    let mut counts = Counts::default();
-    let mut drops = DropMonitor::new(
-        &context.config.syscall_event_drops,
-        engine.stats(),
-        Instant::now(),
-    );
-    let mut exit_on_drops = false;
+    let rule_captures: Vec<RuleCapture> = set
+        .rules
+        .iter()
+        .map(|r| {
+            let loaded = context
+                .rules
+                .ruleset
+                .rules
+                .iter()
+                .find(|l| l.name == r.name);
+            RuleCapture {
+                capture: loaded.is_some_and(|l| l.capture),
+                duration_ms: loaded.map_or(0, |l| l.capture_duration),
+            }
+        })
+        .collect();
+    let mut hooks = RunHooks {
+        set: &set,
+        formats: &formats,
+        context: &context,
+        counts: Counts::default(),
+        drops: DropMonitor::new(
+            &context.config.syscall_event_drops,
+            engine.stats(),
+            Instant::now(),
+        ),
+        recorder: Recorder::new(&context.config.capture, &rule_captures),
+        exit_on_drops: false,
+    };
     let started = Instant::now();
     let result = std::thread::scope(|scope| {
         scope.spawn(|| watch(&context.signals, &context.outputs, max, &stop, &done));
-        let on_match = |i: usize, c: &Ctx<'_>| {
-            let rule = &set.rules[i];
-            counts.add(rule.priority, &rule.name);
-            let alert = formats[i].alert(rule, &set.source, c, &context);
-            context.outputs.send(&alert);
-        };
-        let on_tick = |engine: &(dyn Engine + 'static)| {
-            let Some(report) = drops.check(engine.stats(), Instant::now()) else {
-                return true;
-            };
-            let verdict = drops.act(&report, now_ns(), &context.outputs);
-            exit_on_drops = verdict == Verdict::Exit;
-            !exit_on_drops
-        };
-        let result = drive_with_ticks(engine.as_mut(), &mut insp, &set, &stop, on_match, on_tick);
+        let result = drive_with(engine.as_mut(), &mut insp, &set, &stop, &mut hooks);
         done.store(true, Ordering::Relaxed);
         result
     });
+    if let Some(recorder) = &mut hooks.recorder {
+        recorder.finish();
+    }
+    let RunHooks {
+        counts,
+        drops,
+        exit_on_drops,
+        ..
+    } = hooks;
     let elapsed = started.elapsed();
     let restart = context.signals.restart.load(Ordering::Relaxed);
     let snapshot = context.outputs.stop();

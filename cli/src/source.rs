@@ -116,6 +116,7 @@ pub fn open_engine(
                 buffer_bytes,
                 snaplen,
                 syscalls,
+                drop_failed_exit: config.engine.drop_failed_exit,
                 scan: Some(ScanOptions::default()),
                 ..ModernEbpfOptions::default()
             };

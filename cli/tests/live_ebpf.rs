@@ -349,6 +349,121 @@ fn a_flood_into_a_small_ring_is_counted_reported_and_survived() {
     assert!(status.success(), "falco exited with {status}");
 }
 
+#[test]
+fn a_capture_written_live_replays_with_the_same_alert_and_reads_in_sysdig() {
+    if !can_run() {
+        return;
+    }
+    let _one = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("cap");
+    let mut falco = LiveFalco::start(
+        dir.path(),
+        "",
+        &format!(
+            "capture:\n  enabled: true\n  mode: all_rules\n  path_prefix: {}\n  default_duration: 1500\n",
+            prefix.display()
+        ),
+    );
+    wait_ready(&mut falco);
+    // wait_ready's own alert started a recording: let it end, so that the
+    // next alert starts a file of its own.
+    std::thread::sleep(Duration::from_millis(1600));
+    let _ = run_in_group("true", &[]);
+    std::thread::sleep(Duration::from_millis(300));
+    let pgid = run_in_group("cat", &["/etc/shadow"]);
+    let live = falco.expect_alert(
+        "Sensitive File Read by Untrusted Program",
+        pgid,
+        Duration::from_secs(10),
+        "cat /etc/shadow",
+    );
+    let status = falco.stop();
+    assert!(status.success(), "falco exited with {status}");
+
+    // The file the alert started: named after its event time.
+    let live_time = live["output_fields"]["evt.time"]
+        .as_u64()
+        .expect("evt.time");
+    let file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.starts_with(&format!("cap_{live_time}_")) && n.ends_with(".scap")
+            })
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no capture cap_{live_time}_*.scap in {:?}",
+                std::fs::read_dir(dir.path()).unwrap().collect::<Vec<_>>()
+            )
+        });
+
+    // Replayed by our falco with the same rules: the same alert, same
+    // fields, same time.
+    let config = common::config(dir.path(), "json_output: true\n");
+    let rules = common::default_rules();
+    let run = common::run(&[
+        "-c",
+        &config,
+        "-r",
+        rules.to_str().unwrap(),
+        "-o",
+        "engine.kind=replay",
+        "-o",
+        &format!("engine.replay.capture_file={}", file.display()),
+    ]);
+    assert_eq!(run.code, 0, "replay failed: {}", run.stderr);
+    let replayed: Vec<Value> = run
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|a: &Value| a["rule"] == "Sensitive File Read by Untrusted Program")
+        .collect();
+    let same = replayed
+        .iter()
+        .find(|a| a["output_fields"]["evt.time"] == live["output_fields"]["evt.time"])
+        .unwrap_or_else(|| {
+            panic!("the replay did not raise the live alert; it raised {replayed:?}")
+        });
+    assert_eq!(same["output"], live["output"]);
+    assert_eq!(
+        same["output_fields"]["proc.pid"],
+        live["output_fields"]["proc.pid"]
+    );
+    assert_eq!(same["output_fields"]["proc.cmdline"], "cat /etc/shadow");
+
+    // sysdig 0.29.3 reads it and shows the open.
+    if std::process::Command::new("sysdig")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        panic!("sysdig is missing: scripts/setup.sh installs it");
+    }
+    let out = std::process::Command::new("sysdig")
+        .args([
+            "-r",
+            file.to_str().unwrap(),
+            "-p",
+            "%evt.type %fd.name %proc.name",
+            "evt.type=openat and fd.name=/etc/shadow",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "sysdig failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().any(|l| l == "openat /etc/shadow cat"),
+        "sysdig printed: {text}"
+    );
+}
+
 fn which(prog: &str) -> std::path::PathBuf {
     std::env::var_os("PATH")
         .and_then(|paths| {

@@ -88,5 +88,6 @@ volatile const u32 own_tgid = 0;         /* falco itself: never captured */
 volatile const u64 boot_to_epoch_ns = 0; /* CLOCK_REALTIME - CLOCK_BOOTTIME */
 volatile const u32 snaplen = 80;         /* bytes of I/O buffers kept */
 volatile const u64 wakeup_above = 1 << 18; /* unread bytes that force a wake-up */
+volatile const u32 drop_failed = 0;      /* drop exits of failed syscalls */
 
 #endif

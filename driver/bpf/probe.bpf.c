@@ -35,6 +35,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	u64 *row = bpf_map_lookup_elem(&syscall_table, &key);
 	if (!row || !(*row & ROW_INTERESTING))
 		return 0;
+	if (drop_failed && ret < 0)
+		return 0;
 	struct aux *a = aux_get();
 	if (!a)
 		return 0;

@@ -14,6 +14,31 @@ pub struct DriveStats {
     pub matches: u64,
 }
 
+/// What a run does with what it sees, besides updating state and
+/// matching rules.
+pub trait Hooks<E: Engine + ?Sized> {
+    /// A rule (by index) matched the event.
+    fn on_match(&mut self, rule: usize, c: &Ctx<'_>);
+
+    /// After every event, once its matches were reported.
+    fn on_event(&mut self, _c: &Ctx<'_>) {}
+
+    /// About once a second of wall time (also while no events come);
+    /// returning false stops the run. Live runs watch drop counters here.
+    fn on_tick(&mut self, _engine: &E) -> bool {
+        true
+    }
+}
+
+/// Hooks that only report matches.
+struct OnMatch<F>(F);
+
+impl<E: Engine + ?Sized, F: FnMut(usize, &Ctx<'_>)> Hooks<E> for OnMatch<F> {
+    fn on_match(&mut self, rule: usize, c: &Ctx<'_>) {
+        (self.0)(rule, c)
+    }
+}
+
 /// Runs `engine` to its end (or until `stop` is set), calling `on_match`
 /// with the index of each matching rule and the event's context.
 pub fn drive<E: Engine + ?Sized>(
@@ -23,7 +48,7 @@ pub fn drive<E: Engine + ?Sized>(
     stop: &AtomicBool,
     on_match: impl FnMut(usize, &Ctx<'_>),
 ) -> Result<DriveStats, ScapError> {
-    drive_with_ticks(engine, insp, rules, stop, on_match, |_| true)
+    drive_with(engine, insp, rules, stop, &mut OnMatch(on_match))
 }
 
 /// Events between two looks at the clock for `on_tick`.
@@ -43,16 +68,13 @@ fn tick_elapsed(last: &mut Instant, since_check: &mut u64) -> bool {
     true
 }
 
-/// Like [`drive`], and calls `on_tick` with the engine about once a second
-/// of wall time (also while no events come); the run stops when it
-/// returns false. Live runs watch the engine's drop counters this way.
-pub fn drive_with_ticks<E: Engine + ?Sized>(
+/// Like [`drive`], with every hook of [`Hooks`].
+pub fn drive_with<E: Engine + ?Sized>(
     engine: &mut E,
     insp: &mut Inspector,
     rules: &CompiledRuleset<SyscallFields>,
     stop: &AtomicBool,
-    mut on_match: impl FnMut(usize, &Ctx<'_>),
-    mut on_tick: impl FnMut(&E) -> bool,
+    hooks: &mut impl Hooks<E>,
 ) -> Result<DriveStats, ScapError> {
     let mut stats = DriveStats::default();
     let (mut pool, mut out) = (ScratchPool::default(), Vec::new());
@@ -60,7 +82,7 @@ pub fn drive_with_ticks<E: Engine + ?Sized>(
     let (mut since_check, mut tick_due) = (0u64, false);
     while !stop.load(Ordering::Relaxed) {
         // Ticks run here, where no event borrows the engine.
-        if tick_due && !on_tick(engine) {
+        if tick_due && !hooks.on_tick(engine) {
             break;
         }
         let ev = match engine.next()? {
@@ -82,8 +104,9 @@ pub fn drive_with_ticks<E: Engine + ?Sized>(
         pool.put(sc);
         for &i in &out {
             stats.matches += 1;
-            on_match(i, &c);
+            hooks.on_match(i, &c);
         }
+        hooks.on_event(&c);
     }
     Ok(stats)
 }

@@ -506,3 +506,50 @@ fn every_supported_syscall_carries_its_parameters() {
 
     let _ = std::fs::remove_dir_all(&c.dir);
 }
+
+#[test]
+fn drop_failed_exit_keeps_only_successful_calls() {
+    if !is_root() {
+        return;
+    }
+    let openat = falco_abi::syscalls::PPM_SC
+        .iter()
+        .find(|s| s.name == "openat")
+        .unwrap()
+        .code;
+    let mut engine = ModernEbpfEngine::open(&ModernEbpfOptions {
+        syscalls: Some([openat].into_iter().collect()),
+        drop_failed_exit: true,
+        scan: None,
+        ..ModernEbpfOptions::default()
+    })
+    .expect("the probe loads and attaches");
+    let script = "import os\n\
+        for p in ('/nonexistent/falco-rs-a', '/etc/hostname', '/nonexistent/falco-rs-b'):\n\
+        \x20   try:\n\
+        \x20       os.close(os.open(p, os.O_RDONLY))\n\
+        \x20   except OSError:\n\
+        \x20       pass\n";
+    let child = Command::new(PYTHON).arg("-c").arg(script).spawn().unwrap();
+    let pid = child.id() as u64;
+    assert!(child.wait_with_output().unwrap().status.success());
+    let mut names = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline {
+        if let Next::Event(ev) = engine.next().unwrap() {
+            if ev.tid == pid && ev.evt_type == E::SYSCALL_OPENAT_2_X as u16 {
+                assert!(
+                    int(&ev, "fd") >= 0,
+                    "a failed openat came through: {}",
+                    text(&ev, "name")
+                );
+                names.push(text(&ev, "name"));
+            }
+        }
+    }
+    assert!(
+        names.iter().any(|n| n == "/etc/hostname"),
+        "openats seen: {names:?}"
+    );
+    assert!(!names.iter().any(|n| n.starts_with("/nonexistent")));
+}

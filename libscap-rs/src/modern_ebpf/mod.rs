@@ -52,6 +52,9 @@ pub struct ModernEbpfOptions {
     pub syscalls: Option<BTreeSet<u16>>,
     /// How long `next` waits for data before it reports a timeout.
     pub drain_every: Duration,
+    /// Drop the exit events of syscalls that failed, in the kernel
+    /// (`engine.modern_ebpf.drop_failed_exit`).
+    pub drop_failed_exit: bool,
     /// The /proc scan that seeds state; `None` skips it.
     pub scan: Option<ScanOptions>,
 }
@@ -63,6 +66,7 @@ impl Default for ModernEbpfOptions {
             snaplen: 80,
             syscalls: None,
             drain_every: Duration::from_millis(5),
+            drop_failed_exit: false,
             scan: Some(ScanOptions::default()),
         }
     }
@@ -138,12 +142,14 @@ impl ModernEbpfEngine {
         let own_tgid = std::process::id();
         let epoch = boot_to_epoch_ns()?;
         let wakeup_above = (size / 4) as u64;
+        let drop_failed = u32::from(opts.drop_failed_exit);
         let mut ebpf = EbpfLoader::new()
             .btf(Some(&btf))
             .override_global("own_tgid", &own_tgid, true)
             .override_global("boot_to_epoch_ns", &epoch, true)
             .override_global("snaplen", &opts.snaplen, true)
             .override_global("wakeup_above", &wakeup_above, true)
+            .override_global("drop_failed", &drop_failed, true)
             .map_max_entries("aux_maps", ncpus as u32)
             .map_max_entries("events", size as u32)
             .load(PROBE)

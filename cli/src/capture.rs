@@ -1,0 +1,181 @@
+//! `capture`: recording the events that follow a rule match into a `.scap`
+//! file. A match of a rule with `capture: true` (or of any rule with
+//! `capture.mode: all_rules`) starts a file named
+//! `<path_prefix>_<event time ns>_<event number>.scap` that opens with the
+//! state at that moment (threads, fds, users, machine) and holds the
+//! triggering event and every event after it, until the rule's
+//! `capture_duration` (or `capture.default_duration`) has passed in event
+//! time. A match while recording extends the recording. The files replay
+//! in falco (`engine.kind: replay`) and read in sysdig.
+
+use crate::config::runtime::{CaptureConfig, CaptureMode};
+use crate::logger;
+use falco_scap::state::{FdTarget, FdType};
+use falco_scap::SavefileWriter;
+use falco_sinsp::Ctx;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::PathBuf;
+
+/// The recording in progress.
+struct Recording {
+    writer: SavefileWriter<BufWriter<File>>,
+    path: PathBuf,
+    until_ns: u64,
+}
+
+/// Starts, feeds and closes capture files.
+pub struct Recorder {
+    prefix: String,
+    /// How long each compiled rule's match records (ns); `None`: it
+    /// does not record.
+    per_rule: Vec<Option<u64>>,
+    active: Option<Recording>,
+    /// Files finished so far.
+    pub written: Vec<PathBuf>,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder")
+            .field("prefix", &self.prefix)
+            .field("recording", &self.active.as_ref().map(|r| &r.path))
+            .field("written", &self.written)
+            .finish()
+    }
+}
+
+/// A rule's capture settings: `capture` and `capture_duration` (ms, 0 =
+/// the default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleCapture {
+    pub capture: bool,
+    pub duration_ms: u32,
+}
+
+impl Recorder {
+    /// `None` when `capture.enabled` is false or no rule records.
+    pub fn new(config: &CaptureConfig, rules: &[RuleCapture]) -> Option<Recorder> {
+        if !config.enabled {
+            return None;
+        }
+        let per_rule: Vec<Option<u64>> = rules
+            .iter()
+            .map(|r| {
+                let records = r.capture || config.mode == CaptureMode::AllRules;
+                let ns = match r.duration_ms {
+                    0 => config.default_duration_ns,
+                    ms => u64::from(ms) * 1_000_000,
+                };
+                records.then_some(ns)
+            })
+            .collect();
+        per_rule.iter().any(Option::is_some).then(|| Recorder {
+            prefix: config.path_prefix.clone(),
+            per_rule,
+            active: None,
+            written: Vec::new(),
+        })
+    }
+
+    /// A rule matched: start recording, or record longer.
+    pub fn on_match(&mut self, rule: usize, c: &Ctx<'_>) {
+        let Some(Some(duration)) = self.per_rule.get(rule).copied() else {
+            return;
+        };
+        let until = c.ev.ts.saturating_add(duration);
+        if let Some(active) = &mut self.active {
+            active.until_ns = active.until_ns.max(until);
+            return;
+        }
+        let path = PathBuf::from(format!(
+            "{}_{}_{}.scap",
+            self.prefix,
+            c.ev.ts,
+            c.insp.scope().num
+        ));
+        let mut state = c.insp.snapshot();
+        for t in state.threads.values_mut() {
+            for fd in &mut t.fds {
+                downgrade_fd_type(&mut fd.target);
+            }
+        }
+        let started = File::create(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|f| SavefileWriter::new(BufWriter::new(f), &state).map_err(|e| e.to_string()));
+        match started {
+            Ok(writer) => {
+                logger::info(&format!("Capture started: {}", path.display()));
+                self.active = Some(Recording {
+                    writer,
+                    path,
+                    until_ns: until,
+                })
+            }
+            Err(e) => logger::log(
+                logger::LogLevel::Error,
+                &format!("Capture: cannot start {}: {e}", path.display()),
+            ),
+        }
+    }
+
+    /// Every event: recorded while a recording runs; the first event past
+    /// its end closes it.
+    pub fn on_event(&mut self, c: &Ctx<'_>) {
+        let Some(active) = &mut self.active else {
+            return;
+        };
+        if c.ev.ts > active.until_ns {
+            self.finish();
+            return;
+        }
+        if let Err(e) = active.writer.write_event(&c.ev) {
+            logger::log(
+                logger::LogLevel::Error,
+                &format!("Capture: writing {}: {e}", active.path.display()),
+            );
+            self.active = None;
+        }
+    }
+
+    /// Closes the recording in progress, if any.
+    pub fn finish(&mut self) {
+        let Some(active) = self.active.take() else {
+            return;
+        };
+        let done = active.writer.finish().and_then(|mut w| {
+            use std::io::Write;
+            w.flush().map_err(falco_scap::ScapError::Write)
+        });
+        match done {
+            Ok(_) => {
+                logger::info(&format!("Capture written: {}", active.path.display()));
+                self.written.push(active.path);
+            }
+            Err(e) => logger::log(
+                logger::LogLevel::Error,
+                &format!("Capture: finishing {}: {e}", active.path.display()),
+            ),
+        }
+    }
+}
+
+/// Capture files are for every reader, sysdig 0.29 included, whose fd
+/// list stops at FILE_V2: newer fd types are written as what such readers
+/// call them (a memfd is a file; bpf, userfaultfd, io_uring and pidfd fds
+/// are of unknown type). Events are not changed.
+fn downgrade_fd_type(target: &mut FdTarget) {
+    if let FdTarget::Named { fd_type, .. } = target {
+        *fd_type = match *fd_type {
+            FdType::Memfd => FdType::FileV2,
+            FdType::Bpf | FdType::Userfaultfd | FdType::IoUring | FdType::Pidfd => FdType::Unknown,
+            other => other,
+        };
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
