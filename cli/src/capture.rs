@@ -102,7 +102,9 @@ impl Recorder {
         }
         let started = File::create(&path)
             .map_err(|e| e.to_string())
-            .and_then(|f| SavefileWriter::new(BufWriter::new(f), &state).map_err(|e| e.to_string()));
+            .and_then(|f| {
+                SavefileWriter::new(BufWriter::new(f), &state).map_err(|e| e.to_string())
+            });
         match started {
             Ok(writer) => {
                 logger::info(&format!("Capture started: {}", path.display()));

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Privilege and system changes: the setuid/setgid family, ptrace, mount,
- * umount2, init_module and finit_module (exit events).
+ * umount2, init_module, finit_module, setns, unshare and bpf (exit events).
  */
 #ifndef FALCO_BPF_PRIVILEGE_H
 #define FALCO_BPF_PRIVILEGE_H
 
-#include "task.h"
+#include "process.h" /* clone_flags_to_ppm */
 
 #define PPME_SYSCALL_PTRACE_X 169
 #define PPME_SYSCALL_SETRESUID_X 193
@@ -19,6 +19,9 @@
 #define PPME_SYSCALL_FINIT_MODULE_X 413
 #define PPME_SYSCALL_SETREUID_X 427
 #define PPME_SYSCALL_SETREGID_X 429
+#define PPME_SYSCALL_SETNS_X 241
+#define PPME_SYSCALL_UNSHARE_X 285
+#define PPME_SYSCALL_BPF_2_X 369
 
 /* setuid, setgid (one id), setreuid, setregid (two), setresuid, setresgid
  * (three): res then the ids as passed. */
@@ -168,6 +171,49 @@ int BPF_PROG(finit_module_x, struct pt_regs *regs, long ret)
 	push_s64(a, (s32)sc_arg(regs, 0));
 	push_user_str(a, (void *)sc_arg(regs, 1));
 	push_u32(a, (u32)sc_arg(regs, 2)); /* MODULE_INIT_* values are PPM's */
+	ev_submit(a);
+	return 0;
+}
+
+/* setns: res, fd, nstype (CLONE_NEW* as PPM_CL_*). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(setns_x, struct pt_regs *regs, long ret)
+{
+	struct aux *a = aux_get();
+	if (!a)
+		return 0;
+	ev_begin(a, PPME_SYSCALL_SETNS_X, 3);
+	push_s64(a, ret);
+	push_s64(a, (s32)sc_arg(regs, 0));
+	push_u32(a, clone_flags_to_ppm(sc_arg(regs, 1)));
+	ev_submit(a);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(unshare_x, struct pt_regs *regs, long ret)
+{
+	struct aux *a = aux_get();
+	if (!a)
+		return 0;
+	ev_begin(a, PPME_SYSCALL_UNSHARE_X, 2);
+	push_s64(a, ret);
+	push_u32(a, clone_flags_to_ppm(sc_arg(regs, 0)));
+	ev_submit(a);
+	return 0;
+}
+
+/* bpf: the fd (or error) it returned and the command (BPF_* values are
+ * PPM's). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(bpf_x, struct pt_regs *regs, long ret)
+{
+	struct aux *a = aux_get();
+	if (!a)
+		return 0;
+	ev_begin(a, PPME_SYSCALL_BPF_2_X, 2);
+	push_s64(a, ret);
+	push_u32(a, (u32)sc_arg(regs, 0));
 	ev_submit(a);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "process.h"
 #include "file.h"
 #include "net.h"
+#include "io.h"
 #include "privilege.h"
 
 #define PPME_GENERIC_X 1

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Process lifecycle: execve, execveat, clone, clone3, fork, vfork (exit
- * events) and procexit (sched_process_exit).
+ * Process lifecycle: execve, execveat, clone, clone3, fork, vfork, prctl,
+ * memfd_create (exit events) and procexit (sched_process_exit).
  */
 #ifndef FALCO_BPF_PROCESS_H
 #define FALCO_BPF_PROCESS_H
@@ -15,6 +15,10 @@
 #define PPME_SYSCALL_EXECVEAT_X 331
 #define PPME_SYSCALL_CLONE3_X 335
 #define PPME_PROCEXIT_1_E 186
+#define PPME_SYSCALL_PRCTL_X 401
+#define PPME_SYSCALL_MEMFD_CREATE_X 405
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
 
 #define ENV_MAX 4096u
 #define FILENAME_MAX_LEN 4096
@@ -225,6 +229,45 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 	push_u8(a, code & 0x7f);
 	push_u8(a, (code & 0x80) ? 1 : 0);
 	push_s64(a, 0); /* reaper_tid: userspace reparents to the init of the namespace */
+	ev_submit(a);
+	return 0;
+}
+
+/* prctl: res, option (PR_* values are PPM's), arg2 as a string for the
+ * name options, as an integer otherwise. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(prctl_x, struct pt_regs *regs, long ret)
+{
+	struct aux *a = aux_get();
+	if (!a)
+		return 0;
+	u64 option = sc_arg(regs, 0);
+	u64 arg2 = sc_arg(regs, 1);
+	ev_begin(a, PPME_SYSCALL_PRCTL_X, 4);
+	push_s64(a, ret);
+	push_u32(a, (u32)option);
+	if (option == PR_SET_NAME || option == PR_GET_NAME) {
+		push_user_str(a, (void *)arg2);
+		push_s64(a, 0);
+	} else {
+		push_empty(a);
+		push_s64(a, (s64)arg2);
+	}
+	ev_submit(a);
+	return 0;
+}
+
+/* memfd_create: fd, name, flags (MFD_* values are PPM's). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(memfd_create_x, struct pt_regs *regs, long ret)
+{
+	struct aux *a = aux_get();
+	if (!a)
+		return 0;
+	ev_begin(a, PPME_SYSCALL_MEMFD_CREATE_X, 3);
+	push_s64(a, ret);
+	push_user_str(a, (void *)sc_arg(regs, 0));
+	push_u32(a, (u32)sc_arg(regs, 1));
 	ev_submit(a);
 	return 0;
 }

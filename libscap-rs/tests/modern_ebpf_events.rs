@@ -78,6 +78,33 @@ sc("connect", 42, L(cli), cbuf, L(16))
 cport = socket.socket(fileno=os.dup(cli)).getsockname()[1]
 print(f"cport={cport}", flush=True)
 sc("accept4", 288, L(srv), L(0), L(0), L(0o4000))
+wfd = os.open(f, os.O_WRONLY)
+data = ctypes.create_string_buffer(b"falco-rs says hello", 19)
+sc("write", 1, L(wfd), data, L(19))
+os.close(wfd)
+rfd = os.open(f, os.O_RDONLY)
+rbuf = ctypes.create_string_buffer(64)
+sc("read", 0, L(rfd), rbuf, L(64))
+u1 = sc("usock", 41, L(2), L(2), L(0))
+u2 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u2.bind(("127.0.0.1", 0))
+uport = u2.getsockname()[1]
+print(f"uport={uport}", flush=True)
+dst = struct.pack("<H", 2) + struct.pack(">H", uport) + bytes([127, 0, 0, 1]) + bytes(8)
+dbuf = ctypes.create_string_buffer(dst, 16)
+msg = ctypes.create_string_buffer(b"ping", 4)
+sc("sendto", 44, L(u1), msg, L(4), L(0), dbuf, L(16))
+src = ctypes.create_string_buffer(16)
+srclen = ctypes.c_uint32(16)
+u2fd = os.dup(u2.fileno())
+sc("recvfrom", 45, L(u2fd), rbuf, L(64), L(0), src, ctypes.byref(srclen))
+nsfd = os.open("/proc/self/ns/uts", os.O_RDONLY)
+sc("setns", 308, L(nsfd), L(0x04000000))
+sc("unshare", 272, L(0x04000000))
+sc("bpf", 321, L(0), L(0), L(0))
+sc("prctl", 157, L(15), S(b"rs-worker"), L(0), L(0), L(0))
+sc("prctl2", 157, L(4), L(1), L(0), L(0), L(0))
+sc("memfd_create", 319, S(b"rs-memfd"), L(1))
 "#;
 
 /// Debian's interpreter, by absolute path: a `python3` found in PATH may be
@@ -126,6 +153,15 @@ fn run_workload() -> Captured {
         "clone",
         "clone3",
         "vfork",
+        "read",
+        "write",
+        "sendto",
+        "recvfrom",
+        "setns",
+        "unshare",
+        "bpf",
+        "prctl",
+        "memfd_create",
     ];
     let syscalls: BTreeSet<u16> = names
         .iter()
@@ -503,6 +539,69 @@ fn every_supported_syscall_carries_its_parameters() {
         "the client is the source"
     );
     assert_eq!((uint(&ac, "queuemax"), uint(&ac, "flags")), (7, 0o4000));
+
+    let w = c.seek(E::SYSCALL_WRITE_X, |e| {
+        bytes(e, "data") == b"falco-rs says hello"
+    });
+    assert_eq!(int(&w, "res"), 19);
+    assert_eq!(bytes(&w, "data"), b"falco-rs says hello");
+    let r = c.next(E::SYSCALL_READ_X);
+    assert_eq!((int(&r, "res"), uint(&r, "size")), (19, 64));
+    assert_eq!(
+        bytes(&r, "data"),
+        b"falco-rs says hello",
+        "only the bytes read"
+    );
+
+    let uport = c.r("uport") as u16;
+    let st = c.next(E::SOCKET_SENDTO_X);
+    assert_eq!(
+        (int(&st, "res"), int(&st, "fd"), uint(&st, "size")),
+        (4, c.r("usock"), 4)
+    );
+    assert_eq!(bytes(&st, "data"), b"ping");
+    let t = bytes(&st, "tuple");
+    assert_eq!(t[0], 2, "inet tuple");
+    assert_eq!(&t[7..13], &tuple(0, uport)[7..13], "to 127.0.0.1:uport");
+    let rf = c.next(E::SOCKET_RECVFROM_X);
+    assert_eq!((int(&rf, "res"), uint(&rf, "size")), (4, 64));
+    assert_eq!(bytes(&rf, "data"), b"ping");
+    let t = bytes(&rf, "tuple");
+    assert_eq!(
+        &t[7..13],
+        &tuple(0, uport)[7..13],
+        "the receiver is the destination"
+    );
+
+    let ns = c.next(E::SYSCALL_SETNS_X);
+    assert_eq!(
+        (int(&ns, "res"), uint(&ns, "nstype")),
+        (0, 0x80),
+        "CLONE_NEWUTS as PPM_CL_CLONE_NEWUTS"
+    );
+    let un = c.next(E::SYSCALL_UNSHARE_X);
+    assert_eq!((int(&un, "res"), uint(&un, "flags")), (0, 0x80));
+    let bp = c.next(E::SYSCALL_BPF_2_X);
+    assert_eq!((int(&bp, "fd"), uint(&bp, "cmd")), (c.r("bpf"), 0));
+    assert!(int(&bp, "fd") < 0, "a map create without attributes fails");
+    let pr = c.next(E::SYSCALL_PRCTL_X);
+    assert_eq!(
+        (int(&pr, "res"), uint(&pr, "option"), text(&pr, "arg2_str")),
+        (0, 15, "rs-worker".into())
+    );
+    let pr = c.next(E::SYSCALL_PRCTL_X);
+    assert_eq!(
+        (uint(&pr, "option"), int(&pr, "arg2_int")),
+        (4, 1),
+        "PR_SET_DUMPABLE 1"
+    );
+    let mf = c.next(E::SYSCALL_MEMFD_CREATE_X);
+    assert_eq!(int(&mf, "fd"), c.r("memfd_create"));
+    assert!(int(&mf, "fd") >= 0);
+    assert_eq!(
+        (text(&mf, "name"), uint(&mf, "flags")),
+        ("rs-memfd".into(), 1)
+    );
 
     let _ = std::fs::remove_dir_all(&c.dir);
 }

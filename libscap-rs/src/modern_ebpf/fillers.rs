@@ -31,6 +31,8 @@ pub const FILLERS: &[Filler] = &[
             E::SYSCALL_VFORK_20_X,
         ],
     ),
+    f("prctl_x", &[E::SYSCALL_PRCTL_X]),
+    f("memfd_create_x", &[E::SYSCALL_MEMFD_CREATE_X]),
     // file.h
     f("open_x", &[E::SYSCALL_OPEN_X]),
     f("openat_x", &[E::SYSCALL_OPENAT_2_X]),
@@ -85,6 +87,13 @@ pub const FILLERS: &[Filler] = &[
     f("umount2_x", &[E::SYSCALL_UMOUNT2_X]),
     f("init_module_x", &[E::SYSCALL_INIT_MODULE_X]),
     f("finit_module_x", &[E::SYSCALL_FINIT_MODULE_X]),
+    f("setns_x", &[E::SYSCALL_SETNS_X]),
+    f("unshare_x", &[E::SYSCALL_UNSHARE_X]),
+    f("bpf_x", &[E::SYSCALL_BPF_2_X]),
+    // io.h
+    f("rw_x", &[E::SYSCALL_READ_X, E::SYSCALL_WRITE_X]),
+    f("sendto_x", &[E::SOCKET_SENDTO_X]),
+    f("recvfrom_x", &[E::SOCKET_RECVFROM_X]),
 ];
 
 /// The filler of `code`, if the probe has one.
