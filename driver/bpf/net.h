@@ -37,6 +37,27 @@ static __always_inline void put_bytes(struct aux *a, u32 *pos, const void *src, 
 	*pos += n & 31;
 }
 
+/* Ends a unix path that a string read of `got` bytes put at `*pos`: an
+ * unreadable one becomes the empty string. */
+static __always_inline void end_unix_path(struct aux *a, u32 *pos, long got)
+{
+	if (got <= 0) {
+		a->data[OFF(*pos)] = 0;
+		got = 1;
+	}
+	*pos += got;
+}
+
+/* The two ends of a tuple, source first: `len`-byte address and port each. */
+static __always_inline void put_ends(struct aux *a, u32 *pos, const void *saddr, const u16 *sport,
+				     const void *daddr, const u16 *dport, u32 len)
+{
+	put_bytes(a, pos, saddr, len);
+	put_bytes(a, pos, sport, 2);
+	put_bytes(a, pos, daddr, len);
+	put_bytes(a, pos, dport, 2);
+}
+
 /* A sockaddr the caller passed (connect, bind). */
 static __always_inline void push_user_sockaddr(struct aux *a, const void *uaddr, u64 ulen)
 {
@@ -62,12 +83,7 @@ static __always_inline void push_user_sockaddr(struct aux *a, const void *uaddr,
 	} else if (fam == AF_UNIX) {
 		a->data[OFF(pos)] = AF_UNIX;
 		pos++;
-		long got = bpf_probe_read_user_str(&a->data[OFF(pos)], 108, uaddr + 2);
-		if (got <= 0) {
-			a->data[OFF(pos)] = 0;
-			got = 1;
-		}
-		pos += got;
+		end_unix_path(a, &pos, bpf_probe_read_user_str(&a->data[OFF(pos)], 108, uaddr + 2));
 	} else {
 		push_empty(a);
 		return;
@@ -106,17 +122,10 @@ static __always_inline void push_tuple(struct aux *a, struct sock *sk, bool peer
 		}
 		a->data[OFF(pos)] = AF_INET;
 		pos++;
-		if (peer_is_source) {
-			put_bytes(a, &pos, &raddr, 4);
-			put_bytes(a, &pos, &rport, 2);
-			put_bytes(a, &pos, &laddr, 4);
-			put_bytes(a, &pos, &lport, 2);
-		} else {
-			put_bytes(a, &pos, &laddr, 4);
-			put_bytes(a, &pos, &lport, 2);
-			put_bytes(a, &pos, &raddr, 4);
-			put_bytes(a, &pos, &rport, 2);
-		}
+		if (peer_is_source)
+			put_ends(a, &pos, &raddr, &rport, &laddr, &lport, 4);
+		else
+			put_ends(a, &pos, &laddr, &lport, &raddr, &rport, 4);
 	} else if (fam == AF_INET6) {
 		u8 l6[16], r6[16];
 		BPF_CORE_READ_INTO(&l6, sk, __sk_common.skc_v6_rcv_saddr);
@@ -125,17 +134,10 @@ static __always_inline void push_tuple(struct aux *a, struct sock *sk, bool peer
 		u16 rport = ntohs16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 		a->data[OFF(pos)] = AF_INET6;
 		pos++;
-		if (peer_is_source) {
-			put_bytes(a, &pos, r6, 16);
-			put_bytes(a, &pos, &rport, 2);
-			put_bytes(a, &pos, l6, 16);
-			put_bytes(a, &pos, &lport, 2);
-		} else {
-			put_bytes(a, &pos, l6, 16);
-			put_bytes(a, &pos, &lport, 2);
-			put_bytes(a, &pos, r6, 16);
-			put_bytes(a, &pos, &rport, 2);
-		}
+		if (peer_is_source)
+			put_ends(a, &pos, r6, &rport, l6, &lport, 16);
+		else
+			put_ends(a, &pos, l6, &lport, r6, &rport, 16);
 	} else if (fam == AF_UNIX) {
 		struct unix_sock *us = (struct unix_sock *)sk;
 		u64 self = (u64)sk;
@@ -154,11 +156,7 @@ static __always_inline void push_tuple(struct aux *a, struct sock *sk, bool peer
 							(void *)ua + bpf_core_field_offset(ua->name) + 2);
 		else if (uaddr && ulen > 2)
 			got = bpf_probe_read_user_str(&a->data[OFF(pos)], 108, uaddr + 2);
-		if (got <= 0) {
-			a->data[OFF(pos)] = 0;
-			got = 1;
-		}
-		pos += got;
+		end_unix_path(a, &pos, got);
 	} else {
 		push_empty(a);
 		return;
