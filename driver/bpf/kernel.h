@@ -56,10 +56,13 @@ struct qstr {
 struct super_block {
 	u32 s_dev;
 	unsigned long s_magic;
+	unsigned long s_flags;
 };
 
 struct inode {
 	unsigned short i_mode;
+	kuid_t i_uid;
+	kgid_t i_gid;
 	unsigned long i_ino;
 	struct super_block *i_sb;
 	s64 i_ctime_sec;

@@ -103,6 +103,37 @@ static __always_inline u32 clone_flags_to_ppm(u64 f)
 	return r;
 }
 
+#define PPM_EXE_WRITABLE 0x1
+#define PPM_EXE_FROM_MEMFD 0x4
+#define SB_RDONLY 0x1
+#define CAP_DAC_OVERRIDE 1
+
+/* execve's flags: whether the process could write its own executable (by
+ * the mode bits, or by CAP_DAC_OVERRIDE, on a writable filesystem), and
+ * whether that executable is a memfd. Overlay layers are not computed. */
+static __always_inline u32 exe_flags(struct file *exe, const struct cred *cred)
+{
+	struct inode *ino = BPF_CORE_READ(exe, f_inode);
+	u32 flags = 0;
+	if (!ino)
+		return 0;
+	u16 mode = BPF_CORE_READ(ino, i_mode);
+	u32 uid = BPF_CORE_READ(ino, i_uid.val);
+	u32 gid = BPF_CORE_READ(ino, i_gid.val);
+	u64 caps = BPF_CORE_READ(cred, cap_effective.val);
+	bool rdonly = BPF_CORE_READ(ino, i_sb, s_flags) & SB_RDONLY;
+	bool by_mode = (uid == BPF_CORE_READ(cred, euid.val) && (mode & 0200)) ||
+		       (gid == BPF_CORE_READ(cred, egid.val) && (mode & 0020)) || (mode & 0002);
+	if (!rdonly && (by_mode || (caps & (1ull << CAP_DAC_OVERRIDE))))
+		flags |= PPM_EXE_WRITABLE;
+	char prefix[6] = {};
+	bpf_probe_read_kernel(prefix, sizeof(prefix), BPF_CORE_READ(exe, f_path.dentry, d_name.name));
+	if (prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' && prefix[3] == 'f' && prefix[4] == 'd' &&
+	    prefix[5] == ':')
+		flags |= PPM_EXE_FROM_MEMFD;
+	return flags;
+}
+
 static __always_inline u64 inode_time_ns(s64 sec, u32 nsec)
 {
 	return (u64)sec * 1000000000ull + nsec;
@@ -133,7 +164,7 @@ static __always_inline void fill_exec(struct aux *a, struct pt_regs *regs, long 
 	push_u32(a, task_tty(t));
 	push_s64(a, pid_nr_at(pgrp, level));
 	push_u32(a, BPF_CORE_READ(t, loginuid.val));
-	push_u32(a, 0); /* flags: exe writable / overlay layer not computed yet */
+	push_u32(a, ret == 0 ? exe_flags(exe, cred) : 0);
 	push_u64(a, BPF_CORE_READ(cred, cap_inheritable.val));
 	push_u64(a, BPF_CORE_READ(cred, cap_permitted.val));
 	push_u64(a, BPF_CORE_READ(cred, cap_effective.val));

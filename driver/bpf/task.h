@@ -249,7 +249,7 @@ static __always_inline void push_task_info(struct aux *a, struct task_struct *t)
 	push_s64(a, BPF_CORE_READ(t, pid));
 	push_s64(a, BPF_CORE_READ(t, tgid));
 	push_s64(a, BPF_CORE_READ(t, real_parent, pid));
-	push_empty(a); /* cwd: userspace keeps it from chdir and /proc */
+	push_empty(a); /* cwd: empty, as upstream drivers send it; userspace keeps it */
 	bpf_core_read(&rl, sizeof(rl), &t->signal->rlim[RLIMIT_NOFILE]);
 	push_s64(a, (s64)rl.rlim_cur);
 	push_u64(a, BPF_CORE_READ(t, maj_flt));

@@ -351,6 +351,8 @@ fn every_supported_syscall_carries_its_parameters() {
         text(&ex, "trusted_exepath")
     );
     assert!(uint(&ex, "exe_ino") > 0);
+    // root (CAP_DAC_OVERRIDE) can write its own executable; not a memfd
+    assert_eq!(uint(&ex, "flags"), 0x1, "EXE_WRITABLE");
     assert!(
         text(&ex, "cgroups").contains('='),
         "cgroups {:?}",
@@ -651,4 +653,47 @@ fn drop_failed_exit_keeps_only_successful_calls() {
         "openats seen: {names:?}"
     );
     assert!(!names.iter().any(|n| n.starts_with("/nonexistent")));
+}
+
+#[test]
+fn an_exec_from_a_memfd_is_flagged() {
+    if !is_root() {
+        return;
+    }
+    let code = |n: &str| {
+        falco_abi::syscalls::PPM_SC
+            .iter()
+            .find(|s| s.name == n)
+            .unwrap()
+            .code
+    };
+    let mut engine = ModernEbpfEngine::open(&ModernEbpfOptions {
+        syscalls: Some([code("execve"), code("execveat")].into_iter().collect()),
+        scan: None,
+        ..ModernEbpfOptions::default()
+    })
+    .expect("the probe loads and attaches");
+    // Fileless execution: a copy of `true` in a memfd, run with fexecve
+    // (glibc execs /proc/self/fd/N, or execveat with AT_EMPTY_PATH).
+    let script = "import os\n\
+        fd = os.memfd_create('rs-fileless', 0)\n\
+        os.write(fd, open('/usr/bin/true', 'rb').read())\n\
+        os.execve(fd, ['rs-fileless'], {})\n";
+    let child = Command::new(PYTHON).arg("-c").arg(script).spawn().unwrap();
+    let pid = child.id() as u64;
+    assert!(child.wait_with_output().unwrap().status.success());
+    let mut flags = None;
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline && flags.is_none() {
+        if let Next::Event(ev) = engine.next().unwrap() {
+            let exec = [E::SYSCALL_EXECVE_19_X as u16, E::SYSCALL_EXECVEAT_X as u16];
+            let exec_ok = ev.tid == pid && exec.contains(&ev.evt_type) && int(&ev, "res") == 0;
+            // (the first exec is the interpreter's own)
+            if exec_ok && text(&ev, "exe") == "rs-fileless" {
+                flags = Some(uint(&ev, "flags"));
+            }
+        }
+    }
+    let flags = flags.expect("the exec of the memfd");
+    assert_eq!(flags & 0x4, 0x4, "EXE_FROM_MEMFD in {flags:#x}");
 }
