@@ -20,6 +20,7 @@ pub mod describe;
 pub mod drops;
 pub mod listing;
 pub mod logger;
+pub mod metrics;
 pub mod options;
 pub mod outputs;
 pub mod rule_schema;
@@ -27,6 +28,7 @@ pub mod run;
 pub mod signals;
 pub mod source;
 pub mod version;
+pub mod webserver;
 
 /// Writes to standard output; a closed pipe (`falco -L | head`) is not an
 /// error worth a panic.

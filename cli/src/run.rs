@@ -10,8 +10,10 @@ use crate::config::append_output::{appended_for, ExtraField};
 use crate::config::{Config, RuleMatching};
 use crate::drops::{DropMonitor, Verdict};
 use crate::logger;
+use crate::metrics::{own_usage, MetricsEmitter, RuleCount, Shared, Snapshot};
 use crate::outputs::Alert;
 use crate::signals::Signals;
+use crate::webserver::Webserver;
 use anyhow::{bail, Context as _, Result};
 use falco_engine::compiler::{CompiledRuleset, Issue, Matching};
 use falco_engine::drive::{drive_with, Hooks};
@@ -22,6 +24,7 @@ use falco_sinsp::{Ctx, Inspector, SyscallFields, Value};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How one rule's alerts are rendered: its output format (with the
@@ -191,6 +194,81 @@ struct RunHooks<'r, 'c> {
     drops: DropMonitor,
     recorder: Option<Recorder>,
     exit_on_drops: bool,
+    /// Events the rules saw.
+    events: u64,
+    /// The snapshot `/metrics` and the metrics snapshots read (live runs
+    /// with the web server or `metrics` on).
+    metrics: Option<Shared>,
+    emitter: Option<MetricsEmitter>,
+}
+
+impl RunHooks<'_, '_> {
+    /// Refreshes the shared metrics and sends a snapshot when one is due.
+    fn refresh_metrics(&mut self, engine: &dyn Engine) {
+        let Some(shared) = &self.metrics else {
+            return;
+        };
+        let (cpu_seconds, rss_bytes, vsz_bytes) = own_usage();
+        let rules = self
+            .counts
+            .by_rule
+            .iter()
+            .filter_map(|(name, count)| {
+                let rule = self.set.rules.iter().find(|r| &r.name == name)?;
+                Some(RuleCount {
+                    rule: name.clone(),
+                    priority: rule.priority,
+                    source: rule.source.clone(),
+                    tags: rule.tags.iter().cloned().collect(),
+                    count: *count,
+                })
+            })
+            .collect();
+        let Ok(mut s) = shared.lock() else {
+            return;
+        };
+        s.now_ns = now_ns();
+        s.events = self.events;
+        s.engine = engine.stats();
+        s.outputs_queue_drops = self.context.outputs.stats().dropped;
+        s.rules = rules;
+        s.cpu_seconds = cpu_seconds;
+        s.rss_bytes = rss_bytes;
+        s.vsz_bytes = vsz_bytes;
+        if let Some(emitter) = &mut self.emitter {
+            emitter.tick(&s, &self.context.outputs);
+        }
+    }
+}
+
+/// The shared metrics snapshot of a live run that serves or emits metrics.
+fn live_metrics(config: &Config, live: bool, hostname: &str) -> Option<Shared> {
+    let wanted = config.webserver.enabled || config.metrics.enabled;
+    (live && wanted).then(|| {
+        let kernel_release = nix::sys::utsname::uname()
+            .map(|u| u.release().to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Arc::new(Mutex::new(Snapshot {
+            hostname: hostname.to_owned(),
+            kernel_release,
+            start_ns: now_ns(),
+            now_ns: now_ns(),
+            boot_ns: boot_ns(),
+            ..Snapshot::default()
+        }))
+    })
+}
+
+/// When the host booted, nanoseconds since the epoch (/proc/stat btime).
+fn boot_ns() -> u64 {
+    std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("btime "))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        })
+        .map_or(0, |secs| secs * 1_000_000_000)
 }
 
 impl Hooks<dyn Engine> for RunHooks<'_, '_> {
@@ -205,12 +283,14 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
     }
 
     fn on_event(&mut self, c: &Ctx<'_>) {
+        self.events += 1;
         if let Some(recorder) = &mut self.recorder {
             recorder.on_event(c);
         }
     }
 
     fn on_tick(&mut self, engine: &dyn Engine) -> bool {
+        self.refresh_metrics(engine);
         let Some(report) = self.drops.check(engine.stats(), Instant::now()) else {
             return true;
         };
@@ -262,20 +342,39 @@ impl Counts {
     }
 }
 
-/// Sets `stop` when a stop signal arrives or `max` elapses, and reopens
-/// the outputs on SIGUSR1, until `done` is set.
+/// The modification times of `files` (None: unreadable).
+fn mtimes(files: &[String]) -> Vec<Option<std::time::SystemTime>> {
+    files
+        .iter()
+        .map(|f| std::fs::metadata(f).and_then(|m| m.modified()).ok())
+        .collect()
+}
+
+/// Sets `stop` when a stop signal arrives or `max` elapses, reopens the
+/// outputs on SIGUSR1, and (with `watch_config_files`) asks for a restart
+/// when one of `watched` changes, until `done` is set.
 fn watch(
     signals: &Signals,
     outputs: &crate::outputs::Outputs,
     max: Option<Duration>,
+    watched: &[String],
     stop: &AtomicBool,
     done: &AtomicBool,
 ) {
     let start = Instant::now();
+    let before = mtimes(watched);
+    let mut turns = 0u32;
     while !done.load(Ordering::Relaxed) {
         if signals.take_reopen() {
             logger::info("SIGUSR1 received, reopening outputs...");
             outputs.reopen();
+        }
+        turns = turns.wrapping_add(1);
+        if !watched.is_empty() && turns % 20 == 0 && mtimes(watched) != before {
+            logger::info(
+                "A change in a watched configuration or rules file was detected, restarting...",
+            );
+            signals.restart.store(true, Ordering::Relaxed);
         }
         let expired = max.is_some_and(|m| start.elapsed() >= m);
         if signals.should_stop() || expired {
@@ -331,10 +430,47 @@ pub fn run_events(context: RunContext) -> Result<i32> {
         ),
         recorder: Recorder::new(&context.config.capture, &rule_captures),
         exit_on_drops: false,
+        events: 0,
+        metrics: live_metrics(context.config, engine_is_live, &context.hostname),
+        emitter: MetricsEmitter::new(&context.config.metrics, now_ns()),
+    };
+    let watched: Vec<String> = if context.config.watch_config_files {
+        context
+            .config
+            .files
+            .iter()
+            .map(|f| f.path.clone())
+            .chain(context.rules.files.iter().cloned())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // The web server runs with live engines only, as in Falco.
+    let _webserver = match (
+        &hooks.metrics,
+        context.config.webserver.enabled && engine_is_live,
+    ) {
+        (Some(shared), true) => match Webserver::start(&context.config.webserver, shared.clone()) {
+            Ok(ws) => {
+                logger::info(&format!("Starting HTTP server listening on {}", ws.addr()));
+                Some(ws)
+            }
+            Err(e) => bail!("{e}"),
+        },
+        _ => None,
     };
     let started = Instant::now();
     let result = std::thread::scope(|scope| {
-        scope.spawn(|| watch(&context.signals, &context.outputs, max, &stop, &done));
+        scope.spawn(|| {
+            watch(
+                &context.signals,
+                &context.outputs,
+                max,
+                &watched,
+                &stop,
+                &done,
+            )
+        });
         let result = drive_with(engine.as_mut(), &mut insp, &set, &stop, &mut hooks);
         done.store(true, Ordering::Relaxed);
         result

@@ -39,13 +39,20 @@ struct LiveFalco {
 impl LiveFalco {
     /// `engine_extra` goes inside `engine:` (indented by two spaces).
     fn start(dir: &Path, engine_extra: &str, extra_config: &str) -> LiveFalco {
+        Self::start_full(dir, &common::default_rules(), engine_extra, extra_config)
+    }
+
+    fn start_with_rules(dir: &Path, rules: &Path, extra_config: &str) -> LiveFalco {
+        Self::start_full(dir, rules, "", extra_config)
+    }
+
+    fn start_full(dir: &Path, rules: &Path, engine_extra: &str, extra_config: &str) -> LiveFalco {
         let config = common::config(
             dir,
             &format!(
                 "engine:\n  kind: modern_ebpf\n{engine_extra}json_output: true\nappend_output:\n  - extra_fields:\n      - proc.vpgid\n{extra_config}"
             ),
         );
-        let rules = common::default_rules();
         let mut child = Command::new(common::FALCO)
             .args(["-c", &config, "-r", rules.to_str().unwrap()])
             .stdout(Stdio::piped())
@@ -462,6 +469,132 @@ fn a_capture_written_live_replays_with_the_same_alert_and_reads_in_sysdig() {
         text.lines().any(|l| l == "openat /etc/shadow cat"),
         "sysdig printed: {text}"
     );
+}
+
+/// GET `path` from 127.0.0.1:`port`: (status line, body).
+fn http_get(port: u16, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("the web server listens");
+    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    (
+        head.lines().next().unwrap_or("").to_string(),
+        body.to_string(),
+    )
+}
+
+#[test]
+fn the_webserver_and_metrics_report_the_live_run() {
+    if !can_run() {
+        return;
+    }
+    let _one = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let metrics_file = dir.path().join("metrics.jsonl");
+    let mut falco = LiveFalco::start(
+        dir.path(),
+        "",
+        &format!(
+            "webserver:\n  enabled: true\n  listen_address: 127.0.0.1\n  listen_port: {port}\n  prometheus_metrics_enabled: true\n\
+             metrics:\n  enabled: true\n  interval: 1s\n  output_rule: true\n  output_file: {}\n",
+            metrics_file.display()
+        ),
+    );
+    wait_ready(&mut falco);
+    let (status, body) = http_get(port, "/healthz");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(body, "{\"status\": \"ok\"}");
+    let (status, body) = http_get(port, "/versions");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        v["falco_version"].is_string() && v["engine_version_semver"].is_string(),
+        "{v}"
+    );
+
+    // A metrics snapshot arrives as an internal alert.
+    let snap = falco
+        .wait_rule("Falco internal: metrics snapshot", Duration::from_secs(10))
+        .expect("a metrics snapshot within 10 s");
+    assert_eq!(snap["source"], "internal");
+    assert_eq!(snap["priority"], "Informational");
+    assert!(snap["output_fields"]["scap.n_evts"].as_u64().unwrap() > 0);
+    assert!(
+        snap["output_fields"]["falco.rules.Sensitive File Read by Untrusted Program"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+
+    // Prometheus text counts events and the rule that matched.
+    let (status, text) = http_get(port, "/metrics");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    let evts: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("falcosecurity_scap_n_evts_total "))
+        .expect("scap_n_evts_total")
+        .parse()
+        .unwrap();
+    assert!(evts > 0);
+    assert!(
+        text.lines().any(
+            |l| l.starts_with("falcosecurity_falco_rules_matches_total{")
+                && l.contains("rule_name=\"Sensitive File Read by Untrusted Program\"")
+        ),
+        "{text}"
+    );
+    let status = falco.stop();
+    assert!(status.success());
+    let lines = std::fs::read_to_string(&metrics_file).expect("metrics.output_file written");
+    let first: Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
+    assert!(
+        first["sample"]["falco.num_evts"].as_u64().is_some(),
+        "{first}"
+    );
+    // The server is gone with falco.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+#[test]
+fn a_changed_rules_file_is_reloaded_while_running() {
+    if !can_run() {
+        return;
+    }
+    let _one = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    std::fs::copy(common::default_rules(), &rules).unwrap();
+    let mut falco = LiveFalco::start_with_rules(dir.path(), &rules, "watch_config_files: true\n");
+    wait_ready(&mut falco);
+    // A rule that only the changed file has.
+    let extra = "\n- rule: Reloaded Marker\n  desc: added while running\n  condition: evt.type in (execve, execveat) and evt.dir=< and proc.name=rs-reload-mark\n  output: marker seen (pid=%proc.pid)\n  priority: NOTICE\n";
+    let mut text = std::fs::read_to_string(&rules).unwrap();
+    text.push_str(extra);
+    std::fs::write(&rules, text).unwrap();
+    let mark = dir.path().join("rs-reload-mark");
+    symlink(which("true"), &mark).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let pgid = run_in_group(&mark, &[]);
+        if falco
+            .wait_alert("Reloaded Marker", pgid, Duration::from_millis(700))
+            .is_some()
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the added rule never fired: no reload"
+        );
+    }
+    let status = falco.stop();
+    assert!(status.success());
 }
 
 fn which(prog: &str) -> std::path::PathBuf {

@@ -1,0 +1,414 @@
+//! Falco's metrics: one snapshot of the run's counters (events, drops,
+//! rule matches, outputs, resource use), refreshed by the event loop once a
+//! second and read by the web server's `/metrics` (Prometheus text) and by
+//! the `metrics` snapshots (`output_rule`: an internal alert, `output_file`:
+//! one JSON line per interval).
+
+use crate::config::runtime::MetricsConfig;
+use crate::logger::{self, LogLevel};
+use crate::outputs::{InternalMessage, Outputs};
+use falco_engine::loader::Priority;
+use falco_scap::EngineStats;
+use serde_json::{json, Map, Value};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// Matches of one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleCount {
+    pub rule: String,
+    pub priority: Priority,
+    pub source: String,
+    pub tags: Vec<String>,
+    pub count: u64,
+}
+
+/// The run's counters at one moment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    pub hostname: String,
+    pub kernel_release: String,
+    pub start_ns: u64,
+    pub now_ns: u64,
+    pub boot_ns: u64,
+    /// Events the rules saw.
+    pub events: u64,
+    pub engine: EngineStats,
+    pub outputs_queue_drops: u64,
+    pub rules: Vec<RuleCount>,
+    pub threads: u64,
+    pub cpu_seconds: f64,
+    pub rss_bytes: u64,
+    pub vsz_bytes: u64,
+}
+
+impl Snapshot {
+    fn duration_s(&self) -> f64 {
+        self.now_ns.saturating_sub(self.start_ns) as f64 / 1e9
+    }
+
+    fn drops(&self) -> u64 {
+        self.engine.drops_buffer + self.engine.drops_pf + self.engine.drops_bug
+    }
+
+    fn drops_perc(&self) -> f64 {
+        let seen = self.engine.events + self.drops();
+        if seen == 0 {
+            0.0
+        } else {
+            self.drops() as f64 * 100.0 / seen as f64
+        }
+    }
+
+    /// CPU use over the whole run, in percent of one CPU.
+    fn cpu_perc(&self) -> f64 {
+        let d = self.duration_s();
+        if d > 0.0 {
+            self.cpu_seconds * 100.0 / d
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The snapshot the event loop writes and the web server reads.
+pub type Shared = Arc<Mutex<Snapshot>>;
+
+/// Falco's Prometheus exposition of `s` (names `falcosecurity_*`).
+pub fn prometheus(s: &Snapshot) -> String {
+    let mut out = String::new();
+    let mut metric = |name: &str, kind: &str, labels: &str, value: String| {
+        out.push_str(&format!(
+            "# HELP falcosecurity_{name} https://falco.org/docs/metrics/\n# TYPE falcosecurity_{name} {kind}\nfalcosecurity_{name}{labels} {value}\n"
+        ));
+    };
+    let label = |v: &str| {
+        v.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+    };
+    metric(
+        "falco_version_info",
+        "gauge",
+        &format!("{{version=\"{}\"}}", crate::version::FALCO_VERSION),
+        "1".into(),
+    );
+    metric(
+        "falco_hostname_info",
+        "gauge",
+        &format!("{{hostname=\"{}\"}}", label(&s.hostname)),
+        "1".into(),
+    );
+    metric(
+        "falco_kernel_release_info",
+        "gauge",
+        &format!("{{kernel_release=\"{}\"}}", label(&s.kernel_release)),
+        "1".into(),
+    );
+    metric(
+        "falco_start_timestamp_nanoseconds",
+        "gauge",
+        "",
+        s.start_ns.to_string(),
+    );
+    metric(
+        "falco_host_boot_timestamp_nanoseconds",
+        "gauge",
+        "",
+        s.boot_ns.to_string(),
+    );
+    metric(
+        "falco_duration_seconds_total",
+        "counter",
+        "",
+        format!("{:.3}", s.duration_s()),
+    );
+    metric(
+        "falco_cpu_usage_ratio",
+        "gauge",
+        "",
+        format!("{:.6}", s.cpu_perc() / 100.0),
+    );
+    metric(
+        "falco_memory_rss_bytes",
+        "gauge",
+        "",
+        s.rss_bytes.to_string(),
+    );
+    metric(
+        "falco_memory_vsz_bytes",
+        "gauge",
+        "",
+        s.vsz_bytes.to_string(),
+    );
+    metric("falco_n_threads_total", "gauge", "", s.threads.to_string());
+    metric(
+        "falco_outputs_queue_num_drops_total",
+        "counter",
+        "",
+        s.outputs_queue_drops.to_string(),
+    );
+    metric(
+        "scap_n_evts_total",
+        "counter",
+        "",
+        s.engine.events.to_string(),
+    );
+    metric("scap_n_drops_total", "counter", "", s.drops().to_string());
+    metric(
+        "scap_n_drops_buffer_total",
+        "counter",
+        "",
+        s.engine.drops_buffer.to_string(),
+    );
+    metric(
+        "scap_n_drops_page_faults_total",
+        "counter",
+        "",
+        s.engine.drops_pf.to_string(),
+    );
+    metric(
+        "scap_n_drops_bug_total",
+        "counter",
+        "",
+        s.engine.drops_bug.to_string(),
+    );
+    metric(
+        "scap_n_drops_perc",
+        "gauge",
+        "",
+        format!("{:.6}", s.drops_perc()),
+    );
+    metric("falco_num_evts_total", "counter", "", s.events.to_string());
+    for r in &s.rules {
+        metric(
+            "falco_rules_matches_total",
+            "counter",
+            &format!(
+                "{{priority=\"{}\",rule_name=\"{}\",source=\"{}\",tags=\"{}\"}}",
+                r.priority as u8,
+                label(&r.rule),
+                label(&r.source),
+                label(&r.tags.join(","))
+            ),
+            r.count.to_string(),
+        );
+    }
+    out
+}
+
+/// The fields of a metrics snapshot (Falco's `falco.*` / `scap.*` names).
+pub fn snapshot_fields(s: &Snapshot, config: &MetricsConfig) -> Map<String, Value> {
+    let mut f = Map::new();
+    let mb = |b: u64| {
+        if config.convert_memory_to_mb {
+            json!((b as f64 / 1_048_576.0 * 100.0).round() / 100.0)
+        } else {
+            json!(b)
+        }
+    };
+    f.insert("evt.source".into(), json!("syscall"));
+    f.insert("falco.version".into(), json!(crate::version::FALCO_VERSION));
+    f.insert("falco.hostname".into(), json!(s.hostname));
+    f.insert("falco.kernel_release".into(), json!(s.kernel_release));
+    f.insert("falco.start_ts".into(), json!(s.start_ns));
+    f.insert("falco.host_boot_ts".into(), json!(s.boot_ns));
+    f.insert(
+        "falco.duration_sec".into(),
+        json!(s.duration_s().round() as u64),
+    );
+    f.insert("falco.num_evts".into(), json!(s.events));
+    f.insert(
+        "falco.outputs_queue_num_drops".into(),
+        json!(s.outputs_queue_drops),
+    );
+    if config.resource_utilization_enabled {
+        f.insert(
+            "falco.cpu_usage_perc".into(),
+            json!((s.cpu_perc() * 10.0).round() / 10.0),
+        );
+        let (rss, vsz) = (mb(s.rss_bytes), mb(s.vsz_bytes));
+        let unit = if config.convert_memory_to_mb {
+            "mb"
+        } else {
+            "bytes"
+        };
+        f.insert(format!("falco.memory_rss_{unit}"), rss);
+        f.insert(format!("falco.memory_vsz_{unit}"), vsz);
+    }
+    if config.state_counters_enabled {
+        f.insert("falco.n_threads".into(), json!(s.threads));
+    }
+    if config.kernel_event_counters_enabled {
+        f.insert("scap.n_evts".into(), json!(s.engine.events));
+        f.insert("scap.n_drops".into(), json!(s.drops()));
+        f.insert(
+            "scap.n_drops_buffer_total".into(),
+            json!(s.engine.drops_buffer),
+        );
+        f.insert("scap.n_drops_page_faults".into(), json!(s.engine.drops_pf));
+        f.insert("scap.n_drops_bug".into(), json!(s.engine.drops_bug));
+        f.insert("scap.n_drops_perc".into(), json!(s.drops_perc()));
+    }
+    if config.rules_counters_enabled {
+        let total: u64 = s.rules.iter().map(|r| r.count).sum();
+        f.insert("falco.rules.matches_total".into(), json!(total));
+        for r in &s.rules {
+            f.insert(format!("falco.rules.{}", r.rule), json!(r.count));
+        }
+    }
+    f
+}
+
+/// Emits `metrics` snapshots every `interval_ms` of wall time.
+#[derive(Debug)]
+pub struct MetricsEmitter {
+    config: MetricsConfig,
+    last_ns: u64,
+}
+
+impl MetricsEmitter {
+    /// `None` unless `metrics.enabled` with an output.
+    pub fn new(config: &MetricsConfig, start_ns: u64) -> Option<MetricsEmitter> {
+        let has_output = config.output_rule || !config.output_file.is_empty();
+        (config.enabled && has_output).then(|| MetricsEmitter {
+            config: config.clone(),
+            last_ns: start_ns,
+        })
+    }
+
+    /// Sends a snapshot when the interval has passed.
+    pub fn tick(&mut self, s: &Snapshot, outputs: &Outputs) {
+        if s.now_ns.saturating_sub(self.last_ns) < self.config.interval_ms.saturating_mul(1_000_000)
+        {
+            return;
+        }
+        self.last_ns = s.now_ns;
+        let fields = snapshot_fields(s, &self.config);
+        if self.config.output_rule {
+            outputs.send_internal(&InternalMessage {
+                time_ns: s.now_ns,
+                priority: Priority::Informational,
+                rule: "Falco internal: metrics snapshot".into(),
+                message: "Falco metrics snapshot".into(),
+                fields: fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            });
+        }
+        if !self.config.output_file.is_empty() {
+            let line = json!({ "sample": fields }).to_string();
+            let written = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.config.output_file)
+                .and_then(|mut f| writeln!(f, "{line}"));
+            if let Err(e) = written {
+                logger::log(
+                    LogLevel::Error,
+                    &format!("metrics: cannot write {}: {e}", self.config.output_file),
+                );
+            }
+        }
+    }
+}
+
+/// This process's CPU seconds, RSS and VSZ bytes (from /proc/self/stat).
+pub fn own_usage() -> (f64, u64, u64) {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return (0.0, 0, 0);
+    };
+    // Fields after the command name (which may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let num = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // utime, stime are fields 14, 15 (index 11, 12 after the name); vsize
+    // 23, rss 24 (pages).
+    let ticks = 100.0; // USER_HZ on Linux
+    let cpu = (num(11) + num(12)) as f64 / ticks;
+    let page = nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+        .ok()
+        .flatten()
+        .unwrap_or(4096) as u64;
+    (cpu, num(21) * page, num(20))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap() -> Snapshot {
+        Snapshot {
+            hostname: "h".into(),
+            kernel_release: "6.18".into(),
+            start_ns: 1_000_000_000,
+            now_ns: 11_000_000_000,
+            events: 500,
+            engine: EngineStats {
+                events: 900,
+                drops_buffer: 100,
+                ..Default::default()
+            },
+            rules: vec![RuleCount {
+                rule: "Read \"x\"".into(),
+                priority: Priority::Warning,
+                source: "syscall".into(),
+                tags: vec!["a".into(), "b".into()],
+                count: 3,
+            }],
+            cpu_seconds: 1.0,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn prometheus_text_has_falcos_names_and_escaped_labels() {
+        let text = prometheus(&snap());
+        assert!(text.contains("falcosecurity_scap_n_evts_total 900\n"));
+        assert!(text.contains("falcosecurity_scap_n_drops_total 100\n"));
+        assert!(text.contains("falcosecurity_scap_n_drops_perc 10.000000\n"));
+        assert!(text.contains(
+            "falcosecurity_falco_rules_matches_total{priority=\"4\",rule_name=\"Read \\\"x\\\"\",source=\"syscall\",tags=\"a,b\"} 3\n"
+        ));
+        assert!(
+            text.contains("falcosecurity_falco_cpu_usage_ratio 0.100000\n"),
+            "{text}"
+        );
+        assert!(text.contains("# TYPE falcosecurity_scap_n_evts_total counter\n"));
+    }
+
+    #[test]
+    fn snapshot_fields_follow_the_enabled_groups() {
+        let mut config = MetricsConfig {
+            enabled: true,
+            interval: "1s".into(),
+            interval_ms: 1000,
+            output_rule: true,
+            output_file: String::new(),
+            rules_counters_enabled: true,
+            resource_utilization_enabled: true,
+            state_counters_enabled: true,
+            kernel_event_counters_enabled: true,
+            kernel_event_counters_per_cpu_enabled: false,
+            libbpf_stats_enabled: false,
+            plugins_metrics_enabled: false,
+            jemalloc_stats_enabled: false,
+            convert_memory_to_mb: true,
+            include_empty_values: false,
+        };
+        let f = snapshot_fields(&snap(), &config);
+        assert_eq!(f["scap.n_drops"], json!(100));
+        assert_eq!(f["falco.duration_sec"], json!(10));
+        assert_eq!(f["falco.rules.Read \"x\""], json!(3));
+        assert!(f.contains_key("falco.memory_rss_mb"));
+        config.kernel_event_counters_enabled = false;
+        config.rules_counters_enabled = false;
+        let f = snapshot_fields(&snap(), &config);
+        assert!(!f.contains_key("scap.n_drops"));
+        assert!(!f.contains_key("falco.rules.matches_total"));
+    }
+
+    #[test]
+    fn own_usage_reads_this_process() {
+        let (_, rss, vsz) = own_usage();
+        assert!(rss > 0 && vsz >= rss, "rss {rss} vsz {vsz}");
+    }
+}
