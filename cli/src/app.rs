@@ -10,6 +10,7 @@ use crate::listing::SYSCALL_SOURCE;
 use crate::logger::{self, LogLevel};
 use crate::options::{ListFormat, Options};
 use crate::outputs::Outputs;
+use crate::rule_schema::validate as rule_schema;
 use crate::signals::Signals;
 use anyhow::{anyhow, bail, Context as _, Result};
 use falco_engine::compiler::{report as compiler_report, CompiledRuleset};
@@ -153,7 +154,7 @@ pub fn run_events(context: RunContext) -> Result<i32> {
 fn validate(config: &Config, options: &Options) -> Result<i32> {
     logger::info("Validating rules file(s):");
     for file in &options.validate {
-        logger::info(&format!("   {file} | schema validation: none"));
+        log_schema_validation(file);
     }
     let mut loader = rules_loader();
     let mut results: Vec<FileResult> = options
@@ -213,6 +214,21 @@ fn validate(config: &Config, options: &Options) -> Result<i32> {
     }
 }
 
+/// Checks a rules file against the rules schema and logs the result as
+/// Falco does: `   FILE | schema validation: ok`, or a warning per
+/// problem. It never stops the loading.
+fn log_schema_validation(file: &str) {
+    let validation = rule_schema::validate_rules_file(file);
+    for (warning, line) in rule_schema::report_lines(file, &validation) {
+        let level = if warning {
+            LogLevel::Warning
+        } else {
+            LogLevel::Info
+        };
+        logger::log(level, &line);
+    }
+}
+
 /// Falco's `load_rules_files`: the files from `-r` (or the configuration),
 /// directories expanded, loaded in order; errors stop, warnings are
 /// logged; then the plugin requirements and the `rules:` selection.
@@ -229,7 +245,7 @@ pub fn load_rules(config: &Config, options: &Options) -> Result<LoadedRules> {
     logger::info("Loading rules from:");
     let mut loader = rules_loader();
     for file in &files {
-        logger::info(&format!("   {file} | schema validation: none"));
+        log_schema_validation(file);
         let result = loader.load_path(std::path::Path::new(file));
         if !result.successful() {
             bail!("{}", result.verbose_string(loader.sources()));

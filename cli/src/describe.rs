@@ -6,10 +6,12 @@
 //! `describe_rule` document: `required_engine_version`,
 //! `required_plugin_versions`, then `rules`, `macros` and `lists`, each
 //! entry an `info` object (what the file says) and a `details` object
-//! (what was derived). Of the details, falco-rs does not compute yet the
-//! event types (`events`) and the exceptions' names and operators: those
-//! need the compiler, and the keys are left out rather than guessed.
+//! (what was derived): the event types a condition can match (`events`,
+//! from the compiler's event-type analysis), the exceptions' names and
+//! operators, the fields and operators of the conditions.
 
+use crate::listing::SYSCALL_SOURCE;
+use falco_engine::compiler::evttypes;
 use falco_engine::condition::ast::{Expr, ExprKind, FieldExpr, Value as AstValue};
 use falco_engine::loader::{Macro, Rule, Ruleset};
 use falco_engine::{parse_condition, print_condition};
@@ -166,6 +168,17 @@ pub fn output_fields(format: &str) -> Vec<String> {
     out
 }
 
+/// Falco's `get_json_evt_types`: for the syscall source (and macros, which
+/// have none), the events the condition can match plus `asyncevent`; for
+/// another source, the plugin and async events.
+fn event_names(source: &str, condition: &Expr) -> Vec<&'static str> {
+    if source.is_empty() || source == SYSCALL_SOURCE {
+        evttypes::describe_names(condition)
+    } else {
+        vec!["asyncevent", "pluginevent"]
+    }
+}
+
 fn rule_json(rule: &Rule, ruleset: &Ruleset) -> Value {
     let (written, compiled) = details(&rule.condition_text, &rule.condition, ruleset);
     let tags: Vec<&String> = rule.tags.iter().collect();
@@ -187,6 +200,9 @@ fn rule_json(rule: &Rule, ruleset: &Ruleset) -> Value {
             "condition_fields": compiled.fields,
             "output_fields": output_fields(&rule.output),
             "exception_fields": rule.exception_fields,
+            "exception_names": rule.exception_names,
+            "exception_operators": rule.exception_operators,
+            "events": event_names(&rule.source, &rule.condition),
             "condition_compiled": print_condition(&rule.condition),
             "output_compiled": rule.output,
             "plugins": [],
@@ -205,6 +221,7 @@ fn macro_json(m: &Macro, ruleset: &Ruleset) -> Value {
             "lists": written.lists,
             "condition_operators": compiled.operators,
             "condition_fields": compiled.fields,
+            "events": event_names("", &m.condition),
             "condition_compiled": condition,
             "plugins": [],
         }
@@ -298,9 +315,46 @@ mod tests {
             rule["details"]["output_fields"],
             json!(["user.name", "proc.aname[2]", "proc.cmdline"])
         );
+        assert_eq!(rule["details"]["events"], json!(["asyncevent", "execve"]));
+        assert_eq!(rule["details"]["exception_names"], json!([]));
+        assert_eq!(rule["details"]["exception_operators"], json!([]));
         assert_eq!(all["macros"][0]["info"]["name"], "spawned");
+        assert_eq!(
+            all["macros"][0]["details"]["events"],
+            json!(["asyncevent", "execve"])
+        );
         assert_eq!(all["lists"][0]["info"]["items"], json!(["bash", "sh"]));
         let one = rules_json(&ruleset, ruleset.rule("Shell spawned"));
         assert_eq!(one.as_object().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn json_exceptions_and_other_sources() {
+        let text = "- rule: r\n  desc: d\n  condition: evt.type in (open, openat) or proc.name = x\n  output: o\n  priority: INFO\n  \
+                    exceptions:\n    - name: procs\n      fields: proc.name\n      values: [a]\n    \
+                    - name: files\n      fields: [fd.name, proc.pname]\n      comps: [startswith, pmatch]\n      values: [[/tmp, b]]\n\
+                    - rule: k\n  desc: d\n  condition: ka.verb = get\n  output: o\n  priority: INFO\n  source: k8s_audit\n";
+        let loader = RulesLoader::with_sources(vec![
+            falco_engine::loader::EventSource::new("syscall"),
+            falco_engine::loader::EventSource::new("k8s_audit"),
+        ]);
+        let loaded = loader.load(&[("r.yaml", text)]);
+        let ruleset = loaded.ruleset.unwrap();
+        let all = rules_json(&ruleset, None);
+        let details = &all["rules"][0]["details"];
+        assert_eq!(details["exception_names"], json!(["files", "procs"]));
+        assert_eq!(
+            details["exception_operators"],
+            json!(["in", "pmatch", "startswith"])
+        );
+        // `or proc.name = x` can match any event: the list is every event.
+        let events = details["events"].as_array().unwrap();
+        assert!(events.len() > 300, "{}", events.len());
+        let k8s = &all["rules"][1];
+        assert_eq!(k8s["info"]["source"], "k8s_audit");
+        assert_eq!(
+            k8s["details"]["events"],
+            json!(["asyncevent", "pluginevent"])
+        );
     }
 }

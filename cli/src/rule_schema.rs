@@ -1,7 +1,10 @@
 //! `--rule-schema`: a JSON schema of rules files, written for falco-rs
 //! from the rules syntax it loads (the same items and keys as Falco's).
+//! [`validate`] checks rules files against it when they are loaded.
 
 use serde_json::{json, Value};
+
+pub mod validate;
 
 pub fn rule_schema() -> Value {
     let string_list = json!({"type": "array", "items": {"type": "string"}});

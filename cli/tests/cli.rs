@@ -372,6 +372,177 @@ fn list_the_upstream_rules() {
     );
 }
 
+/// Exceptions appended to an upstream rule (a local rules file).
+const LOCAL_EXCEPTIONS: &str = "- rule: Terminal shell in container\n  exceptions:\n    - name: known_shells\n      \
+fields: [proc.name, container.image.repository]\n      comps: [=, startswith]\n      values:\n        - [bash, docker.io/library/]\n    \
+- name: parents\n      fields: proc.pname\n      values: [sshd]\n  override:\n    exceptions: append\n";
+
+#[test]
+fn list_json_has_events_and_exceptions() {
+    let Some(files) = upstream_rules() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let local = dir.path().join("local.yaml");
+    std::fs::write(&local, LOCAL_EXCEPTIONS).unwrap();
+    let mut args: Vec<String> = vec!["-c".into(), cfg, "-o".into(), "json_output=true".into()];
+    for f in files.iter().chain([&local]) {
+        args.push("-r".into());
+        args.push(f.display().to_string());
+    }
+    args.push("-L".into());
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = run(&argv);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let rule = |name: &str| {
+        v["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["info"]["name"] == name)
+            .unwrap_or_else(|| panic!("no rule {name}"))
+            .clone()
+    };
+    // spawned_process: evt.type in (execve, execveat); Falco adds asyncevent.
+    let shell = rule("Terminal shell in container");
+    assert_eq!(
+        shell["details"]["events"],
+        serde_json::json!(["asyncevent", "execve", "execveat"])
+    );
+    assert_eq!(
+        shell["details"]["exception_names"],
+        serde_json::json!(["known_shells", "parents"])
+    );
+    // `=` and `startswith` as written, `in` implied by a single field.
+    assert_eq!(
+        shell["details"]["exception_operators"],
+        serde_json::json!(["=", "in", "startswith"])
+    );
+    assert_eq!(
+        shell["details"]["exception_fields"],
+        serde_json::json!(["container.image.repository", "proc.name", "proc.pname"])
+    );
+    // open_read: evt.type in (open, openat, openat2).
+    let read = rule("Read sensitive file untrusted");
+    assert_eq!(
+        read["details"]["events"],
+        serde_json::json!(["asyncevent", "open", "openat", "openat2"])
+    );
+    assert_eq!(read["details"]["exception_names"], serde_json::json!([]));
+    assert_eq!(
+        read["details"]["exception_operators"],
+        serde_json::json!([])
+    );
+    // Macros have their events too.
+    let open_read = v["macros"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["info"]["name"] == "open_read")
+        .unwrap();
+    assert_eq!(
+        open_read["details"]["events"],
+        serde_json::json!(["asyncevent", "open", "openat", "openat2"])
+    );
+    // -l RULE too.
+    let mut one: Vec<&str> = argv[..argv.len() - 1].to_vec();
+    one.extend(["-l", "Terminal shell in container"]);
+    let r = run(&one);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["rules"][0]["details"], shell["details"]);
+}
+
+#[test]
+fn rules_files_are_checked_against_the_rules_schema() {
+    let Some(files) = upstream_rules() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let ours = common::default_rules().display().to_string();
+    // A key the loader ignores but the schema does not know: a warning,
+    // and the file still loads.
+    let odd = dir.path().join("odd.yaml");
+    std::fs::write(
+        &odd,
+        "- rule: R\n  desc: d\n  condition: evt.type = open\n  output: o\n  priority: INFO\n  prioritty: INFO\n",
+    )
+    .unwrap();
+    let odd = odd.display().to_string();
+    let mut args: Vec<String> = vec![
+        "-c".into(),
+        cfg.clone(),
+        "-o".into(),
+        "log_stderr=true".into(),
+        "-o".into(),
+        "log_level=info".into(),
+    ];
+    let all: Vec<String> = files
+        .iter()
+        .map(|f| f.display().to_string())
+        .chain([ours.clone(), odd.clone()])
+        .collect();
+    for f in &all {
+        args.push("-V".into());
+        args.push(f.clone());
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = run(&argv);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for f in &all[..4] {
+        assert!(
+            r.stderr
+                .contains(&format!("   {f} | schema validation: ok\n")),
+            "{f}: {}",
+            r.stderr
+        );
+    }
+    assert!(
+        r.stderr.contains(&format!(
+            "   {odd} | schema validation: failed for {odd}:6:3: rule 'R': prioritty: unknown key 'prioritty'"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains(&format!("{odd}: Ok")), "{}", r.stdout);
+    // The same when loading rules for a run (here a dry run).
+    let r = run(&[
+        "-c",
+        &cfg,
+        "-o",
+        "log_stderr=true",
+        "-o",
+        "log_level=info",
+        "-r",
+        &ours,
+        "-r",
+        &odd,
+        "--dry-run",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("   {ours} | schema validation: ok\n")),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(&format!(
+            "   {odd} | schema validation: failed for {odd}:6:3:"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("schema validation: none"),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn informational_flags() {
     let dir = tempfile::tempdir().unwrap();

@@ -214,6 +214,26 @@ pub fn expand_env_vars(value: &str, env: &dyn Fn(&str) -> Option<String>) -> Str
 /// document is a null node.
 pub fn parse(path: &str, text: &str) -> Result<Node, SyntaxError> {
     let path: Arc<str> = Arc::from(path);
+    let mut docs = parse_guarded(&path, text, false)?;
+    Ok(if docs.is_empty() {
+        Node::null(Origin::File {
+            path,
+            line: 1,
+            column: 1,
+        })
+    } else {
+        docs.swap_remove(0)
+    })
+}
+
+/// Parses every document of `text` (yaml-cpp's `LoadAll`, which Falco
+/// uses for rules files). A stream without documents gives none; an
+/// empty document is a null node.
+pub fn parse_all(path: &str, text: &str) -> Result<Vec<Node>, SyntaxError> {
+    parse_guarded(&Arc::from(path), text, true)
+}
+
+fn parse_guarded(path: &Arc<str>, text: &str, all: bool) -> Result<Vec<Node>, SyntaxError> {
     // libyaml-safer can panic on a few malformed inputs; a final line break
     // avoids the known case and any other panic becomes a syntax error.
     let padded;
@@ -228,7 +248,7 @@ pub fn parse(path: &str, text: &str) -> Result<Node, SyntaxError> {
         line: 1,
         column: 1,
     };
-    std::panic::catch_unwind(|| parse_events(&path, text)).unwrap_or_else(|_| {
+    std::panic::catch_unwind(|| parse_events(path, text, all)).unwrap_or_else(|_| {
         Err(SyntaxError {
             message: "the YAML parser failed on this input".to_owned(),
             origin: origin0,
@@ -259,13 +279,14 @@ struct Open {
     origin: Origin,
 }
 
-fn parse_events(path: &Arc<str>, text: &str) -> Result<Node, SyntaxError> {
+fn parse_events(path: &Arc<str>, text: &str, all: bool) -> Result<Vec<Node>, SyntaxError> {
     let mut input = text.as_bytes();
     let mut parser = Parser::new();
     parser.set_input_string(&mut input);
     let mut stack: Vec<Open> = Vec::new();
     let mut anchors: HashMap<String, Node> = HashMap::new();
     let mut document: Option<Node> = None;
+    let mut docs: Vec<Node> = Vec::new();
     let mut nodes = 0usize;
     loop {
         let event = parser.parse().map_err(|err| {
@@ -287,10 +308,13 @@ fn parse_events(path: &Arc<str>, text: &str) -> Result<Node, SyntaxError> {
         };
         let node = match event.data {
             EventData::StreamEnd => break,
-            // Only the first document counts, like yaml-cpp's LoadFile.
+            // Unless `all`, only the first document counts, like
+            // yaml-cpp's LoadFile.
             EventData::DocumentEnd { .. } => {
-                if document.is_none() {
-                    document = Some(Node::null(here));
+                docs.push(document.take().unwrap_or_else(|| Node::null(here)));
+                if all {
+                    anchors.clear();
+                    continue;
                 }
                 break;
             }
@@ -406,13 +430,7 @@ fn parse_events(path: &Arc<str>, text: &str) -> Result<Node, SyntaxError> {
             },
         }
     }
-    Ok(document.unwrap_or_else(|| {
-        Node::null(Origin::File {
-            path: path.clone(),
-            line: 1,
-            column: 1,
-        })
-    }))
+    Ok(docs)
 }
 
 fn count(node: &Node) -> usize {
@@ -485,5 +503,17 @@ mod tests {
         assert_eq!(root.get("a").unwrap().kind, root.get("b").unwrap().kind);
         assert!(parse("f.yaml", "").unwrap().is_null());
         assert!(parse("f.yaml", "a: *nope\n").is_err());
+    }
+
+    #[test]
+    fn every_document_with_parse_all() {
+        let docs = parse_all("f.yaml", "- a\n---\n- b\n...\n---\n").unwrap();
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[1].origin.to_string(), "f.yaml:3:1");
+        assert!(docs[2].is_null());
+        assert!(parse_all("f.yaml", "# nothing\n").unwrap().is_empty());
+        // A syntax error in a later document is reported too.
+        assert!(parse_all("f.yaml", "- a\n---\n- [b\n").is_err());
+        assert!(parse("f.yaml", "- a\n---\n- [b\n").is_ok());
     }
 }

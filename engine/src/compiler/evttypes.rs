@@ -9,6 +9,8 @@
 
 use crate::condition::ast::{BinaryOp, Expr, ExprKind, FieldExpr, Value};
 use falco_abi::{EventCode, EVENTS, EVENT_COUNT};
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 const WORDS: usize = EVENT_COUNT.div_ceil(64);
 
@@ -120,15 +122,53 @@ fn literal_names(v: &Value) -> Option<Vec<String>> {
     }
 }
 
+/// A set of event types a condition can match, as Falco's resolvers
+/// analyse it: by event code ([`EventSet`]) or by the name of a syscall
+/// without events of its own ([`GenericSyscalls`]).
+pub trait TypeSet: Sized {
+    fn all() -> Self;
+    fn empty() -> Self;
+    fn union(self, o: &Self) -> Self;
+    fn intersect(self, o: &Self) -> Self;
+    fn complement(&self) -> Self;
+    /// What `evt.type = name` selects.
+    fn named(name: &str) -> Self;
+}
+
+impl TypeSet for EventSet {
+    fn all() -> Self {
+        EventSet::all()
+    }
+    fn empty() -> Self {
+        EventSet::empty()
+    }
+    fn union(self, o: &Self) -> Self {
+        EventSet::union(self, o)
+    }
+    fn intersect(self, o: &Self) -> Self {
+        EventSet::intersect(self, o)
+    }
+    fn complement(&self) -> Self {
+        EventSet::complement(self)
+    }
+    fn named(name: &str) -> Self {
+        codes_named(name)
+    }
+}
+
 /// The event codes `e` can be true for.
 pub fn event_set(e: &Expr) -> EventSet {
+    type_set(e)
+}
+
+/// What `e` can be true for, in the terms of `T`. `and` intersects, `or`
+/// unites, `not` complements; a check on another field constrains nothing.
+pub fn type_set<T: TypeSet>(e: &Expr) -> T {
     match &e.kind {
         ExprKind::And(xs) => xs
             .iter()
-            .fold(EventSet::all(), |acc, x| acc.intersect(&event_set(x))),
-        ExprKind::Or(xs) => xs
-            .iter()
-            .fold(EventSet::empty(), |acc, x| acc.union(&event_set(x))),
+            .fold(T::all(), |acc, x| acc.intersect(&type_set(x))),
+        ExprKind::Or(xs) => xs.iter().fold(T::empty(), |acc, x| acc.union(&type_set(x))),
         ExprKind::Not(x) => {
             // `not evt.type = open` excludes open; `not <other check>`
             // constrains nothing.
@@ -137,33 +177,33 @@ pub fn event_set(e: &Expr) -> EventSet {
                     lhs,
                     op: BinaryOp::Eq | BinaryOp::In,
                     rhs,
-                } if is_evt_type(lhs) => positive(rhs)
+                } if is_evt_type(lhs) => positive_in::<T>(rhs)
                     .map(|s| s.complement())
-                    .unwrap_or_else(EventSet::all),
+                    .unwrap_or_else(T::all),
                 ExprKind::Compare { .. } | ExprKind::Unary { .. } | ExprKind::MacroRef(_) => {
-                    EventSet::all()
+                    T::all()
                 }
-                _ => event_set(x).complement().union(&not_exact(x)),
+                _ => type_set::<T>(x).complement().union(&not_exact::<T>(x)),
             }
         }
         ExprKind::Compare { lhs, op, rhs } if is_evt_type(lhs) => match op {
-            BinaryOp::Eq | BinaryOp::In => positive(rhs).unwrap_or_else(EventSet::all),
-            BinaryOp::Ne => positive(rhs)
+            BinaryOp::Eq | BinaryOp::In => positive_in(rhs).unwrap_or_else(T::all),
+            BinaryOp::Ne => positive_in::<T>(rhs)
                 .map(|s| s.complement())
-                .unwrap_or_else(EventSet::all),
-            _ => EventSet::all(),
+                .unwrap_or_else(T::all),
+            _ => T::all(),
         },
-        _ => EventSet::all(),
+        _ => T::all(),
     }
 }
 
-/// For `not (compound)`: the codes where the compound may be false despite
-/// its event types (its other checks can fail anywhere it applies).
-fn not_exact(e: &Expr) -> EventSet {
+/// For `not (compound)`: where the compound may be false despite its
+/// event types (its other checks can fail anywhere it applies).
+fn not_exact<T: TypeSet>(e: &Expr) -> T {
     if mentions_only_evt_type(e) {
-        EventSet::empty()
+        T::empty()
     } else {
-        event_set(e)
+        type_set(e)
     }
 }
 
@@ -177,12 +217,101 @@ fn mentions_only_evt_type(e: &Expr) -> bool {
 }
 
 pub(crate) fn positive(rhs: &Value) -> Option<EventSet> {
+    positive_in(rhs)
+}
+
+fn positive_in<T: TypeSet>(rhs: &Value) -> Option<T> {
     let names = literal_names(rhs)?;
     Some(
         names
             .iter()
-            .fold(EventSet::empty(), |acc, n| acc.union(&codes_named(n))),
+            .fold(T::empty(), |acc, n| acc.union(&T::named(n))),
     )
+}
+
+/// The syscalls without events of their own (they come as the generic
+/// `syscall` event): every `PPM_SC` name but the tracepoints and
+/// `unknown`, and but the syscalls an event is named after.
+fn generic_syscalls() -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        const NOT_SYSCALLS: [&str; 6] = [
+            "unknown",
+            "sched_process_exit",
+            "sched_switch",
+            "page_fault_user",
+            "page_fault_kernel",
+            "signal_deliver",
+        ];
+        let mut names: Vec<&'static str> = falco_abi::syscalls::PPM_SC
+            .iter()
+            .map(|sc| sc.name)
+            .filter(|name| !NOT_SYSCALLS.contains(name))
+            .filter(|name| !EVENTS.iter().any(|e| e.name == *name))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    })
+}
+
+/// A set of generic syscalls (by name), for what Falco's `ppm_sc_codes`
+/// adds to a rule's event names: `evt.type = mlock2` is the `syscall`
+/// event to the event-code analysis, and `mlock2` to this one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenericSyscalls(BTreeSet<&'static str>);
+
+impl GenericSyscalls {
+    /// The names in the set, sorted.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.0.iter().copied().collect()
+    }
+}
+
+impl TypeSet for GenericSyscalls {
+    fn all() -> Self {
+        GenericSyscalls(generic_syscalls().iter().copied().collect())
+    }
+    fn empty() -> Self {
+        GenericSyscalls(BTreeSet::new())
+    }
+    fn union(mut self, o: &Self) -> Self {
+        self.0.extend(o.0.iter().copied());
+        self
+    }
+    fn intersect(mut self, o: &Self) -> Self {
+        self.0.retain(|n| o.0.contains(n));
+        self
+    }
+    fn complement(&self) -> Self {
+        GenericSyscalls(
+            generic_syscalls()
+                .iter()
+                .copied()
+                .filter(|n| !self.0.contains(n))
+                .collect(),
+        )
+    }
+    fn named(name: &str) -> Self {
+        let mut set = Self::empty();
+        if let Ok(i) = generic_syscalls().binary_search(&name) {
+            set.0.insert(generic_syscalls()[i]);
+        }
+        set
+    }
+}
+
+/// The event names Falco's `-L` lists for a condition of the `syscall`
+/// source (`get_json_evt_types`): the names of the events it can match,
+/// the generic syscalls it names (or all of them when unconstrained), and
+/// `asyncevent`, which every syscall rule can see. Sorted.
+pub fn describe_names(e: &Expr) -> Vec<&'static str> {
+    let mut names = event_set(e).names();
+    names.extend(type_set::<GenericSyscalls>(e).names());
+    names.push(EVENTS[EventCode::ASYNCEVENT_E as usize].name);
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 #[cfg(test)]
@@ -207,6 +336,35 @@ mod tests {
         );
         // Generic syscalls come through the generic event.
         assert_eq!(names("evt.type = arch_prctl"), ["syscall"]);
+    }
+
+    #[test]
+    fn describe_names_are_falcos_event_list() {
+        let names = |c: &str| describe_names(&parse_condition(c).unwrap());
+        assert_eq!(
+            names("evt.type in (execve, execveat) and evt.dir = <"),
+            ["asyncevent", "execve", "execveat"]
+        );
+        // A generic syscall is both the `syscall` event and its own name.
+        assert_eq!(
+            names("evt.type in (open, arch_prctl)"),
+            ["arch_prctl", "asyncevent", "open", "syscall"]
+        );
+        // Unconstrained: every event and every generic syscall, but no
+        // tracepoint names.
+        let all = names("proc.name = bash");
+        for name in ["arch_prctl", "execve", "procexit", "syscall", "asyncevent"] {
+            assert!(all.contains(&name), "{name}");
+        }
+        for name in ["sched_process_exit", "unknown", "NA"] {
+            assert!(!all.contains(&name), "{name}");
+        }
+        let not_generic = type_set::<GenericSyscalls>(
+            &parse_condition("not evt.type in (arch_prctl, open)").unwrap(),
+        )
+        .names();
+        assert!(!not_generic.contains(&"arch_prctl") && !not_generic.contains(&"open"));
+        assert!(not_generic.len() + 1 == GenericSyscalls::all().names().len());
     }
 
     #[test]

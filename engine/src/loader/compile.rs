@@ -7,7 +7,7 @@
 use super::codes::{ErrorCode, WarningCode};
 use super::collector::{Collector, RuleInfo};
 use super::context::Context;
-use super::exceptions::fold_exceptions;
+use super::exceptions::{exception_operators, fold_exceptions};
 use super::fields::{condition_fields, output_fields, unsafe_na_checks, UNSAFE_NA_MESSAGE};
 use super::lists::{compile_lists, substitute_list, CompiledList};
 use super::macros::{ResolveError, Resolver};
@@ -236,6 +236,8 @@ impl Compiler<'_> {
                 priority: info.priority,
                 tags: info.tags.clone(),
                 exception_fields,
+                exception_names: info.exceptions.iter().map(|e| e.name.clone()).collect(),
+                exception_operators: exception_operators(&info.exceptions),
                 enabled: info.enabled,
                 warn_evttypes: info.warn_evttypes,
                 skip_if_unknown_filter: info.skip_if_unknown_filter,

@@ -83,6 +83,30 @@ fn appending_values_to_an_exception() {
 }
 
 #[test]
+fn exception_names_and_operators_for_describe() {
+    // Implicit comps count: `=` per listed field, `in` for a single field;
+    // appended exceptions are included.
+    let text = format!(
+        "{CURL}- rule: r\n  exceptions:\n    - name: single\n      fields: proc.name\n      values: [x]\n    \
+         - name: pair\n      fields: [proc.pname, fd.name]\n      values: [[a, b]]\n  override:\n    exceptions: append\n"
+    );
+    let result = load(&text);
+    let rule = rule_of(&result);
+    assert_eq!(
+        rule.exception_names.iter().collect::<Vec<_>>(),
+        ["local", "pair", "single"]
+    );
+    assert_eq!(
+        rule.exception_operators.iter().collect::<Vec<_>>(),
+        ["=", "contains", "in"]
+    );
+    let plain =
+        load("- rule: r\n  desc: d\n  condition: evt.type = open\n  output: o\n  priority: INFO\n");
+    assert!(rule_of(&plain).exception_names.is_empty());
+    assert!(rule_of(&plain).exception_operators.is_empty());
+}
+
+#[test]
 fn appending_exceptions_errors() {
     let fields = format!("{CURL}- rule: r\n  exceptions:\n    - name: local\n      fields: [fd.name]\n      values: [[x]]\n  override:\n    exceptions: append\n");
     let result = load(&fields);

@@ -222,6 +222,26 @@ pub(crate) fn validate_exception(
     Ok(())
 }
 
+/// The comparison operators of checked exceptions, as Falco's `-L` lists
+/// them: every `comps` entry, one level of nested lists included.
+pub(crate) fn exception_operators(exceptions: &[ExceptionInfo]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for ex in exceptions {
+        if !ex.comps.is_list {
+            out.insert(ex.comps.item.clone());
+            continue;
+        }
+        for comp in &ex.comps.items {
+            if comp.is_list {
+                out.extend(comp.items.iter().map(|c| c.item.clone()));
+            } else {
+                out.insert(comp.item.clone());
+            }
+        }
+    }
+    out
+}
+
 /// An exception field as written may carry an argument (`proc.aname[2]`).
 fn catalog_has(catalog: &dyn super::FieldCatalog, field: &str) -> bool {
     match field.split_once('[') {

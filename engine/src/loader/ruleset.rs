@@ -25,6 +25,11 @@ pub struct Rule {
     pub tags: BTreeSet<String>,
     /// The fields named by the rule's exceptions.
     pub exception_fields: BTreeSet<String>,
+    /// The names of the rule's exceptions.
+    pub exception_names: BTreeSet<String>,
+    /// The comparison operators of the rule's exceptions (implicit ones
+    /// included: `=` per field, `in` for a single field).
+    pub exception_operators: BTreeSet<String>,
     pub enabled: bool,
     pub warn_evttypes: bool,
     pub skip_if_unknown_filter: bool,
