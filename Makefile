@@ -2,7 +2,7 @@
 CARGO ?= cargo
 FILE ?= ../shared/reference/scap/vm_cat_shadow.scap.gz
 
-.PHONY: all setup build test bench fuzz run replay clean
+.PHONY: all setup build test kmod-test bench fuzz run replay clean
 
 all: build
 
@@ -12,9 +12,18 @@ setup:
 build:
 	$(CARGO) build --release --workspace
 
-# Every test of the workspace; installs the test oracle (sysdig) first.
+# Every test: the workspace (the live eBPF tests need root), then the
+# kernel module in a qemu VM. Installs what they need first (sysdig, clang,
+# libbpf headers; the test kernel's toolchain, built and cached under
+# ~/.cache/falco-rs by scripts/test-kernel.sh).
 test: setup
 	$(CARGO) test --workspace
+	scripts/kmod-test.sh
+
+# The kernel module built against the cached Rust-enabled test kernel and
+# loaded, exercised and unloaded in a qemu VM (TCG, 2 vCPUs).
+kmod-test:
+	scripts/kmod-test.sh
 
 # Benchmarks beside sysdig on vm_bench_3m (docs/PERFORMANCE.md): capture
 # decoding, state tracking with field extraction, rules, the whole binary;
