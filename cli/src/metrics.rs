@@ -36,7 +36,6 @@ pub struct Snapshot {
     pub engine: EngineStats,
     pub outputs_queue_drops: u64,
     pub rules: Vec<RuleCount>,
-    pub threads: u64,
     pub cpu_seconds: f64,
     pub rss_bytes: u64,
     pub vsz_bytes: u64,
@@ -60,14 +59,24 @@ impl Snapshot {
         }
     }
 
-    /// CPU use over the whole run, in percent of one CPU.
-    fn cpu_perc(&self) -> f64 {
+    /// `n` per second over the whole run.
+    fn rate(&self, n: u64) -> f64 {
+        self.per_second(n as f64)
+    }
+
+    /// `x` divided by the run's duration (0 before any time has passed).
+    fn per_second(&self, x: f64) -> f64 {
         let d = self.duration_s();
         if d > 0.0 {
-            self.cpu_seconds * 100.0 / d
+            x / d
         } else {
             0.0
         }
+    }
+
+    /// CPU use over the whole run, in percent of one CPU.
+    fn cpu_perc(&self) -> f64 {
+        self.per_second(self.cpu_seconds) * 100.0
     }
 }
 
@@ -105,81 +114,71 @@ pub fn prometheus(s: &Snapshot) -> String {
         &format!("{{kernel_release=\"{}\"}}", label(&s.kernel_release)),
         "1".into(),
     );
-    metric(
-        "falco_start_timestamp_nanoseconds",
-        "gauge",
-        "",
-        s.start_ns.to_string(),
-    );
-    metric(
-        "falco_host_boot_timestamp_nanoseconds",
-        "gauge",
-        "",
-        s.boot_ns.to_string(),
-    );
-    metric(
-        "falco_duration_seconds_total",
-        "counter",
-        "",
-        format!("{:.3}", s.duration_s()),
-    );
-    metric(
-        "falco_cpu_usage_ratio",
-        "gauge",
-        "",
-        format!("{:.6}", s.cpu_perc() / 100.0),
-    );
-    metric(
-        "falco_memory_rss_bytes",
-        "gauge",
-        "",
-        s.rss_bytes.to_string(),
-    );
-    metric(
-        "falco_memory_vsz_bytes",
-        "gauge",
-        "",
-        s.vsz_bytes.to_string(),
-    );
-    metric("falco_n_threads_total", "gauge", "", s.threads.to_string());
-    metric(
-        "falco_outputs_queue_num_drops_total",
-        "counter",
-        "",
-        s.outputs_queue_drops.to_string(),
-    );
-    metric(
-        "scap_n_evts_total",
-        "counter",
-        "",
-        s.engine.events.to_string(),
-    );
-    metric("scap_n_drops_total", "counter", "", s.drops().to_string());
-    metric(
-        "scap_n_drops_buffer_total",
-        "counter",
-        "",
-        s.engine.drops_buffer.to_string(),
-    );
-    metric(
-        "scap_n_drops_page_faults_total",
-        "counter",
-        "",
-        s.engine.drops_pf.to_string(),
-    );
-    metric(
-        "scap_n_drops_bug_total",
-        "counter",
-        "",
-        s.engine.drops_bug.to_string(),
-    );
-    metric(
-        "scap_n_drops_perc",
-        "gauge",
-        "",
-        format!("{:.6}", s.drops_perc()),
-    );
-    metric("falco_num_evts_total", "counter", "", s.events.to_string());
+    let unlabelled: [(&str, &str, String); 16] = [
+        (
+            "falco_start_timestamp_nanoseconds",
+            "gauge",
+            s.start_ns.to_string(),
+        ),
+        (
+            "falco_host_boot_timestamp_nanoseconds",
+            "gauge",
+            s.boot_ns.to_string(),
+        ),
+        (
+            "falco_duration_seconds_total",
+            "counter",
+            format!("{:.3}", s.duration_s()),
+        ),
+        (
+            "falco_cpu_usage_ratio",
+            "gauge",
+            format!("{:.6}", s.cpu_perc() / 100.0),
+        ),
+        ("falco_memory_rss_bytes", "gauge", s.rss_bytes.to_string()),
+        ("falco_memory_vsz_bytes", "gauge", s.vsz_bytes.to_string()),
+        (
+            "falco_outputs_queue_num_drops_total",
+            "counter",
+            s.outputs_queue_drops.to_string(),
+        ),
+        ("falco_num_evts_total", "counter", s.events.to_string()),
+        ("scap_n_evts_total", "counter", s.engine.events.to_string()),
+        ("scap_n_drops_total", "counter", s.drops().to_string()),
+        (
+            "scap_n_drops_buffer_total",
+            "counter",
+            s.engine.drops_buffer.to_string(),
+        ),
+        (
+            "scap_n_drops_page_faults_total",
+            "counter",
+            s.engine.drops_pf.to_string(),
+        ),
+        (
+            "scap_n_drops_bug_total",
+            "counter",
+            s.engine.drops_bug.to_string(),
+        ),
+        (
+            "scap_n_drops_perc",
+            "gauge",
+            format!("{:.6}", s.drops_perc()),
+        ),
+        (
+            "falco_evts_rate_per_second",
+            "gauge",
+            format!("{:.3}", s.rate(s.events)),
+        ),
+        (
+            "scap_n_evts_rate_per_second",
+            "gauge",
+            format!("{:.3}", s.rate(s.engine.events)),
+        ),
+    ];
+    for (name, kind, value) in unlabelled {
+        metric(name, kind, "", value);
+    }
     for r in &s.rules {
         metric(
             "falco_rules_matches_total",
@@ -235,9 +234,6 @@ pub fn snapshot_fields(s: &Snapshot, config: &MetricsConfig) -> Map<String, Valu
         };
         f.insert(format!("falco.memory_rss_{unit}"), rss);
         f.insert(format!("falco.memory_vsz_{unit}"), vsz);
-    }
-    if config.state_counters_enabled {
-        f.insert("falco.n_threads".into(), json!(s.threads));
     }
     if config.kernel_event_counters_enabled {
         f.insert("scap.n_evts".into(), json!(s.engine.events));
