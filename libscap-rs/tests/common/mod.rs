@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod syscall_events;
+
 use std::path::PathBuf;
 
 /// `../shared/reference/scap`, or `None` (with a message) when absent.
