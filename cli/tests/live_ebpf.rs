@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::symlink;
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -39,14 +39,19 @@ struct LiveFalco {
 impl LiveFalco {
     /// `engine_extra` goes inside `engine:` (indented by two spaces).
     fn start(dir: &Path, engine_extra: &str, extra_config: &str) -> LiveFalco {
-        Self::start_full(dir, &common::default_rules(), engine_extra, extra_config)
+        Self::start_full(dir, &[common::default_rules()], engine_extra, extra_config)
     }
 
-    fn start_with_rules(dir: &Path, rules: &Path, extra_config: &str) -> LiveFalco {
+    fn start_with_rules(dir: &Path, rules: &[PathBuf], extra_config: &str) -> LiveFalco {
         Self::start_full(dir, rules, "", extra_config)
     }
 
-    fn start_full(dir: &Path, rules: &Path, engine_extra: &str, extra_config: &str) -> LiveFalco {
+    fn start_full(
+        dir: &Path,
+        rules: &[PathBuf],
+        engine_extra: &str,
+        extra_config: &str,
+    ) -> LiveFalco {
         let config = common::config(
             dir,
             &format!(
@@ -54,7 +59,12 @@ impl LiveFalco {
             ),
         );
         let mut child = Command::new(common::FALCO)
-            .args(["-c", &config, "-r", rules.to_str().unwrap()])
+            .args(["-c", &config])
+            .args(
+                rules
+                    .iter()
+                    .flat_map(|r| [std::ffi::OsStr::new("-r"), r.as_os_str()]),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -164,6 +174,38 @@ fn run_in_group(prog: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> u32 {
     let pgid = child.id();
     child.wait().unwrap();
     pgid
+}
+
+#[test]
+fn the_upstream_rules_run_live_unchanged() {
+    if !can_run() {
+        return;
+    }
+    let Some(rules) = common::upstream_rules() else {
+        return;
+    };
+    let _one = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let mut falco = LiveFalco::start_with_rules(dir.path(), &rules, "");
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let pgid = run_in_group("cat", &["/etc/shadow"]);
+        if let Some(a) = falco.wait_alert(
+            "Read sensitive file untrusted",
+            pgid,
+            Duration::from_millis(700),
+        ) {
+            assert_eq!(a["output_fields"]["fd.name"], "/etc/shadow");
+            assert_eq!(a["priority"], "Warning");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no upstream alert for cat /etc/shadow"
+        );
+    }
+    let status = falco.stop();
+    assert!(status.success(), "falco exited with {status}");
 }
 
 /// Until falco has attached, workloads go unseen: repeat a workload that
@@ -570,7 +612,8 @@ fn a_changed_rules_file_is_reloaded_while_running() {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("rules.yaml");
     std::fs::copy(common::default_rules(), &rules).unwrap();
-    let mut falco = LiveFalco::start_with_rules(dir.path(), &rules, "watch_config_files: true\n");
+    let mut falco =
+        LiveFalco::start_with_rules(dir.path(), &[rules.clone()], "watch_config_files: true\n");
     wait_ready(&mut falco);
     // A rule that only the changed file has.
     let extra = "\n- rule: Reloaded Marker\n  desc: added while running\n  condition: evt.type in (execve, execveat) and evt.dir=< and proc.name=rs-reload-mark\n  output: marker seen (pid=%proc.pid)\n  priority: NOTICE\n";
