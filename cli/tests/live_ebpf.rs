@@ -612,8 +612,11 @@ fn a_changed_rules_file_is_reloaded_while_running() {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("rules.yaml");
     std::fs::copy(common::default_rules(), &rules).unwrap();
-    let mut falco =
-        LiveFalco::start_with_rules(dir.path(), &[rules.clone()], "watch_config_files: true\n");
+    let mut falco = LiveFalco::start_with_rules(
+        dir.path(),
+        std::slice::from_ref(&rules),
+        "watch_config_files: true\n",
+    );
     wait_ready(&mut falco);
     // A rule that only the changed file has.
     let extra = "\n- rule: Reloaded Marker\n  desc: added while running\n  condition: evt.type in (execve, execveat) and evt.dir=< and proc.name=rs-reload-mark\n  output: marker seen (pid=%proc.pid)\n  priority: NOTICE\n";
