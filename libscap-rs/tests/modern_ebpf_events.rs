@@ -119,3 +119,44 @@ fn an_exec_from_a_memfd_is_flagged() {
     let flags = flags.expect("the exec of the memfd");
     assert_eq!(flags & 0x4, 0x4, "EXE_FROM_MEMFD in {flags:#x}");
 }
+
+/// Ids of the loaded BPF programs named like our dispatcher.
+fn dispatcher_ids() -> std::collections::BTreeSet<u32> {
+    aya::programs::loaded_programs()
+        .filter_map(Result::ok)
+        .filter(|p| p.name_as_str() == Some("sys_exit"))
+        .map(|p| p.id())
+        .collect()
+}
+
+#[test]
+fn dropping_the_engine_detaches_and_unloads_the_probe() {
+    if !is_root() {
+        return;
+    }
+    let before = dispatcher_ids();
+    let engine = ModernEbpfEngine::open(&ModernEbpfOptions {
+        scan: None,
+        ..ModernEbpfOptions::default()
+    })
+    .expect("the probe loads and attaches");
+    let ours: Vec<u32> = dispatcher_ids().difference(&before).copied().collect();
+    assert!(
+        !ours.is_empty(),
+        "the dispatcher is loaded while the engine lives"
+    );
+    drop(engine);
+    // The kernel frees a program once its last fd and link are gone.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let now = dispatcher_ids();
+        if ours.iter().all(|id| !now.contains(id)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "program(s) {ours:?} still loaded after the engine was dropped"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
