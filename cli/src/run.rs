@@ -358,6 +358,7 @@ fn watch(
     outputs: &crate::outputs::Outputs,
     max: Option<Duration>,
     watched: &[String],
+    files_changed: &AtomicBool,
     stop: &AtomicBool,
     done: &AtomicBool,
 ) {
@@ -374,6 +375,7 @@ fn watch(
             logger::info(
                 "A change in a watched configuration or rules file was detected, restarting...",
             );
+            files_changed.store(true, Ordering::Relaxed);
             signals.restart.store(true, Ordering::Relaxed);
         }
         let expired = max.is_some_and(|m| start.elapsed() >= m);
@@ -402,6 +404,7 @@ pub fn run_events(context: RunContext) -> Result<i32> {
     let max = (context.options.duration_secs > 0)
         .then(|| Duration::from_secs(context.options.duration_secs));
     let (stop, done) = (AtomicBool::new(false), AtomicBool::new(false));
+    let files_changed = AtomicBool::new(false);
     let rule_captures: Vec<RuleCapture> = set
         .rules
         .iter()
@@ -467,6 +470,7 @@ pub fn run_events(context: RunContext) -> Result<i32> {
                 &context.outputs,
                 max,
                 &watched,
+                &files_changed,
                 &stop,
                 &done,
             )
@@ -521,7 +525,9 @@ pub fn run_events(context: RunContext) -> Result<i32> {
         ));
     }
     if restart {
-        logger::info("SIGHUP received, restarting...");
+        if !files_changed.load(Ordering::Relaxed) {
+            logger::info("SIGHUP received, restarting...");
+        }
         return Ok(RESTART);
     }
     Ok(0)
