@@ -251,6 +251,54 @@ struct socket {
 	struct sock *sk;
 };
 
+/*
+ * Flavours: the same kernel structs as older kernels lay them out. CO-RE
+ * matches `name___suffix` against the kernel's `name`; each read of a
+ * flavour is guarded by bpf_core_field_exists / bpf_core_type_exists, and
+ * the loader turns the reads a kernel cannot satisfy into dead code.
+ */
+struct timespec64 {
+	s64 tv_sec;
+	long tv_nsec;
+};
+
+/* 6.6 to 6.10: ctime behind accessors; mtime follows in 6.7. */
+struct inode___v66 {
+	struct timespec64 __i_ctime;
+	struct timespec64 __i_mtime;
+};
+
+/* Before 6.6. */
+struct inode___old {
+	struct timespec64 i_ctime;
+	struct timespec64 i_mtime;
+};
+
+/* Before 6.15 the parent link was plain `parent`. */
+struct kernfs_node___old {
+	struct kernfs_node___old *parent;
+};
+
+/* Before 6.2, mm counters were atomics in struct mm_rss_stat. */
+struct mm_rss_stat {
+	long count[4];
+};
+
+struct mm_struct___old {
+	struct mm_rss_stat rss_stat;
+};
+
+/* Before 6.3, capabilities were two 32-bit words. */
+typedef struct {
+	u32 cap[2];
+} kernel_cap_t___old;
+
+struct cred___old {
+	kernel_cap_t___old cap_inheritable;
+	kernel_cap_t___old cap_permitted;
+	kernel_cap_t___old cap_effective;
+};
+
 #pragma clang attribute pop
 
 #endif

@@ -103,6 +103,62 @@ static __always_inline u32 clone_flags_to_ppm(u64 f)
 	return r;
 }
 
+static __always_inline u64 inode_time_ns(s64 sec, u32 nsec)
+{
+	return (u64)sec * 1000000000ull + nsec;
+}
+
+static __always_inline u64 timespec_ns(struct timespec64 t)
+{
+	return inode_time_ns(t.tv_sec, (u32)t.tv_nsec);
+}
+
+/* An inode's change and modification times, wherever the running kernel
+ * keeps them (split fields since 6.11, __i_ctime/__i_mtime in 6.6-6.10,
+ * i_ctime/i_mtime before). */
+static __always_inline u64 inode_ctime_ns(struct inode *ino)
+{
+	if (bpf_core_field_exists(ino->i_ctime_sec))
+		return inode_time_ns(BPF_CORE_READ(ino, i_ctime_sec), BPF_CORE_READ(ino, i_ctime_nsec));
+	if (bpf_core_field_exists(((struct inode___v66 *)ino)->__i_ctime))
+		return timespec_ns(BPF_CORE_READ((struct inode___v66 *)ino, __i_ctime));
+	return timespec_ns(BPF_CORE_READ((struct inode___old *)ino, i_ctime));
+}
+
+static __always_inline u64 inode_mtime_ns(struct inode *ino)
+{
+	if (bpf_core_field_exists(ino->i_mtime_sec))
+		return inode_time_ns(BPF_CORE_READ(ino, i_mtime_sec), BPF_CORE_READ(ino, i_mtime_nsec));
+	if (bpf_core_field_exists(((struct inode___v66 *)ino)->__i_mtime))
+		return timespec_ns(BPF_CORE_READ((struct inode___v66 *)ino, __i_mtime));
+	return timespec_ns(BPF_CORE_READ((struct inode___old *)ino, i_mtime));
+}
+
+#define CAP_INHERITABLE 0
+#define CAP_PERMITTED 1
+#define CAP_EFFECTIVE 2
+
+/* One of the three capability sets as 64 bits: one u64 since 6.3, two
+ * u32 words before. */
+static __always_inline u64 cred_caps(const struct cred *cred, int which)
+{
+	if (bpf_core_field_exists(cred->cap_effective.val)) {
+		switch (which) {
+		case CAP_INHERITABLE: return BPF_CORE_READ(cred, cap_inheritable.val);
+		case CAP_PERMITTED: return BPF_CORE_READ(cred, cap_permitted.val);
+		default: return BPF_CORE_READ(cred, cap_effective.val);
+		}
+	}
+	const struct cred___old *old = (const struct cred___old *)cred;
+	kernel_cap_t___old c;
+	switch (which) {
+	case CAP_INHERITABLE: c = BPF_CORE_READ(old, cap_inheritable); break;
+	case CAP_PERMITTED: c = BPF_CORE_READ(old, cap_permitted); break;
+	default: c = BPF_CORE_READ(old, cap_effective); break;
+	}
+	return (u64)c.cap[0] | ((u64)c.cap[1] << 32);
+}
+
 #define PPM_EXE_WRITABLE 0x1
 #define PPM_EXE_FROM_MEMFD 0x4
 #define SB_RDONLY 0x1
@@ -120,7 +176,7 @@ static __always_inline u32 exe_flags(struct file *exe, const struct cred *cred)
 	u16 mode = BPF_CORE_READ(ino, i_mode);
 	u32 uid = BPF_CORE_READ(ino, i_uid.val);
 	u32 gid = BPF_CORE_READ(ino, i_gid.val);
-	u64 caps = BPF_CORE_READ(cred, cap_effective.val);
+	u64 caps = cred_caps(cred, CAP_EFFECTIVE);
 	bool rdonly = BPF_CORE_READ(ino, i_sb, s_flags) & SB_RDONLY;
 	bool by_mode = (uid == BPF_CORE_READ(cred, euid.val) && (mode & 0200)) ||
 		       (gid == BPF_CORE_READ(cred, egid.val) && (mode & 0020)) || (mode & 0002);
@@ -132,11 +188,6 @@ static __always_inline u32 exe_flags(struct file *exe, const struct cred *cred)
 	    prefix[5] == ':')
 		flags |= PPM_EXE_FROM_MEMFD;
 	return flags;
-}
-
-static __always_inline u64 inode_time_ns(s64 sec, u32 nsec)
-{
-	return (u64)sec * 1000000000ull + nsec;
 }
 
 /* execve and execveat share all but the last parameter. */
@@ -165,12 +216,12 @@ static __always_inline void fill_exec(struct aux *a, struct pt_regs *regs, long 
 	push_s64(a, pid_nr_at(pgrp, level));
 	push_u32(a, BPF_CORE_READ(t, loginuid.val));
 	push_u32(a, ret == 0 ? exe_flags(exe, cred) : 0);
-	push_u64(a, BPF_CORE_READ(cred, cap_inheritable.val));
-	push_u64(a, BPF_CORE_READ(cred, cap_permitted.val));
-	push_u64(a, BPF_CORE_READ(cred, cap_effective.val));
+	push_u64(a, cred_caps(cred, CAP_INHERITABLE));
+	push_u64(a, cred_caps(cred, CAP_PERMITTED));
+	push_u64(a, cred_caps(cred, CAP_EFFECTIVE));
 	push_u64(a, BPF_CORE_READ(ino, i_ino));
-	push_u64(a, inode_time_ns(BPF_CORE_READ(ino, i_ctime_sec), BPF_CORE_READ(ino, i_ctime_nsec)));
-	push_u64(a, inode_time_ns(BPF_CORE_READ(ino, i_mtime_sec), BPF_CORE_READ(ino, i_mtime_nsec)));
+	push_u64(a, ino ? inode_ctime_ns(ino) : 0);
+	push_u64(a, ino ? inode_mtime_ns(ino) : 0);
 	push_u32(a, BPF_CORE_READ(cred, euid.val));
 	if (ret == 0)
 		push_file_path(a, exe);

@@ -156,6 +156,14 @@ static __always_inline void push_file_path(struct aux *a, struct file *f)
 	ev_len(a, (u16)(pos - a->payload));
 }
 
+/* A kernfs node's parent, under its name of before or after 6.15. */
+static __always_inline struct kernfs_node *kernfs_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return (struct kernfs_node *)BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
 /* "subsys=/path\0" for each cgroup subsystem of the task. */
 static __always_inline void push_cgroups(struct aux *a, struct task_struct *t)
 {
@@ -186,7 +194,7 @@ static __always_inline void push_cgroups(struct aux *a, struct task_struct *t)
 		struct kernfs_node *kn = BPF_CORE_READ(css, cgroup, kn);
 		pp->n = 0;
 		for (int j = 0; j < PATH_DEPTH; j++) {
-			struct kernfs_node *parent = BPF_CORE_READ(kn, __parent);
+			struct kernfs_node *parent = kernfs_parent(kn);
 			if (!kn || !parent)
 				break; /* the root's own name is not part of the path */
 			pp->name[pp->n & (PATH_DEPTH - 1)] = (const unsigned char *)BPF_CORE_READ(kn, name);
@@ -230,13 +238,18 @@ static __always_inline void push_exe_args(struct aux *a, struct task_struct *t)
 	push_user_area(a, as + exe_len, ae, ARGS_MAX);
 }
 
-/* One of the mm's page counters (0 file, 1 anon, 2 swap entries, 3 shmem).
+/* One of the mm's page counters (0 file, 1 anon, 2 swap entries, 3 shmem):
+ * a percpu_counter since 6.2, an atomic in struct mm_rss_stat before.
  * The index must be a constant: with a variable one clang would scale it
  * by this file's size of percpu_counter, not the kernel's. */
-#define rss_pages(mm, i)                                                     \
-	({                                                                   \
-		s64 __v = BPF_CORE_READ(mm, rss_stat[i].count);              \
-		__v > 0 ? (u64)__v : 0;                                      \
+#define rss_pages(mm, i)                                                                 \
+	({                                                                               \
+		s64 __v;                                                                 \
+		if (bpf_core_type_exists(struct mm_rss_stat))                            \
+			__v = BPF_CORE_READ((struct mm_struct___old *)(mm), rss_stat.count[i]); \
+		else                                                                     \
+			__v = BPF_CORE_READ(mm, rss_stat[i].count);                      \
+		__v > 0 ? (u64)__v : 0;                                                  \
 	})
 
 /* tid, pid, ptid, cwd, fdlimit, pgft_maj, pgft_min, vm_size, vm_rss,

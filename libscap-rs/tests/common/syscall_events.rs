@@ -342,6 +342,38 @@ pub fn check_every_supported_syscall(open: impl FnOnce(BTreeSet<u16>) -> Box<dyn
         text(&ex, "trusted_exepath")
     );
     assert!(uint(&ex, "exe_ino") > 0);
+    // The interpreter's inode times: since the epoch, change after
+    // modification is not guaranteed, both are in the past.
+    let now_ns = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    for t in ["exe_ino_ctime", "exe_ino_mtime"] {
+        let v = uint(&ex, t);
+        assert!(v > 1_000_000_000_000_000_000 && v < now_ns, "{t} {v}");
+    }
+    // root: CAP_SYS_ADMIN (21) and CAP_DAC_OVERRIDE (1) are effective.
+    let eff = uint(&ex, "cap_effective");
+    assert!(eff & (1 << 21) != 0 && eff & (1 << 1) != 0, "cap_effective {eff:#x}");
+    assert_eq!(uint(&ex, "cap_permitted"), eff);
+    // cgroups: "subsys=path" for the workload's (inherited) cgroups, as
+    // /proc/self/cgroup names them for cgroup v1 controllers.
+    let cgroups: Vec<String> = bytes(&ex, "cgroups")
+        .split(|b| *b == 0)
+        .filter(|c| !c.is_empty())
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    let ours = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    for line in ours.lines() {
+        let mut f = line.splitn(3, ':');
+        let (_, ctrl, path) = (f.next(), f.next().unwrap_or(""), f.next().unwrap_or(""));
+        for c in ctrl.split(',').filter(|c| !c.is_empty() && !c.starts_with("name=")) {
+            // The kernel's subsystem name of the v1 "blkio" controller is "io".
+            let c = if c == "blkio" { "io" } else { c };
+            let want = format!("{c}={path}");
+            assert!(cgroups.contains(&want), "{want} not in {cgroups:?}");
+        }
+    }
     // root (CAP_DAC_OVERRIDE) can write its own executable; not a memfd
     assert_eq!(uint(&ex, "flags"), 0x1, "EXE_WRITABLE");
     assert!(
