@@ -35,6 +35,12 @@ mod syscall_table;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../driver/src/syscalls.rs"]
 mod syscalls;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../driver/src/header.rs"]
+mod header;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../driver/src/encode.rs"]
+mod encode;
 
 use sys::{SyscallHooks, SyscallTracepoint, Tracepoint};
 
@@ -53,17 +59,41 @@ struct Counters {
     /// Entries of syscalls that exit with an event of their own (not the
     /// generic one), by the ABI's x86-64 table.
     with_event: AtomicU64,
+    /// Generic events encoded (into a probe-local buffer for now: the
+    /// per-CPU rings come next), their bytes, and encoding failures.
+    encoded: AtomicU64,
+    encoded_bytes: AtomicU64,
+    encode_errors: AtomicU64,
+}
+
+/// Falco's generic event for syscall `nr` (PPM_SC code, native number),
+/// encoded with the ABI's writer. Time and thread are 0 until the module
+/// reads them (next stage).
+fn encode_generic(buf: &mut [u8], nr: u16) -> Result<usize, encode::EncodeError> {
+    let ppm_sc = syscalls::x86_64_syscall(nr).map_or(0, |sc| sc.ppm_sc);
+    let mut w = encode::EventWriter::new(buf, events::EventCode::GENERIC_X as u16, 0, 0)?;
+    w.u16(ppm_sc).u16(nr);
+    w.finish()
 }
 
 impl SyscallHooks for Counters {
     fn sys_enter(&self, id: i64) {
         self.enters.fetch_add(1, Ordering::Relaxed);
-        let own_event = u16::try_from(id)
-            .ok()
-            .and_then(syscalls::x86_64_syscall)
-            .is_some_and(|sc| sc.exit_event != 0);
-        if own_event {
+        let Ok(nr) = u16::try_from(id) else {
+            return;
+        };
+        if syscalls::x86_64_syscall(nr).is_some_and(|sc| sc.exit_event != 0) {
             self.with_event.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut buf = [0u8; 64];
+        match encode_generic(&mut buf, nr) {
+            Ok(len) => {
+                self.encoded.fetch_add(1, Ordering::Relaxed);
+                self.encoded_bytes.fetch_add(len as u64, Ordering::Relaxed);
+            }
+            Err(_) => {
+                self.encode_errors.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 
@@ -87,6 +117,9 @@ impl kernel::Module for Falco {
                 enters: AtomicU64::new(0),
                 exits: AtomicU64::new(0),
                 with_event: AtomicU64::new(0),
+                encoded: AtomicU64::new(0),
+                encoded_bytes: AtomicU64::new(0),
+                encode_errors: AtomicU64::new(0),
             },
             GFP_KERNEL,
         )?;
@@ -110,6 +143,12 @@ impl Drop for Falco {
             self.counters.enters.load(Ordering::Relaxed),
             self.counters.exits.load(Ordering::Relaxed),
             self.counters.with_event.load(Ordering::Relaxed)
+        );
+        pr_info!(
+            "encoded {} generic events, {} bytes, {} failures\n",
+            self.counters.encoded.load(Ordering::Relaxed),
+            self.counters.encoded_bytes.load(Ordering::Relaxed),
+            self.counters.encode_errors.load(Ordering::Relaxed)
         );
     }
 }

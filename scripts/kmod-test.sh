@@ -67,6 +67,14 @@ need "kmod-test: done"
 # Syscalls were seen: a non-zero count of entries and exits.
 grep -Eq "falco: detaching; [1-9][0-9]* syscall entries and [1-9][0-9]* exits seen, [1-9][0-9]* entries of syscalls with an event of their own" "$log" \
   || { echo "kmod-test: the probes counted nothing" >&2; fail=1; }
+# Every entry was encoded as a 34-byte generic event (26 header + 2 u16
+# lengths + 2 u16 values) by falco-abi's encoder, without a failure.
+enc=$(sed -n 's/.*falco: encoded \([0-9]*\) generic events, \([0-9]*\) bytes, \([0-9]*\) failures.*/\1 \2 \3/p' "$log")
+read -r n bytes failures <<< "${enc:-0 0 1}"
+if [ "$n" -le 0 ] || [ "$bytes" != $((n * 34)) ] || [ "$failures" != 0 ]; then
+  echo "kmod-test: encoding: $n events, $bytes bytes, $failures failures" >&2
+  fail=1
+fi
 if grep -Eq "BUG:|WARNING:|Oops|Call Trace|kmemleak|general protection" "$log"; then
   echo "kmod-test: the kernel log reports a problem:" >&2
   grep -E -A5 "BUG:|WARNING:|Oops|Call Trace|kmemleak|general protection" "$log" >&2

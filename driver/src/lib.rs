@@ -14,6 +14,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod encode;
 pub mod flag_tables;
 pub mod flags;
 pub mod header;

@@ -354,7 +354,10 @@ pub fn check_every_supported_syscall(open: impl FnOnce(BTreeSet<u16>) -> Box<dyn
     }
     // root: CAP_SYS_ADMIN (21) and CAP_DAC_OVERRIDE (1) are effective.
     let eff = uint(&ex, "cap_effective");
-    assert!(eff & (1 << 21) != 0 && eff & (1 << 1) != 0, "cap_effective {eff:#x}");
+    assert!(
+        eff & (1 << 21) != 0 && eff & (1 << 1) != 0,
+        "cap_effective {eff:#x}"
+    );
     assert_eq!(uint(&ex, "cap_permitted"), eff);
     // cgroups: "subsys=path" for the workload's (inherited) cgroups, as
     // /proc/self/cgroup names them for cgroup v1 controllers.
@@ -367,7 +370,10 @@ pub fn check_every_supported_syscall(open: impl FnOnce(BTreeSet<u16>) -> Box<dyn
     for line in ours.lines() {
         let mut f = line.splitn(3, ':');
         let (_, ctrl, path) = (f.next(), f.next().unwrap_or(""), f.next().unwrap_or(""));
-        for c in ctrl.split(',').filter(|c| !c.is_empty() && !c.starts_with("name=")) {
+        for c in ctrl
+            .split(',')
+            .filter(|c| !c.is_empty() && !c.starts_with("name="))
+        {
             // The kernel's subsystem name of the v1 "blkio" controller is "io".
             let c = if c == "blkio" { "io" } else { c };
             let want = format!("{c}={path}");
