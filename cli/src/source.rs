@@ -33,9 +33,9 @@ fn ring_bytes(preset: i16, cpus_for_each_buffer: u16, cpus: usize) -> Result<usi
     Ok((per * buffers).next_power_of_two().min(1 << 30))
 }
 
-/// The PPM_SC codes to capture: what state tracking needs, the
-/// `base_syscalls.custom_set` names, and every syscall whose event some
-/// enabled rule can match. `None` (everything) with `base_syscalls.all` or
+/// The PPM_SC codes to capture: what state tracking needs and every
+/// syscall whose event some enabled rule can match, then the
+/// `base_syscalls.custom_set` names added (`!name` removed). `None` (everything) with `base_syscalls.all` or
 /// when a rule matches every event type.
 pub fn interesting_syscalls(
     config: &Config,
@@ -50,6 +50,17 @@ pub fn interesting_syscalls(
         .iter()
         .filter_map(|n| by_name(n))
         .collect();
+    let generic =
+        codes.contains(EventCode::GENERIC_X as u16) || codes.contains(EventCode::GENERIC_E as u16);
+    for sc in X86_64_SYSCALLS {
+        let specific =
+            sc.exit_event != 0 && (codes.contains(sc.exit_event) || codes.contains(sc.enter_event));
+        if specific || (sc.exit_event == 0 && generic) {
+            out.insert(sc.ppm_sc);
+        }
+    }
+    // custom_set last: its names add, its `!names` remove from the final
+    // set, the rules' syscalls included.
     for name in &config.libs.base_syscalls.custom_set {
         match by_name(name.trim_start_matches('!')) {
             Some(code) if name.starts_with('!') => {
@@ -61,15 +72,6 @@ pub fn interesting_syscalls(
             None => logger::warning(&format!(
                 "base_syscalls.custom_set: unknown syscall '{name}'"
             )),
-        }
-    }
-    let generic =
-        codes.contains(EventCode::GENERIC_X as u16) || codes.contains(EventCode::GENERIC_E as u16);
-    for sc in X86_64_SYSCALLS {
-        let specific =
-            sc.exit_event != 0 && (codes.contains(sc.exit_event) || codes.contains(sc.enter_event));
-        if specific || (sc.exit_event == 0 && generic) {
-            out.insert(sc.ppm_sc);
         }
     }
     Some(out)
@@ -135,6 +137,46 @@ pub fn open_engine(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use falco_engine::loader::{EventSource, RulesLoader};
+
+    fn compiled(rules: &str) -> CompiledRuleset<SyscallFields> {
+        let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
+            "syscall",
+            SyscallFields::new(),
+        )])
+        .load(&[("r.yaml", rules)]);
+        CompiledRuleset::compile(&loaded.ruleset.unwrap(), SyscallFields::new()).0
+    }
+
+    fn code(name: &str) -> u16 {
+        PPM_SC.iter().find(|s| s.name == name).unwrap().code
+    }
+
+    const RULE: &str = "- rule: r\n  desc: d\n  condition: evt.type = ptrace and evt.dir=<\n  output: o\n  priority: WARNING\n";
+
+    #[test]
+    fn state_rules_and_custom_set_choose_the_syscalls() {
+        let config = |extra: &str| Config::from_text("f.yaml", extra, &[]).unwrap();
+        let set = compiled(RULE);
+        let got = interesting_syscalls(&config(""), &set).unwrap();
+        assert!(got.contains(&code("ptrace")), "the rule's syscall");
+        assert!(
+            got.contains(&code("execve")) && got.contains(&code("close")),
+            "state"
+        );
+        assert!(!got.contains(&code("getpid")) && !got.contains(&code("read")));
+        // custom_set adds, and `!` removes even what a rule wants.
+        let custom = config("base_syscalls:\n  custom_set: [getpid, '!ptrace']\n");
+        let got = interesting_syscalls(&custom, &set).unwrap();
+        assert!(got.contains(&code("getpid")));
+        assert!(!got.contains(&code("ptrace")));
+        // all: everything.
+        let all = config("base_syscalls:\n  all: true\n");
+        assert!(interesting_syscalls(&all, &set).is_none());
+        // A rule without an evt.type restriction needs every syscall.
+        let any = compiled(&RULE.replace("evt.type = ptrace and evt.dir=<", "proc.name = x"));
+        assert!(interesting_syscalls(&config(""), &any).is_none());
+    }
 
     #[test]
     fn ring_size_follows_falcos_presets_and_buffer_count() {
