@@ -15,6 +15,7 @@
 #include "file.h"
 #include "net.h"
 #include "io.h"
+#include "ipc.h"
 #include "privilege.h"
 
 #define PPME_GENERIC_X 1

@@ -90,6 +90,9 @@ pub const FILLERS: &[Filler] = &[
     f("setns_x", &[E::SYSCALL_SETNS_X]),
     f("unshare_x", &[E::SYSCALL_UNSHARE_X]),
     f("bpf_x", &[E::SYSCALL_BPF_2_X]),
+    // ipc.h
+    f("pipe_x", &[E::SYSCALL_PIPE_X, E::SYSCALL_PIPE2_X]),
+    f("socketpair_x", &[E::SOCKET_SOCKETPAIR_X]),
     // io.h
     f("rw_x", &[E::SYSCALL_READ_X, E::SYSCALL_WRITE_X]),
     f("sendto_x", &[E::SOCKET_SENDTO_X]),

@@ -104,6 +104,15 @@ sc("bpf", 321, L(0), L(0), L(0))
 sc("prctl", 157, L(15), S(b"rs-worker"), L(0), L(0), L(0))
 sc("prctl2", 157, L(4), L(1), L(0), L(0), L(0))
 sc("memfd_create", 319, S(b"rs-memfd"), L(1))
+p2 = (ctypes.c_int * 2)()
+sc("pipe2", 293, p2, L(0o2000000))
+print(f"pfd0={p2[0]}", flush=True)
+print(f"pfd1={p2[1]}", flush=True)
+print(f"pino={os.fstat(p2[0]).st_ino}", flush=True)
+sp = (ctypes.c_int * 2)()
+sc("socketpair", 53, L(1), L(1), L(0), sp)
+print(f"sfd0={sp[0]}", flush=True)
+print(f"sfd1={sp[1]}", flush=True)
 "#;
 
 /// Debian's interpreter, by absolute path: a `python3` found in PATH may be
@@ -161,6 +170,8 @@ fn run_workload(open: impl FnOnce(BTreeSet<u16>) -> Box<dyn Engine>) -> Captured
         "bpf",
         "prctl",
         "memfd_create",
+        "pipe2",
+        "socketpair",
     ];
     let syscalls: BTreeSet<u16> = names
         .iter()
@@ -632,6 +643,30 @@ pub fn check_every_supported_syscall(open: impl FnOnce(BTreeSet<u16>) -> Box<dyn
     assert_eq!(
         (text(&mf, "name"), uint(&mf, "flags")),
         ("rs-memfd".into(), 1)
+    );
+
+    let pp = c.next(E::SYSCALL_PIPE2_X);
+    assert_eq!(int(&pp, "res"), 0);
+    assert_eq!(
+        (int(&pp, "fd1"), int(&pp, "fd2")),
+        (c.r("pfd0"), c.r("pfd1"))
+    );
+    assert_eq!(uint(&pp, "ino"), c.r("pino") as u64);
+    assert_eq!(uint(&pp, "flags"), 0x1000, "O_CLOEXEC");
+    let sp = c.next(E::SOCKET_SOCKETPAIR_X);
+    assert_eq!(int(&sp, "res"), 0);
+    assert_eq!(
+        (int(&sp, "fd1"), int(&sp, "fd2")),
+        (c.r("sfd0"), c.r("sfd1"))
+    );
+    assert_eq!(
+        (uint(&sp, "domain"), uint(&sp, "type"), uint(&sp, "proto")),
+        (1, 1, 0)
+    );
+    let (source, peer) = (uint(&sp, "source"), uint(&sp, "peer"));
+    assert!(
+        source != 0 && peer != 0 && source != peer,
+        "socket addresses {source:#x} {peer:#x}"
     );
 
     let _ = std::fs::remove_dir_all(&c.dir);
