@@ -93,6 +93,15 @@ pub const FILLERS: &[Filler] = &[
     // ipc.h
     f("pipe_x", &[E::SYSCALL_PIPE_X, E::SYSCALL_PIPE2_X]),
     f("socketpair_x", &[E::SOCKET_SOCKETPAIR_X]),
+    f(
+        "fdcreate_x",
+        &[
+            E::SYSCALL_EVENTFD2_X,
+            E::SYSCALL_SIGNALFD4_X,
+            E::SYSCALL_INOTIFY_INIT1_X,
+            E::SYSCALL_EPOLL_CREATE1_X,
+        ],
+    ),
     // io.h
     f("rw_x", &[E::SYSCALL_READ_X, E::SYSCALL_WRITE_X]),
     f("sendto_x", &[E::SOCKET_SENDTO_X]),

@@ -113,6 +113,11 @@ sp = (ctypes.c_int * 2)()
 sc("socketpair", 53, L(1), L(1), L(0), sp)
 print(f"sfd0={sp[0]}", flush=True)
 print(f"sfd1={sp[1]}", flush=True)
+sc("eventfd2", 290, L(7), L(0o2000000 | 0o4000))
+sigmask = ctypes.c_uint64(1 << (10 - 1))
+sc("signalfd4", 289, L(-1), ctypes.byref(sigmask), L(8), L(0o2000000))
+sc("inotify_init1", 294, L(0o4000))
+sc("epoll_create1", 291, L(0o2000000))
 "#;
 
 /// Debian's interpreter, by absolute path: a `python3` found in PATH may be
@@ -172,6 +177,10 @@ fn run_workload(open: impl FnOnce(BTreeSet<u16>) -> Box<dyn Engine>) -> Captured
         "memfd_create",
         "pipe2",
         "socketpair",
+        "eventfd2",
+        "signalfd4",
+        "inotify_init1",
+        "epoll_create1",
     ];
     let syscalls: BTreeSet<u16> = names
         .iter()
@@ -667,6 +676,31 @@ pub fn check_every_supported_syscall(open: impl FnOnce(BTreeSet<u16>) -> Box<dyn
     assert!(
         source != 0 && peer != 0 && source != peer,
         "socket addresses {source:#x} {peer:#x}"
+    );
+
+    let e = c.next(E::SYSCALL_EVENTFD2_X);
+    assert_eq!(int(&e, "res"), c.r("eventfd2"));
+    assert_eq!(
+        (uint(&e, "flags"), uint(&e, "initval")),
+        (0x1000 | 0x40, 7),
+        "CLOEXEC|NONBLOCK"
+    );
+    let sf = c.next(E::SYSCALL_SIGNALFD4_X);
+    assert_eq!(int(&sf, "res"), c.r("signalfd4"));
+    assert_eq!(
+        (uint(&sf, "flags"), int(&sf, "fd"), uint(&sf, "mask")),
+        (0x1000, -1, 1 << 9),
+        "SIGUSR1"
+    );
+    let ino = c.next(E::SYSCALL_INOTIFY_INIT1_X);
+    assert_eq!(
+        (int(&ino, "res"), uint(&ino, "flags")),
+        (c.r("inotify_init1"), 0x40)
+    );
+    let ep = c.next(E::SYSCALL_EPOLL_CREATE1_X);
+    assert_eq!(
+        (int(&ep, "res"), uint(&ep, "flags")),
+        (c.r("epoll_create1"), 0x1)
     );
 
     let _ = std::fs::remove_dir_all(&c.dir);
