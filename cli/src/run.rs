@@ -18,7 +18,7 @@ use anyhow::{bail, Context as _, Result};
 use falco_engine::compiler::{CompiledRuleset, Issue, Matching};
 use falco_engine::drive::{drive_with, Hooks};
 use falco_engine::loader::Priority;
-use falco_scap::Engine;
+use falco_scap::{Engine, EngineStats};
 use falco_sinsp::format::Formatter;
 use falco_sinsp::{Ctx, Inspector, SyscallFields, Value};
 use serde_json::Value as Json;
@@ -204,7 +204,7 @@ struct RunHooks<'r, 'c> {
 
 impl RunHooks<'_, '_> {
     /// Refreshes the shared metrics and sends a snapshot when one is due.
-    fn refresh_metrics(&mut self, engine: &dyn Engine) {
+    fn refresh_metrics(&mut self, stats: &EngineStats) {
         let Some(shared) = &self.metrics else {
             return;
         };
@@ -229,7 +229,7 @@ impl RunHooks<'_, '_> {
         };
         s.now_ns = now_ns();
         s.events = self.events;
-        s.engine = engine.stats();
+        s.engine = stats.clone();
         s.outputs_queue_drops = self.context.outputs.stats().dropped;
         s.rules = rules;
         s.cpu_seconds = cpu_seconds;
@@ -290,8 +290,10 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
     }
 
     fn on_tick(&mut self, engine: &dyn Engine) -> bool {
-        self.refresh_metrics(engine);
-        let Some(report) = self.drops.check(engine.stats(), Instant::now()) else {
+        // One read of the engine's counters serves both.
+        let stats = engine.stats();
+        self.refresh_metrics(&stats);
+        let Some(report) = self.drops.check(stats, Instant::now()) else {
             return true;
         };
         let verdict = self.drops.act(&report, now_ns(), &self.context.outputs);

@@ -87,27 +87,8 @@ impl LiveFalco {
         }
     }
 
-    /// Waits until an alert of `rule` (any process) arrives.
-    fn wait_rule(&mut self, rule: &str, within: Duration) -> Option<Value> {
-        if let Some(a) = self.seen.iter().find(|a| a["rule"] == rule) {
-            return Some(a.clone());
-        }
-        let deadline = Instant::now() + within;
-        while let Ok(a) = self
-            .alerts
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-        {
-            self.seen.push(a.clone());
-            if a["rule"] == rule {
-                return Some(a);
-            }
-        }
-        None
-    }
-
-    /// Waits until an alert of `rule` from process group `pgid` arrives.
-    fn wait_alert(&mut self, rule: &str, pgid: u32, within: Duration) -> Option<Value> {
-        let matches = |a: &Value| a["rule"] == rule && a["output_fields"]["proc.vpgid"] == pgid;
+    /// Waits until an alert `matches` (one seen earlier counts too).
+    fn wait_for(&mut self, matches: impl Fn(&Value) -> bool, within: Duration) -> Option<Value> {
         if let Some(a) = self.seen.iter().find(|a| matches(a)) {
             return Some(a.clone());
         }
@@ -127,6 +108,19 @@ impl LiveFalco {
                 }
             }
         }
+    }
+
+    /// Waits until an alert of `rule` (any process) arrives.
+    fn wait_rule(&mut self, rule: &str, within: Duration) -> Option<Value> {
+        self.wait_for(|a| a["rule"] == rule, within)
+    }
+
+    /// Waits until an alert of `rule` from process group `pgid` arrives.
+    fn wait_alert(&mut self, rule: &str, pgid: u32, within: Duration) -> Option<Value> {
+        self.wait_for(
+            |a| a["rule"] == rule && a["output_fields"]["proc.vpgid"] == pgid,
+            within,
+        )
     }
 
     /// Like `wait_alert`, but fails the test naming what did arrive.

@@ -108,13 +108,6 @@ pub const FILLERS: &[Filler] = &[
     f("recvfrom_x", &[E::SOCKET_RECVFROM_X]),
 ];
 
-/// The filler of `code`, if the probe has one.
-pub fn filler_of(code: u16) -> Option<&'static Filler> {
-    FILLERS
-        .iter()
-        .find(|f| f.events.iter().any(|e| *e as u16 == code))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,7 @@
 
 mod fillers;
 
-pub use fillers::{filler_of, Filler, FILLERS};
+pub use fillers::{Filler, FILLERS};
 
 use crate::engine::{Engine, EngineStats, Next};
 use crate::error::{Result, ScapError};
