@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 //! falco: the Rust-for-Linux syscall capture module of falco-rs.
 //!
-//! This first stage hooks the raw syscall tracepoints and counts what they
-//! see, classifying each syscall with the ABI's x86-64 table (which event
-//! it exits with, or the generic one); the event encoding into per-CPU mmap
-//! rings builds on these hooks. All FFI lives in `sys`.
+//! Hooks sys_exit, sched_process_exit and sched_process_exec, encodes
+//! Falco's current (exit-only) events with falco-abi's encoder and writes
+//! them into one ring per CPU, mapped by userspace through `/dev/falco<N>`
+//! (falco-abi's `ring.rs` and `ioctl.rs` are the contract).
+//!
+//! - `sys.rs`: all FFI and unsafe (tracepoints, ring memory, devices,
+//!   task facts, user memory).
+//! - `producer.rs`: one CPU's ring, the producer side.
+//! - `capture.rs`: the rings, what userspace asked for, the probes and the
+//!   device operations.
+//! - `fillers/`: one file per syscall family.
 
-use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
+mod capture;
+mod fillers;
+mod producer;
 mod sys;
 
 // The ABI of driver/ (falco-abi), compiled in from its own files, not
@@ -41,8 +50,18 @@ mod header;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../driver/src/encode.rs"]
 mod encode;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../driver/src/convert.rs"]
+mod convert;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../driver/src/ring.rs"]
+mod ring;
+#[allow(dead_code, unreachable_pub)]
+#[path = "../driver/src/ioctl.rs"]
+mod ioctl;
 
-use sys::{SyscallHooks, SyscallTracepoint, Tracepoint};
+use capture::Capture;
+use sys::{Devices, Hook, Tracepoint};
 
 module! {
     type: Falco,
@@ -52,84 +71,47 @@ module! {
     license: "GPL",
 }
 
-/// What the probes update. Atomics: probes run on every CPU at once.
-struct Counters {
-    enters: AtomicU64,
-    exits: AtomicU64,
-    /// Entries of syscalls that exit with an event of their own (not the
-    /// generic one), by the ABI's x86-64 table.
-    with_event: AtomicU64,
-    /// Generic events encoded (into a probe-local buffer for now: the
-    /// per-CPU rings come next), their bytes, and encoding failures.
-    encoded: AtomicU64,
-    encoded_bytes: AtomicU64,
-    encode_errors: AtomicU64,
-}
-
-/// Falco's generic event for syscall `nr` (PPM_SC code, native number),
-/// encoded with the ABI's writer. Time and thread are 0 until the module
-/// reads them (next stage).
-fn encode_generic(buf: &mut [u8], nr: u16) -> Result<usize, encode::EncodeError> {
-    let ppm_sc = syscalls::x86_64_syscall(nr).map_or(0, |sc| sc.ppm_sc);
-    let mut w = encode::EventWriter::new(buf, events::EventCode::GENERIC_X as u16, 0, 0)?;
-    w.u16(ppm_sc).u16(nr);
-    w.finish()
-}
-
-impl SyscallHooks for Counters {
-    fn sys_enter(&self, id: i64) {
-        self.enters.fetch_add(1, Ordering::Relaxed);
-        let Ok(nr) = u16::try_from(id) else {
-            return;
-        };
-        if syscalls::x86_64_syscall(nr).is_some_and(|sc| sc.exit_event != 0) {
-            self.with_event.fetch_add(1, Ordering::Relaxed);
-        }
-        let mut buf = [0u8; 64];
-        match encode_generic(&mut buf, nr) {
-            Ok(len) => {
-                self.encoded.fetch_add(1, Ordering::Relaxed);
-                self.encoded_bytes.fetch_add(len as u64, Ordering::Relaxed);
-            }
-            Err(_) => {
-                self.encode_errors.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-    }
-
-    fn sys_exit(&self, _ret: i64) {
-        self.exits.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
 struct Falco {
-    counters: Arc<Counters>,
-    // Each guard holds its own reference to the counters, so they outlive
-    // the probes whatever the drop order.
-    _exit: Tracepoint<Counters>,
-    _enter: Tracepoint<Counters>,
+    // Dropped in this order: the probes first (unregistered and waited
+    // for), then the devices, then (with the last reference) the rings.
+    _sys_exit: Tracepoint<Capture>,
+    _exec: Tracepoint<Capture>,
+    _exit: Tracepoint<Capture>,
+    _devices: Devices<Capture>,
+    capture: Arc<Capture>,
 }
 
 impl kernel::Module for Falco {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let counters = Arc::new(
-            Counters {
-                enters: AtomicU64::new(0),
-                exits: AtomicU64::new(0),
-                with_event: AtomicU64::new(0),
-                encoded: AtomicU64::new(0),
-                encoded_bytes: AtomicU64::new(0),
-                encode_errors: AtomicU64::new(0),
-            },
-            GFP_KERNEL,
-        )?;
-        let enter = Tracepoint::attach(SyscallTracepoint::Enter, counters.clone())?;
-        let exit = Tracepoint::attach(SyscallTracepoint::Exit, counters.clone())?;
-        pr_info!("attached to sys_enter and sys_exit\n");
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let data_size = sys::param_buffer_bytes();
+        if !data_size.is_power_of_two() || !(ring::RING_MIN_DATA_SIZE..=ring::RING_MAX_DATA_SIZE).contains(&data_size) {
+            pr_err!(
+                "buffer_bytes={} is not a power of two between {} and {}\n",
+                data_size,
+                ring::RING_MIN_DATA_SIZE,
+                ring::RING_MAX_DATA_SIZE
+            );
+            return Err(EINVAL);
+        }
+        let cpus = sys::nr_cpu_ids();
+        let capture = Arc::new(Capture::new(cpus, data_size)?, GFP_KERNEL)?;
+        let devices = Devices::register(module, cpus, capture.clone())?;
+        // Process exits and execs first, so no process ends unseen and no
+        // execve exit misses its file name between the attaches.
+        let exit = Tracepoint::attach(Hook::ProcessExit, capture.clone())?;
+        let exec = Tracepoint::attach(Hook::ProcessExec, capture.clone())?;
+        let sys_exit = Tracepoint::attach(Hook::SysExit, capture.clone())?;
+        pr_info!(
+            "{} devices, {} bytes per ring; attached to sys_exit, sched_process_exit, sched_process_exec\n",
+            cpus,
+            data_size
+        );
         Ok(Falco {
-            counters,
+            _sys_exit: sys_exit,
+            _exec: exec,
             _exit: exit,
-            _enter: enter,
+            _devices: devices,
+            capture,
         })
     }
 }
@@ -138,17 +120,15 @@ impl Drop for Falco {
     fn drop(&mut self) {
         // The guards detach after this body, when the fields drop; the
         // counts printed here are final up to the last few in flight.
+        let t = capture::totals(&self.capture);
         pr_info!(
-            "detaching; {} syscall entries and {} exits seen, {} entries of syscalls with an event of their own\n",
-            self.counters.enters.load(Ordering::Relaxed),
-            self.counters.exits.load(Ordering::Relaxed),
-            self.counters.with_event.load(Ordering::Relaxed)
-        );
-        pr_info!(
-            "encoded {} generic events, {} bytes, {} failures\n",
-            self.counters.encoded.load(Ordering::Relaxed),
-            self.counters.encoded_bytes.load(Ordering::Relaxed),
-            self.counters.encode_errors.load(Ordering::Relaxed)
+            "unloading; {} events written, {} tracepoint hits, drops: {} buffer, {} page fault, {} bug, {} scratch\n",
+            t.n_evts,
+            t.n_hits,
+            t.n_drops_buffer,
+            t.n_drops_pf,
+            t.n_drops_bug,
+            t.n_drops_scratch
         );
     }
 }

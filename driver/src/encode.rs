@@ -131,6 +131,59 @@ impl<'a> EventWriter<'a> {
         self.bytes(&v.to_le_bytes())
     }
 
+    /// A value written in place: `f` gets the free space (at most `max`
+    /// bytes) and returns how many bytes it wrote, so strings read from
+    /// user memory land in the event without a bounce buffer. A count
+    /// beyond the space it was given is clamped.
+    pub fn fill(&mut self, max: usize, f: impl FnOnce(&mut [u8]) -> usize) -> &mut Self {
+        if self.error.is_none() {
+            self.error = self.put_in_place(max, f).err();
+        }
+        self
+    }
+
+    fn put_in_place(
+        &mut self,
+        max: usize,
+        f: impl FnOnce(&mut [u8]) -> usize,
+    ) -> Result<(), EncodeError> {
+        if self.written >= self.header.nparams {
+            return Err(EncodeError::ParamCount {
+                expected: self.header.nparams,
+                written: self.written.saturating_add(1),
+            });
+        }
+        let len_at = EVENT_HEADER_SIZE + self.written as usize * self.width;
+        let limit = if self.width == 4 {
+            max
+        } else {
+            max.min(u16::MAX as usize)
+        };
+        let end = self.pos.saturating_add(limit).min(self.buf.len());
+        let dst = self.buf.get_mut(self.pos..end).ok_or(EncodeError::NoRoom)?;
+        let room = dst.len();
+        let n = f(dst).min(room);
+        let mut len = [0u8; 4];
+        if self.width == 4 {
+            len = (n as u32).to_le_bytes();
+        } else {
+            len[..2].copy_from_slice(&(n as u16).to_le_bytes());
+        }
+        let len_dst = self
+            .buf
+            .get_mut(len_at..len_at + self.width)
+            .ok_or(EncodeError::NoRoom)?;
+        len_dst.copy_from_slice(len.get(..self.width).ok_or(EncodeError::NoRoom)?);
+        self.pos += n;
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Bytes of the event so far (where the next value goes).
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
     /// An empty parameter (no value, length 0).
     pub fn empty(&mut self) -> &mut Self {
         self.bytes(&[])

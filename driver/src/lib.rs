@@ -4,7 +4,9 @@
 //!   project's own form (generated once from upstream's facts by
 //!   `tools/gen_event_table.py`); it defines [`EventCode`] and [`EVENTS`].
 //! - `header.rs` — the packed 26-byte event header and parameter lengths.
-//! - `ring.rs` — the per-CPU mmap ring layout.
+//! - `ring.rs` — the per-CPU mmap ring layout and its producer/consumer rules.
+//! - `encode.rs` — writing one event (the kernel module encodes with it).
+//! - `convert.rs` — Linux flag values to the PPM ones events carry.
 //! - `ioctl.rs` — device ioctls and the API version.
 //! - `syscalls.rs` (+ `syscall_table.rs`) — PPM_SC codes and the x86-64
 //!   syscall table.
@@ -14,6 +16,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod convert;
 pub mod encode;
 pub mod flag_tables;
 pub mod flags;

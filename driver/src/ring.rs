@@ -215,7 +215,11 @@ mod tests {
         fn push(&mut self, tag: u8, len: usize) -> bool {
             match reserve(self.head, self.tail, self.data.len(), len) {
                 Reserve::Full => false,
-                Reserve::At { offset, new_head, pad } => {
+                Reserve::At {
+                    offset,
+                    new_head,
+                    pad,
+                } => {
                     if let Some((at, n)) = pad {
                         if n >= EVENT_HEADER_SIZE {
                             self.data[at..at + EVENT_HEADER_SIZE].copy_from_slice(&pad_header(n));
@@ -286,9 +290,15 @@ mod tests {
         };
         assert!(r.push(1, 50));
         r.data[16..20].copy_from_slice(&300u32.to_le_bytes());
-        assert_eq!(next_record(&r.data, r.head, r.tail), Record::Corrupt { offset: 0 });
+        assert_eq!(
+            next_record(&r.data, r.head, r.tail),
+            Record::Corrupt { offset: 0 }
+        );
         r.data[16..20].copy_from_slice(&51u32.to_le_bytes());
-        assert_eq!(next_record(&r.data, r.head, r.tail), Record::Corrupt { offset: 0 });
+        assert_eq!(
+            next_record(&r.data, r.head, r.tail),
+            Record::Corrupt { offset: 0 }
+        );
         assert_eq!(next_record(&r.data, 10, 20), Record::Corrupt { offset: 0 });
         // A consumer-written tail ahead of head only makes the ring full.
         assert_eq!(reserve(0, 20, 256, 40), Reserve::Full);

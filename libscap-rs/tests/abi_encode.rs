@@ -55,6 +55,32 @@ fn the_generic_event_and_empty_parameters() {
 }
 
 #[test]
+fn values_filled_in_place_are_clamped_to_the_room_given() {
+    let mut buf = [0u8; 64];
+    let mut w = EventWriter::new(&mut buf, E::SYSCALL_CLOSE_X as u16, 1, 2).unwrap();
+    // Asked for 5 bytes at most; the closure claims 100: only 5 count.
+    w.fill(5, |dst| {
+        assert_eq!(dst.len(), 5);
+        dst.copy_from_slice(&[1, 0, 0, 0, 0]);
+        100
+    })
+    .fill(8, |dst| {
+        dst[..8].copy_from_slice(&7i64.to_le_bytes());
+        8
+    });
+    let len = w.finish().unwrap();
+    assert_eq!(len, 26 + 4 + 5 + 8);
+    let ev = Event::parse(&buf[..len], HeaderLayout::V2).unwrap();
+    assert_eq!(ev.param_bytes(0).unwrap(), &[1, 0, 0, 0, 0]);
+    assert_eq!(ev.param_by_name("fd").unwrap().as_i64(), Some(7));
+    // A third value is one too many.
+    let mut buf = [0u8; 64];
+    let mut w = EventWriter::new(&mut buf, E::SYSCALL_CLOSE_X as u16, 1, 2).unwrap();
+    w.i64(0).i64(1).fill(8, |_| 0);
+    assert!(matches!(w.finish(), Err(EncodeError::ParamCount { .. })));
+}
+
+#[test]
 fn errors_instead_of_partial_events() {
     let mut buf = [0u8; 256];
     assert_eq!(
