@@ -7,6 +7,7 @@ use anyhow::{anyhow, bail, Result};
 use falco_abi::syscalls::{PPM_SC, X86_64_SYSCALLS};
 use falco_abi::EventCode;
 use falco_engine::compiler::CompiledRuleset;
+use falco_scap::kmod::{KmodEngine, KmodOptions};
 use falco_scap::modern_ebpf::{ModernEbpfEngine, ModernEbpfOptions};
 use falco_scap::procfs::ScanOptions;
 use falco_scap::{Engine, SavefileEngine};
@@ -77,6 +78,14 @@ pub fn interesting_syscalls(
     Some(out)
 }
 
+/// `falco_libs.snaplen` (0 = the drivers' default, 80 bytes).
+fn snaplen(config: &Config) -> u32 {
+    match config.libs.falco_libs.snaplen {
+        0 => 80,
+        n => n.min(u16::MAX as u64) as u32,
+    }
+}
+
 /// Opens the source `engine.kind` names.
 pub fn open_engine(
     config: &Config,
@@ -92,6 +101,36 @@ pub fn open_engine(
             let engine = SavefileEngine::open(path).map_err(|e| anyhow!("{e}"))?;
             Ok(Box::new(engine))
         }
+        EngineKind::Kmod => {
+            // engine.kmod.buf_size_preset is informational here: our
+            // module's ring size is its own module parameter (set at
+            // modprobe time), not something the consumer chooses.
+            if config.engine.drop_failed_exit {
+                logger::warning(
+                    "engine.kmod.drop_failed_exit is not supported by the falco-rs kernel \
+                     module yet; failed syscalls are captured",
+                );
+            }
+            let syscalls = interesting_syscalls(config, set);
+            logger::info(&format!(
+                "Opening 'syscall' source with Kernel module ({} syscalls)",
+                syscalls
+                    .as_ref()
+                    .map_or("all".to_string(), |s| s.len().to_string())
+            ));
+            let opts = KmodOptions {
+                snaplen: snaplen(config),
+                syscalls,
+                scan: Some(ScanOptions::default()),
+                ..KmodOptions::default()
+            };
+            let engine = KmodEngine::open(&opts).map_err(|e| anyhow!("{e}"))?;
+            logger::info(&format!(
+                "Kernel module: reading {} per-CPU rings",
+                engine.cpus()
+            ));
+            Ok(Box::new(engine))
+        }
         EngineKind::ModernEbpf => {
             let cpus = std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -103,10 +142,7 @@ pub fn open_engine(
             )
             .map_err(|e| anyhow!("engine.modern_ebpf.{e}"))?;
             let syscalls = interesting_syscalls(config, set);
-            let snaplen = match config.libs.falco_libs.snaplen {
-                0 => 80,
-                n => n.min(u16::MAX as u64) as u32,
-            };
+            let snaplen = snaplen(config);
             logger::info(&format!(
                 "Opening 'syscall' source with modern BPF probe ({} MiB ring, {} syscalls)",
                 buffer_bytes >> 20,
@@ -127,7 +163,7 @@ pub fn open_engine(
         }
         other => bail!(
             "engine.kind '{}' is not available in this build of falco-rs yet; \
-             use engine.kind=modern_ebpf for the live kernel, or replay a capture \
+             use engine.kind=kmod or modern_ebpf for the live kernel, or replay a capture \
              with -o engine.kind=replay -o engine.replay.capture_file=FILE",
             other.as_str()
         ),

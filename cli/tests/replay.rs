@@ -189,12 +189,29 @@ fn unavailable_engines_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path(), "");
     let rules = default_rules().display().to_string();
-    let r = run(&["-c", &cfg, "-r", &rules, "-o", "engine.kind=kmod"]);
+    let r = run(&["-c", &cfg, "-r", &rules, "-o", "engine.kind=nodriver"]);
     assert_eq!(r.code, 1);
     assert!(
-        r.stderr.contains("engine.kind 'kmod' is not available"),
+        r.stderr.contains("engine.kind 'nodriver' is not available"),
         "{}",
         r.stderr
+    );
+}
+
+#[test]
+fn kmod_without_the_module_loaded_is_one_clear_line() {
+    // Where the module is loaded (the VM test), this is not the case.
+    if Path::new("/dev/falco0").exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "");
+    let rules = default_rules().display().to_string();
+    let r = run(&["-c", &cfg, "-r", &rules, "-o", "engine.kind=kmod"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "Error: kmod: no /dev/falco0: is the falco module loaded? (modprobe falco)\n"
     );
 }
 

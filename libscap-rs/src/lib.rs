@@ -4,17 +4,22 @@
 //!   by block, yielding borrowed [`Event`]s without per-event allocation.
 //! - [`converter`] brings events of old captures to the current exit-only
 //!   schema so that consumers see one shape.
-//! - [`engine`] is the [`Engine`] trait every source implements (savefile
-//!   and [`modern_ebpf`] now; the kernel module engine builds on it).
+//! - [`engine`] is the [`Engine`] trait every source implements: savefile,
+//!   [`modern_ebpf`] and [`kmod`] (the kernel module's per-CPU rings).
 //! - [`state`] is the system state a capture starts from.
 
-#![forbid(unsafe_code)]
+// Denied, not forbidden: `kmod::ring` (the device's ioctls, mmap and the
+// shared ring words) is the one module that allows it — DESIGN.md's
+// "scap's ring/syscall module". Nothing else may.
+#![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod builder;
 pub mod converter;
 pub mod engine;
 pub mod error;
 pub mod event;
+pub mod kmod;
 #[cfg(feature = "modern-bpf")]
 pub mod modern_ebpf;
 pub mod procfs;
