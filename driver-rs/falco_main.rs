@@ -122,7 +122,7 @@ impl Drop for Falco {
         // counts printed here are final up to the last few in flight.
         let t = capture::totals(&self.capture);
         pr_info!(
-            "unloading; {} events written, {} tracepoint hits, drops: {} buffer, {} page fault, {} bug, {} scratch\n",
+            "unloading; last capture: {} events written, {} tracepoint hits, drops: {} buffer, {} page fault, {} bug, {} scratch\n",
             t.n_evts,
             t.n_hits,
             t.n_drops_buffer,

@@ -6,9 +6,11 @@
 # Source: Debian's linux-source-6.12; Rust: Debian's rustc-web +
 # rust-web-src (the rustup toolchain cannot read the kernel crate's
 # metadata); bindgen-cli from crates.io. Config: tinyconfig plus
-# scripts/test-kernel.config. The build is cached outside the repo under
-# $FALCO_RS_CACHE (default ~/.cache/falco-rs)/kernel/<source version>-<hash
-# of the config fragment and this script>, and rebuilt when absent.
+# scripts/test-kernel.config (plus scripts/test-kernel-debug.config with
+# KERNEL_FLAVOUR=debug: KASAN, lockdep). The build is cached outside the
+# repo under $FALCO_RS_CACHE (default ~/.cache/falco-rs)/kernel/<source
+# version>-<hash of the fragments and $recipe>[-debug], and rebuilt when
+# absent.
 #
 # make_kernel ARGS... runs make with the variables every kernel and module
 # make call needs; scripts/kmod.sh sources this file for it.
@@ -57,13 +59,25 @@ make_kernel() {
     RUST_LIB_SRC="$(rust_lib_src)" BINDGEN="$(bindgen_bin)" "$@"
 }
 
+# Bump when the build steps below change what gets built: it is part of
+# the cache key with the config fragments.
+recipe="tinyconfig+fragments+olddefconfig; bzImage modules_prepare modules; v1"
+
 build_kernel() {
   install_packages
   local tarball version key dir
   tarball=$(ls /usr/src/linux-source-6.12.tar.* | head -1)
   version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-  key=$(cat "$here/scripts/test-kernel.config" "$here/scripts/test-kernel.sh" | sha256sum | cut -c1-16)
-  dir="$cache/kernel/linux-$version-$key"
+  # KERNEL_FLAVOUR=debug adds KASAN, lockdep and the other debug checks
+  # of scripts/test-kernel-debug.config (a separate cache entry).
+  local fragments=("$here/scripts/test-kernel.config")
+  local suffix=""
+  if [ "${KERNEL_FLAVOUR:-}" = debug ]; then
+    fragments+=("$here/scripts/test-kernel-debug.config")
+    suffix="-debug"
+  fi
+  key=$( (cat "${fragments[@]}"; echo "$recipe") | sha256sum | cut -c1-16)
+  dir="$cache/kernel/linux-$version-$key$suffix"
   if [ -f "$dir/.done" ]; then
     echo "$dir/src"
     return
@@ -76,7 +90,7 @@ build_kernel() {
   (
     cd "$dir/src"
     make_kernel tinyconfig >&2
-    scripts/kconfig/merge_config.sh -m .config "$here/scripts/test-kernel.config" >&2
+    scripts/kconfig/merge_config.sh -m .config "${fragments[@]}" >&2
     make_kernel olddefconfig >&2
     # Every option of the fragment must have survived olddefconfig.
     local missing=0
@@ -85,7 +99,7 @@ build_kernel() {
         CONFIG_*=y) grep -qx "$line" .config || { log "not enabled: $line"; missing=1; } ;;
         "# CONFIG_"*" is not set") grep -qx "$line" .config || grep -q "^${line#\# }" .config || true ;;
       esac
-    done < "$here/scripts/test-kernel.config"
+    done < <(cat "${fragments[@]}")
     [ "$missing" = 0 ] || { log "the config fragment did not apply"; exit 1; }
     make_kernel rustavailable >&2
     make_kernel -j"$(nproc)" bzImage modules_prepare modules >&2

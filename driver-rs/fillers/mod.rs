@@ -7,6 +7,7 @@
 mod file;
 mod io;
 mod ipc;
+mod net;
 mod privilege;
 mod process;
 
@@ -71,6 +72,7 @@ pub(crate) fn syscall_exit(sc: &Syscall, out: &mut Out<'_>, exec: &mut crate::pr
         c if process::handles(c) => process::fill(c, sc, out, exec),
         c if io::handles(c) => io::fill(c, sc, out),
         c if ipc::handles(c) => ipc::fill(c, sc, out),
+        c if net::handles(c) => net::fill(c, sc, out),
         c if privilege::handles(c) => privilege::fill(c, sc, out),
         _ => generic(sc, out),
     }

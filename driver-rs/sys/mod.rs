@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Everything unsafe in the module: the kernel functions 6.12's `kernel`
-//! crate does not wrap, declared here and wrapped in safe types. Nothing
-//! outside this file uses `unsafe`.
+//! crate does not wrap, declared here (and in `net.rs`, the socket facts)
+//! and wrapped in safe types. Nothing outside `sys/` uses `unsafe`.
 //!
 //! - [`Tracepoint`]: a probe attached to a kernel tracepoint, found by name
 //!   (`__tracepoint_sys_enter` is not exported, so the kernel's list is
@@ -15,6 +15,8 @@
 //! - [`Regs`], [`TaskFacts`], [`read_user`], [`now_ns`]: what the probes
 //!   read about the syscall, the current task and user memory, without
 //!   sleeping.
+
+pub(crate) mod net;
 
 use core::ffi::c_void;
 use core::sync::atomic::AtomicU64;
