@@ -40,30 +40,19 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 mount -t tmpfs tmp /tmp
 export PATH=/usr/bin:/bin
-echo x > /etc/hostname
+. /etc/vm-lib.sh
 loops() {
   for k in getpid read1 openclose; do echo "bench \$1 \$k \$(taskset -c 1 syscall_loop \$k $n)"; done
 }
-start_falco() {
-  taskset -c 0 falco -c /etc/falco/falco.yaml -r /etc/falco/falco_rules.yaml -o engine.kind=kmod \\
-    -o stdout_output.enabled=false -o syslog_output.enabled=false -o log_syslog=false \\
-    -o file_output.enabled=true -o file_output.filename=/tmp/alerts.json -o json_output=true "\$@" \\
-    > /tmp/falco.log 2>&1 &
-  falco_pid=\$!
-  for i in \$(seq 1 120); do
-    cat /etc/shadow > /dev/null
-    grep -q "Sensitive File Read" /tmp/alerts.json 2>/dev/null && return
-    sleep 1
-  done
-  echo "bench: falco did not start"
-}
+# This shell and so falco on CPU 0, the loops on CPU 1.
+taskset -p -c 0 \$\$ > /dev/null
 loops unloaded
 insmod /falco.ko
-start_falco
+vm_falco /tmp/alerts.json /tmp/falco.log
 loops rules
 kill -INT \$falco_pid; wait \$falco_pid
 rm -f /tmp/alerts.json
-start_falco -o base_syscalls.all=true
+vm_falco /tmp/alerts.json /tmp/falco.log -o base_syscalls.all=true
 loops all
 kill -INT \$falco_pid; wait \$falco_pid
 rmmod falco

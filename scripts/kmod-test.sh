@@ -95,20 +95,9 @@ echo "kmod-test: events test ended with $?"
 # falco with the kmod engine and our default rules, workloads that must
 # alert, a rule-triggered capture of them.
 echo "kmod-test: falco begins"
-falco -c /etc/falco/falco.yaml -r /etc/falco/falco_rules.yaml -o engine.kind=kmod \
-  -o json_output=true -o stdout_output.enabled=false -o syslog_output.enabled=false \
-  -o log_syslog=false -o file_output.enabled=true -o file_output.filename=/tmp/alerts.json \
-  -o capture.enabled=true -o capture.mode=all_rules -o capture.path_prefix=/tmp/cap \
-  -o capture.default_duration=30000 > /tmp/falco.log 2>&1 &
-falco_pid=$!
-# Workloads go unseen until falco has attached: repeat one until it alerts.
-ready=no
-for i in $(seq 1 120); do
-  cat /etc/shadow > /dev/null
-  if grep -q "Sensitive File Read" /tmp/alerts.json 2>/dev/null; then ready=yes; break; fi
-  sleep 1
-done
-echo "kmod-test: falco ready: $ready"
+vm_falco /tmp/alerts.json /tmp/falco.log -o capture.enabled=true -o capture.mode=all_rules \
+  -o capture.path_prefix=/tmp/cap -o capture.default_duration=30000
+echo "kmod-test: falco ready: $falco_ready"
 ln -s python3 /usr/bin/nginx
 nginx -c 'import os; os.system("true")'
 touch /etc/falco-kmod-test
@@ -136,18 +125,8 @@ rmmod falco && echo "kmod-test: rmmod ok" || echo "kmod-test: rmmod FAILED"
 echo "kmod-test: stress begins"
 insmod /falco.ko buffer_bytes=65536 && echo "kmod-test: small-ring insmod ok"
 python3 /ioctl_check.py
-falco -c /etc/falco/falco.yaml -r /etc/falco/falco_rules.yaml -o engine.kind=kmod -A \
-  -o json_output=true -o stdout_output.enabled=false -o syslog_output.enabled=false \
-  -o log_syslog=false -o file_output.enabled=true -o file_output.filename=/tmp/stress.json \
-  > /tmp/falco-stress.log 2>&1 &
-falco_pid=$!
-ready=no
-for i in $(seq 1 120); do
-  cat /etc/shadow > /dev/null
-  if grep -q "Sensitive File Read" /tmp/stress.json 2>/dev/null; then ready=yes; break; fi
-  sleep 1
-done
-echo "kmod-test: stress falco ready: $ready"
+vm_falco /tmp/stress.json /tmp/falco-stress.log -A
+echo "kmod-test: stress falco ready: $falco_ready"
 dd if=/dev/zero of=/dev/null bs=1 count=400000 2>/dev/null &
 dd if=/dev/zero of=/dev/null bs=1 count=400000 2>/dev/null &
 wait %2 %3 2>/dev/null; wait $! 2>/dev/null

@@ -36,6 +36,25 @@ vm_emit() { # NAME FILE: prints FILE base64-encoded between markers
   base64 "$2"
   echo "==vm-file-end $1=="
 }
+# vm_falco ALERTS LOG [FALCO ARGS...]: falco with the kmod engine and the
+# default rules in the background ($falco_pid), JSON alerts to ALERTS;
+# returns once it alerts on `cat /etc/shadow` (workloads go unseen until
+# it has attached), with $falco_ready yes or no (after 120 s).
+vm_falco() {
+  alerts=$1 log=$2
+  shift 2
+  falco -c /etc/falco/falco.yaml -r /etc/falco/falco_rules.yaml -o engine.kind=kmod \
+    -o json_output=true -o stdout_output.enabled=false -o syslog_output.enabled=false \
+    -o log_syslog=false -o file_output.enabled=true -o file_output.filename="$alerts" \
+    "$@" > "$log" 2>&1 &
+  falco_pid=$!
+  falco_ready=no
+  for i in $(seq 1 120); do
+    cat /etc/shadow > /dev/null
+    if grep -q "Sensitive File Read" "$alerts" 2>/dev/null; then falco_ready=yes; return; fi
+    sleep 1
+  done
+}
 LIB
 }
 

@@ -135,7 +135,11 @@ fn chunk(at: u64, room: usize) -> usize {
     to_page_end.min(room)
 }
 
-fn read_str(addr: u64, dst: &mut [u8], faulted: &mut bool) -> usize {
+/// The NUL-terminated user string at `addr` into `dst`, page by page (a
+/// string ending before an unmapped page is read whole), cut and
+/// terminated when longer: its length with the NUL; 0 for NULL or a fault
+/// (`faulted` set).
+pub(crate) fn read_str(addr: u64, dst: &mut [u8], faulted: &mut bool) -> usize {
     if addr == 0 || dst.is_empty() {
         return 0;
     }

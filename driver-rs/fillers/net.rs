@@ -12,7 +12,7 @@
 
 use super::io::moved;
 use super::ipc::fd_pair;
-use super::{fd_arg, Out, Syscall};
+use super::{fd_arg, read_str, Out, Syscall};
 use crate::encode::{EncodeError, EventWriter};
 use crate::events::EventCode as E;
 use crate::sys;
@@ -33,7 +33,6 @@ const SOCK_TYPE_MASK: u64 = 0xf;
 /// Bytes of a `struct sockaddr` read from user memory (as large as
 /// `sockaddr_in6`).
 const SOCKADDR_READ: usize = 28;
-const PAGE: u64 = 4096;
 
 pub(super) fn handles(code: E) -> bool {
     matches!(
@@ -318,41 +317,18 @@ fn user_path(v: &mut Value, faults: &mut u32, addr: u64) {
             return 0;
         }
         let dst = dst.get_mut(..room).unwrap_or(&mut []);
-        match read_user_str(addr, dst) {
-            Some(n) => n,
-            None => {
-                faulted = true;
-                if let Some(first) = dst.first_mut() {
-                    *first = 0;
-                }
-                1
+        let n = read_str(addr, dst, &mut faulted);
+        if faulted {
+            if let Some(first) = dst.first_mut() {
+                *first = 0;
             }
+            return 1;
         }
+        n
     });
     if faulted {
         *faults = faults.saturating_add(1);
     }
-}
-
-/// The NUL-terminated user string at `addr` into `dst`, cut and
-/// terminated when longer: its length with the NUL, or None on a fault.
-/// Read page by page, so that a string ending before an unmapped page
-/// is read whole.
-fn read_user_str(addr: u64, dst: &mut [u8]) -> Option<usize> {
-    let len = dst.len();
-    let mut done = 0usize;
-    while done < len {
-        let at = addr.wrapping_add(done as u64);
-        let n = ((PAGE - at % PAGE) as usize).min(len - done);
-        let part = dst.get_mut(done..done + n)?;
-        sys::read_user(at, part).ok()?;
-        if let Some(z) = part.iter().position(|&b| b == 0) {
-            return Some(done + z + 1);
-        }
-        done += n;
-    }
-    *dst.last_mut()? = 0;
-    Some(len)
 }
 
 /// The u32 at user address `addr` (0 when unreadable, the fault counted).
