@@ -27,13 +27,16 @@ kmod-test:
 
 # Benchmarks beside sysdig on vm_bench_3m (docs/PERFORMANCE.md): capture
 # decoding, state tracking with field extraction, rules, the whole binary;
-# then the live eBPF engine's per-syscall cost and throughput (root).
+# then the live eBPF engine's per-syscall cost and throughput (root), and
+# the kernel module's per-syscall cost in the qemu VM beside the upstream
+# C module's.
 bench: setup
 	scripts/bench-decode.sh
 	scripts/bench-state.sh
 	scripts/bench-rules.sh
 	scripts/bench-falco.sh
 	@if [ "$$(id -u)" = 0 ]; then scripts/bench-ebpf.sh; else echo "bench: bench-ebpf.sh needs root, skipped"; fi
+	scripts/bench-kmod.sh
 
 # Coverage-guided fuzzing on stable (no sanitizers): FUZZ_TARGET, FUZZ_SECONDS.
 FUZZ_TARGET ?= decode_capture

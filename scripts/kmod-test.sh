@@ -98,6 +98,7 @@ echo "kmod-test: falco begins"
 vm_falco /tmp/alerts.json /tmp/falco.log -o capture.enabled=true -o capture.mode=all_rules \
   -o capture.path_prefix=/tmp/cap -o capture.default_duration=30000
 echo "kmod-test: falco ready: $falco_ready"
+rmmod falco 2>/dev/null && echo "kmod-test: rmmod while open ACCEPTED" || echo "kmod-test: rmmod while open refused"
 ln -s python3 /usr/bin/nginx
 nginx -c 'import os; os.system("true")'
 touch /etc/falco-kmod-test
@@ -182,6 +183,7 @@ need "kmod-test: drops reported"
 need "kmod-test: alerts after the flood"
 need "kmod-test: rmmod after kill ok"
 need "kmod-test: falco ready: yes"
+need "kmod-test: rmmod while open refused"
 need "kmod-test: falco exited with 0"
 
 # The alerts falco raised inside the VM, and its capture replayed here.
