@@ -19,11 +19,13 @@ build:
 test: setup
 	$(CARGO) test --workspace
 	scripts/kmod-test.sh
+	KERNEL_FLAVOUR=debug scripts/kmod-test.sh
 
 # The kernel module built against the cached Rust-enabled test kernel and
 # loaded, exercised and unloaded in a qemu VM (TCG, 2 vCPUs).
 kmod-test:
 	scripts/kmod-test.sh
+	KERNEL_FLAVOUR=debug scripts/kmod-test.sh
 
 # Benchmarks beside sysdig on vm_bench_3m (docs/PERFORMANCE.md): capture
 # decoding, state tracking with field extraction, rules, the whole binary;
