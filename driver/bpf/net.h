@@ -91,10 +91,17 @@ static __always_inline void push_user_sockaddr(struct aux *a, const void *uaddr,
 	ev_len(a, (u16)(pos - a->payload));
 }
 
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+
+/* The sock behind descriptor `fd`, only when it is a socket: other files
+ * keep other things in private_data. */
 static __always_inline struct sock *fd_sock(s64 fd)
 {
 	struct file *f = fd_file(fd);
-	struct socket *s = f ? BPF_CORE_READ(f, private_data) : NULL;
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	struct socket *s = BPF_CORE_READ(f, private_data);
 	return s ? BPF_CORE_READ(s, sk) : NULL;
 }
 

@@ -37,6 +37,22 @@ fn every_supported_syscall_carries_its_parameters() {
 }
 
 #[test]
+fn connect_on_a_non_socket_has_no_tuple() {
+    if !module_loaded() {
+        return;
+    }
+    common::syscall_events::check_connect_on_a_non_socket(|syscalls| {
+        let engine = KmodEngine::open(&KmodOptions {
+            syscalls: Some(syscalls),
+            scan: None,
+            ..KmodOptions::default()
+        })
+        .expect("the kmod engine opens every CPU's device");
+        Box::new(engine)
+    });
+}
+
+#[test]
 fn a_second_consumer_is_refused_while_the_first_holds_the_devices() {
     if !module_loaded() {
         return;

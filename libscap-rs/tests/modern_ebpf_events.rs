@@ -31,6 +31,22 @@ fn every_supported_syscall_carries_its_parameters() {
 }
 
 #[test]
+fn connect_on_a_non_socket_has_no_tuple() {
+    if !is_root() {
+        return;
+    }
+    common::syscall_events::check_connect_on_a_non_socket(|syscalls| {
+        let engine = ModernEbpfEngine::open(&ModernEbpfOptions {
+            syscalls: Some(syscalls),
+            scan: None,
+            ..ModernEbpfOptions::default()
+        })
+        .expect("the probe loads and attaches");
+        Box::new(engine)
+    });
+}
+
+#[test]
 fn drop_failed_exit_keeps_only_successful_calls() {
     if !is_root() {
         return;

@@ -705,3 +705,44 @@ pub fn check_every_supported_syscall(open: impl FnOnce(BTreeSet<u16>) -> Box<dyn
 
     let _ = std::fs::remove_dir_all(&c.dir);
 }
+
+/// connect on descriptors that are not sockets (a pipe, /dev/null) fails
+/// with ENOTSOCK, and its event carries an empty tuple: the driver must
+/// not read another kind of file's private data as a socket.
+pub fn check_connect_on_a_non_socket(open: impl FnOnce(BTreeSet<u16>) -> Box<dyn Engine>) {
+    let connect = falco_abi::syscalls::PPM_SC
+        .iter()
+        .find(|s| s.name == "connect")
+        .unwrap()
+        .code;
+    let mut engine = open([connect].into_iter().collect());
+    let script = "import ctypes, os, struct\n\
+        libc = ctypes.CDLL(None, use_errno=True)\n\
+        addr = struct.pack('<H', 2) + struct.pack('>H', 22) + bytes([127, 0, 0, 1]) + bytes(8)\n\
+        r, w = os.pipe()\n\
+        n = os.open('/dev/null', os.O_RDWR)\n\
+        for fd in (r, n):\n\
+        \x20   assert libc.connect(fd, addr, 16) == -1 and ctypes.get_errno() == 88\n";
+    let child = Command::new(PYTHON).arg("-c").arg(script).spawn().unwrap();
+    let pid = child.id() as u64;
+    assert!(
+        child.wait_with_output().unwrap().status.success(),
+        "workload failed"
+    );
+    let mut seen = 0;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline && seen < 2 {
+        if let Next::Event(ev) = engine.next().unwrap() {
+            if ev.tid == pid && ev.evt_type == E::SOCKET_CONNECT_X as u16 {
+                assert_eq!(int(&ev, "res"), -88, "ENOTSOCK");
+                assert!(
+                    bytes(&ev, "tuple").is_empty(),
+                    "a tuple for a non-socket: {:?}",
+                    bytes(&ev, "tuple")
+                );
+                seen += 1;
+            }
+        }
+    }
+    assert_eq!(seen, 2, "connect exits seen");
+}
