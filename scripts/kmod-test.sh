@@ -6,6 +6,8 @@
 # checks what comes back on the serial console:
 #   - the module loads, a second load is refused, /dev/falco0 and
 #     /dev/falco1 exist, bad ioctls are refused, unload works;
+#   - libscap-rs/tests/modern_ebpf_events.rs passes inside the VM (the
+#     eBPF engine on this kernel; the default flavour has BTF);
 #   - libscap-rs/tests/kmod_events.rs passes inside the VM (every
 #     parameter of every supported syscall's event, through the kmod
 #     engine; a second consumer refused);
@@ -44,15 +46,21 @@ log "building static falco and the kmod event test"
 export RUSTFLAGS="-C target-feature=+crt-static"
 target=x86_64-unknown-linux-gnu
 (cd "$here" && cargo build -q --release --target $target -p falco)
-events_bin=$(cd "$here" && cargo test -q --release --target $target -p falco-scap --test kmod_events \
-  --no-run --message-format=json 2>/dev/null \
-  | python3 -c 'import json,sys
-for l in sys.stdin:
-    m = json.loads(l)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "kmod_events":
-        print(m["executable"])')
+(cd "$here" && cargo test -q --release --target $target -p falco-scap --test kmod_events \
+  --test modern_ebpf_events --no-run --message-format=json 2>/dev/null) > "$work/tests.json"
 unset RUSTFLAGS
-[ -x "$events_bin" ] || { log "the kmod_events test binary was not built"; exit 1; }
+test_bin() { # NAME: the path of that test binary
+  python3 - "$work/tests.json" "$1" <<'PY'
+import json, sys
+for l in open(sys.argv[1]):
+    m = json.loads(l)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == sys.argv[2]:
+        print(m["executable"])
+PY
+}
+events_bin=$(test_bin kmod_events)
+ebpf_bin=$(test_bin modern_ebpf_events)
+[ -x "$events_bin" ] && [ -x "$ebpf_bin" ] || { log "the VM's test binaries were not built"; exit 1; }
 
 root="$work/root"
 vm_root "$root"
@@ -60,6 +68,7 @@ vm_add_python "$root"
 cp "$ko" "$root/falco.ko"
 cp "$here/target/$target/release/falco" "$root/usr/bin/falco"
 cp "$events_bin" "$root/usr/bin/kmod_events"
+cp "$ebpf_bin" "$root/usr/bin/modern_ebpf_events"
 cat > "$root/ioctl_check.py" <<'PY'
 # Bad requests to /dev/falco0 are refused with an errno, never accepted.
 import errno, fcntl, mmap, os, struct
@@ -94,6 +103,13 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 ip link set lo up
 . /etc/vm-lib.sh
 echo "kmod-test: cpus $(grep -c ^processor /proc/cpuinfo)"
+# The eBPF engine's event tests on this kernel too, where it has BTF.
+if [ -e /sys/kernel/btf/vmlinux ]; then
+  timeout 300 modern_ebpf_events --test-threads=1 2>&1
+  echo "kmod-test: ebpf test ended with $?"
+else
+  echo "kmod-test: ebpf test skipped: no BTF"
+fi
 insmod /falco.ko && echo "kmod-test: insmod ok" || echo "kmod-test: insmod FAILED"
 insmod /falco.ko 2>/dev/null && echo "kmod-test: second insmod ACCEPTED" || echo "kmod-test: second insmod refused"
 ls /dev/falco* | tr '\n' ' ' | sed 's/^/kmod-test: devices /'; echo
@@ -181,6 +197,11 @@ cp "$serial" "${KMOD_TEST_LOG:-/tmp/falco-kmod-test.log}"
 fail=0
 need() { grep -q "$1" "$serial" || { log "missing: $1"; fail=1; }; }
 need "kmod-test: cpus 2"
+if [ "${KERNEL_FLAVOUR:-}" = debug ]; then
+  need "kmod-test: ebpf test skipped: no BTF"
+else
+  need "kmod-test: ebpf test ended with 0"
+fi
 need "kmod-test: insmod ok"
 need "falco: 2 devices, 8388608 bytes per ring; attached to sys_exit, sched_process_exit, sched_process_exec"
 need "kmod-test: second insmod refused"

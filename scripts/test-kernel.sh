@@ -6,8 +6,9 @@
 # Source: Debian's linux-source-6.12; Rust: Debian's rustc-web +
 # rust-web-src (the rustup toolchain cannot read the kernel crate's
 # metadata); bindgen-cli from crates.io. Config: tinyconfig plus
-# scripts/test-kernel.config (plus scripts/test-kernel-debug.config with
-# KERNEL_FLAVOUR=debug: KASAN, lockdep). The build is cached outside the
+# scripts/test-kernel.config, plus scripts/test-kernel-btf.config (BTF and
+# BPF tracing) or, with KERNEL_FLAVOUR=debug, scripts/test-kernel-debug.config
+# (KASAN, lockdep). The build is cached outside the
 # repo under $FALCO_RS_CACHE (default ~/.cache/falco-rs)/kernel/<source
 # version>-<hash of the fragments and $recipe>[-debug], and rebuilt when
 # absent.
@@ -68,13 +69,17 @@ build_kernel() {
   local tarball version key dir
   tarball=$(ls /usr/src/linux-source-6.12.tar.* | head -1)
   version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-  # KERNEL_FLAVOUR=debug adds KASAN, lockdep and the other debug checks
-  # of scripts/test-kernel-debug.config (a separate cache entry).
+  # The default flavour adds BTF and what BPF tracing needs
+  # (scripts/test-kernel-btf.config: the eBPF engine runs there too);
+  # KERNEL_FLAVOUR=debug adds KASAN, lockdep and the other debug checks of
+  # scripts/test-kernel-debug.config instead (a separate cache entry).
   local fragments=("$here/scripts/test-kernel.config")
   local suffix=""
   if [ "${KERNEL_FLAVOUR:-}" = debug ]; then
     fragments+=("$here/scripts/test-kernel-debug.config")
     suffix="-debug"
+  else
+    fragments+=("$here/scripts/test-kernel-btf.config")
   fi
   key=$( (cat "${fragments[@]}"; echo "$recipe") | sha256sum | cut -c1-16)
   dir="$cache/kernel/linux-$version-$key$suffix"

@@ -112,11 +112,12 @@ fn an_exec_from_a_memfd_is_flagged() {
     })
     .expect("the probe loads and attaches");
     // Fileless execution: a copy of `true` in a memfd, run with fexecve
-    // (glibc execs /proc/self/fd/N, or execveat with AT_EMPTY_PATH).
-    let script = "import os\n\
+    // (glibc execs /proc/self/fd/N, or execveat with AT_EMPTY_PATH). Its
+    // argv[0] stays "true": busybox (in the test VM) picks the applet by it.
+    let script = "import os, shutil\n\
         fd = os.memfd_create('rs-fileless', 0)\n\
-        os.write(fd, open('/usr/bin/true', 'rb').read())\n\
-        os.execve(fd, ['rs-fileless'], {})\n";
+        os.write(fd, open(os.path.realpath(shutil.which('true')), 'rb').read())\n\
+        os.execve(fd, ['true'], {})\n";
     let child = Command::new(PYTHON).arg("-c").arg(script).spawn().unwrap();
     let pid = child.id() as u64;
     assert!(child.wait_with_output().unwrap().status.success());
@@ -127,7 +128,7 @@ fn an_exec_from_a_memfd_is_flagged() {
             let exec = [E::SYSCALL_EXECVE_19_X as u16, E::SYSCALL_EXECVEAT_X as u16];
             let exec_ok = ev.tid == pid && exec.contains(&ev.evt_type) && int(&ev, "res") == 0;
             // (the first exec is the interpreter's own)
-            if exec_ok && text(&ev, "exe") == "rs-fileless" {
+            if exec_ok && text(&ev, "exe") == "true" {
                 flags = Some(uint(&ev, "flags"));
             }
         }
