@@ -134,6 +134,14 @@ except OSError:
     pass'
 cp /bin/busybox /tmp/xmrig && /tmp/xmrig true 2>/dev/null
 touch /tmp/suid && chmod u+s /tmp/suid
+# A mount from inside a "container": a process moved into a docker-style
+# cgroup (the pids controller enabled down to it) execs mount.
+mkdir -p /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup
+cid=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+echo +pids > /sys/fs/cgroup/cgroup.subtree_control
+mkdir -p /sys/fs/cgroup/docker/$cid
+echo +pids > /sys/fs/cgroup/docker/cgroup.subtree_control
+sh -c "echo \$\$ > /sys/fs/cgroup/docker/$cid/cgroup.procs; exec mount -t tmpfs none /mnt"
 sleep 3
 kill -INT $falco_pid
 wait $falco_pid
@@ -245,6 +253,7 @@ alert "Write Below System Directory" fd.name /etc/falco-kmod-test
 alert "Outbound Remote Admin Connection" fd.sport 22
 alert "Crypto Miner Started" proc.name xmrig
 alert "Setuid or Setgid Bit Set" evt.arg.filename /tmp/suid
+alert "Mount Attempted in Container" container.id 0123456789ab
 if [ -s "$work/capture.scap" ]; then
   "$here/target/$target/release/falco" -c "$here/cli/falco.yaml" -r "$here/rules/falco_rules.yaml" \
     -o engine.kind=replay -o engine.replay.capture_file="$work/capture.scap" -o json_output=true \
