@@ -132,6 +132,16 @@ impl Hooks for Capture {
         });
     }
 
+    fn sched_switch(&self, next_tid: i64) {
+        let Some((ring, tid)) = self.ring_for_current() else {
+            return;
+        };
+        let _ = ring.emit(|scratch| {
+            let (mut out, _) = Out::of(scratch, sys::now_ns(), tid);
+            fillers::switch(&mut out, next_tid)
+        });
+    }
+
     fn process_exec(&self, bprm: &Bprm) {
         let Some((ring, tid)) = self.ring_for_current() else {
             return;

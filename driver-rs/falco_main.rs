@@ -74,6 +74,7 @@ module! {
 struct Falco {
     // Dropped in this order: the probes first (unregistered and waited
     // for), then the devices, then (with the last reference) the rings.
+    _switch: Option<Tracepoint<Capture>>,
     _sys_exit: Tracepoint<Capture>,
     _exec: Tracepoint<Capture>,
     _exit: Tracepoint<Capture>,
@@ -101,12 +102,19 @@ impl kernel::Module for Falco {
         let exit = Tracepoint::attach(Hook::ProcessExit, capture.clone())?;
         let exec = Tracepoint::attach(Hook::ProcessExec, capture.clone())?;
         let sys_exit = Tracepoint::attach(Hook::SysExit, capture.clone())?;
+        let switch = if sys::param_sched_switch() {
+            Some(Tracepoint::attach(Hook::SchedSwitch, capture.clone())?)
+        } else {
+            None
+        };
         pr_info!(
-            "{} devices, {} bytes per ring; attached to sys_exit, sched_process_exit, sched_process_exec\n",
+            "{} devices, {} bytes per ring; attached to sys_exit, sched_process_exit, sched_process_exec{}\n",
             cpus,
-            data_size
+            data_size,
+            if switch.is_some() { ", sched_switch" } else { "" }
         );
         Ok(Falco {
+            _switch: switch,
             _sys_exit: sys_exit,
             _exec: exec,
             _exit: exit,

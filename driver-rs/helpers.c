@@ -36,6 +36,26 @@ static unsigned long buffer_bytes = 8UL << 20;
 module_param(buffer_bytes, ulong, 0444);
 MODULE_PARM_DESC(buffer_bytes, "Bytes of event data per CPU ring (a power of two, 64 KiB to 1 GiB; default 8 MiB)");
 
+/* Whether context switches are captured (upstream's sched_switch
+ * tracepoint event; off by default: it fires far more often than any
+ * syscall). */
+static bool sched_switch;
+module_param(sched_switch, bool, 0444);
+MODULE_PARM_DESC(sched_switch, "Capture context switches (switch events; default off)");
+
+bool falco_param_sched_switch(void);
+bool falco_param_sched_switch(void)
+{
+	return sched_switch;
+}
+
+/* A task's thread id (global). */
+s64 falco_task_tid(struct task_struct *t);
+s64 falco_task_tid(struct task_struct *t)
+{
+	return t->pid;
+}
+
 unsigned long falco_param_buffer_bytes(void);
 unsigned long falco_param_buffer_bytes(void)
 {

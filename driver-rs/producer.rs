@@ -8,20 +8,18 @@
 //! producer keeps its own copy of `head`: the mapped control page is
 //! writable by the consumer and is never trusted for where to write.
 //!
-//! Everything the probe changes sits behind one spinlock per CPU. Only
-//! that CPU's probes take it on the hot path (uncontended); the control
-//! path (open, ioctls) takes it to reset the ring or read the counters.
+//! Everything the probe changes sits in one `sys::ProbeCell` per CPU. Only
+//! that CPU's probes take it on the hot path (they never wait); the
+//! control path (open, ioctls) takes it to reset the ring or read the
+//! counters.
 
-use core::pin::Pin;
-use kernel::new_spinlock;
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::prelude::*;
-use kernel::sync::SpinLock;
-use core::sync::atomic::Ordering;
 
 use crate::encode::EncodeError;
 use crate::ioctl::API_VERSION;
 use crate::ring::{self, RingStats, Reserve, RING_CONTROL_SIZE};
-use crate::sys::RingMemory;
+use crate::sys::{ProbeCell, RingMemory};
 
 /// Bytes of scratch per CPU an event is built in (the largest event).
 pub(crate) const SCRATCH_BYTES: usize = 64 << 10;
@@ -62,7 +60,10 @@ pub(crate) struct Producer {
 pub(crate) struct CpuRing {
     mem: RingMemory,
     data_size: usize,
-    producer: Pin<KBox<SpinLock<Producer>>>,
+    producer: ProbeCell<Producer>,
+    /// Probe hits that found the cell taken by the control path (a reset
+    /// or a counter read): dropped, counted as buffer drops.
+    busy_drops: AtomicU64,
 }
 
 /// Why `emit` wrote nothing.
@@ -76,8 +77,7 @@ pub(crate) enum Skipped {
 impl CpuRing {
     pub(crate) fn new(data_size: usize) -> Result<Self> {
         let mem = RingMemory::new(RING_CONTROL_SIZE.checked_add(data_size).ok_or(EINVAL)?)?;
-        let producer = KBox::pin_init(
-            new_spinlock!(Producer {
+        let producer = ProbeCell::new(Producer {
                 head: 0,
                 enabled: false,
                 stats: RingStats::default(),
@@ -90,13 +90,12 @@ impl CpuRing {
                     },
                     faults: 0,
                 },
-            }),
-            GFP_KERNEL,
-        )?;
+            });
         let ring = CpuRing {
             mem,
             data_size,
             producer,
+            busy_drops: AtomicU64::new(0),
         };
         ring.write_info();
         Ok(ring)
@@ -124,14 +123,19 @@ impl CpuRing {
         }
     }
 
-    /// Empties the ring and its counters for a new consumer. The lock
-    /// holds the probe off meanwhile.
+    /// Empties the ring and its counters for a new consumer (called from
+    /// the device's open, before the consumer can enable capture). Capture
+    /// is off once the cell is released, so the probe writes nothing while
+    /// the memory is cleared.
     pub(crate) fn reset(&self) {
-        let mut p = self.producer.lock();
-        p.enabled = false;
-        p.head = 0;
-        p.stats = RingStats::default();
-        p.scratch.exec.tid = 0;
+        {
+            let mut p = self.producer.lock();
+            p.enabled = false;
+            p.head = 0;
+            p.stats = RingStats::default();
+            p.scratch.exec.tid = 0;
+        }
+        self.busy_drops.store(0, Ordering::Relaxed);
         self.mem.clear();
         self.write_info();
     }
@@ -141,13 +145,17 @@ impl CpuRing {
     }
 
     pub(crate) fn stats(&self) -> RingStats {
-        self.producer.lock().stats
+        let mut s = self.producer.lock().stats;
+        s.n_drops_buffer = s.n_drops_buffer.wrapping_add(self.busy_drops.load(Ordering::Relaxed));
+        s
     }
 
     /// Runs `f` on the scratch when capture is on (for state the probes
     /// keep between hooks, such as the exec'd file name).
     pub(crate) fn with_scratch(&self, f: impl FnOnce(&mut Scratch)) {
-        let mut p = self.producer.lock();
+        let Some(mut p) = self.producer.try_lock() else {
+            return;
+        };
         if p.enabled {
             f(&mut p.scratch);
         }
@@ -160,7 +168,10 @@ impl CpuRing {
         &self,
         encode: impl FnOnce(&mut Scratch) -> Result<usize, EncodeError>,
     ) -> Result<(), Skipped> {
-        let mut guard = self.producer.lock();
+        let Some(mut guard) = self.producer.try_lock() else {
+            self.busy_drops.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        };
         let p = &mut *guard;
         if !p.enabled {
             return Err(Skipped::Disabled);

@@ -153,11 +153,13 @@ for f in /tmp/cap*; do [ -f "$f" ] && vm_emit capture "$f" && break; done
 dmesg -n 7
 rmmod falco && echo "kmod-test: rmmod ok" || echo "kmod-test: rmmod FAILED"
 
-# Stress: a small ring, bad ioctls, a syscall flood on both CPUs with
-# everything captured, then falco killed mid-capture and the module
-# unloaded.
+# Stress: a small ring (context switches captured too), bad ioctls, a
+# syscall flood on both CPUs with everything captured, then falco killed
+# mid-capture and the module unloaded.
 echo "kmod-test: stress begins"
-insmod /falco.ko buffer_bytes=65536 && echo "kmod-test: small-ring insmod ok"
+insmod /falco.ko buffer_bytes=65536 sched_switch=1 && echo "kmod-test: small-ring insmod ok"
+timeout 120 kmod_events --test-threads=1 context_switches 2>&1
+echo "kmod-test: switch test ended with $?"
 python3 /ioctl_check.py
 vm_falco /tmp/stress.json /tmp/falco-stress.log -A
 echo "kmod-test: stress falco ready: $falco_ready"
@@ -218,6 +220,8 @@ need "kmod-test: events test ended with 0"
 need "kmod-test: rmmod ok"
 need "kmod-test: done"
 need "kmod-test: small-ring insmod ok"
+need "falco: 2 devices, 65536 bytes per ring; attached to sys_exit, sched_process_exit, sched_process_exec, sched_switch"
+need "kmod-test: switch test ended with 0"
 need "kmod-test: unknown ioctl refused ENOTTY"
 need "kmod-test: snaplen too big refused EINVAL"
 need "kmod-test: snaplen bad pointer refused EFAULT"

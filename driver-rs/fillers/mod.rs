@@ -11,7 +11,7 @@ mod net;
 mod privilege;
 mod process;
 
-pub(crate) use process::{exec_name, procexit};
+pub(crate) use process::{exec_name, procexit, switch};
 
 use crate::encode::{EncodeError, EventWriter};
 use crate::events::EventCode as E;

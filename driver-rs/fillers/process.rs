@@ -204,6 +204,21 @@ pub(crate) fn procexit(out: &mut Out<'_>) -> Result<usize, EncodeError> {
     w.finish()
 }
 
+/// switch: the thread switched to, and the memory counters of the one
+/// switched out (the current task).
+pub(crate) fn switch(out: &mut Out<'_>, next_tid: i64) -> Result<usize, EncodeError> {
+    let t = sys::current_facts();
+    let kb = |pages: u64| (pages << PAGE_KB_SHIFT) as u32;
+    let mut w = out.writer(E::SCHEDSWITCH_6_E)?;
+    w.i64(next_tid)
+        .u64(t.maj_flt)
+        .u64(t.min_flt)
+        .u32(kb(t.total_vm))
+        .u32(kb(t.rss_file + t.rss_anon + t.rss_shmem))
+        .u32(kb(t.swap_ents));
+    w.finish()
+}
+
 /// Keeps the file name an exec is running for its exit event.
 pub(crate) fn exec_name(exec: &mut ExecName, tid: i64, bprm: &Bprm) {
     exec.len = sys::bprm_filename(bprm, &mut exec.name[..]);

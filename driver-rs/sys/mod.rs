@@ -99,6 +99,8 @@ extern "C" {
 
     // helpers.c
     fn falco_param_buffer_bytes() -> c_ulong;
+    fn falco_param_sched_switch() -> bool;
+    fn falco_task_tid(task: *mut c_void) -> i64;
     fn falco_tracepoint_sync();
     fn falco_cpu_id() -> c_uint;
     fn falco_nr_cpu_ids() -> c_uint;
@@ -126,6 +128,12 @@ extern "C" {
 pub(crate) fn param_buffer_bytes() -> usize {
     // SAFETY: reads a module parameter; no preconditions.
     unsafe { falco_param_buffer_bytes() }
+}
+
+/// The `sched_switch` module parameter (declared in helpers.c).
+pub(crate) fn param_sched_switch() -> bool {
+    // SAFETY: reads a module parameter; no preconditions.
+    unsafe { falco_param_sched_switch() }
 }
 
 /// The CPU this code runs on. Stable only where preemption is disabled
@@ -281,6 +289,9 @@ pub(crate) trait Hooks: Send + Sync + 'static {
     fn process_exit(&self);
     /// The current task has exec'd a new image (`sched_process_exec`).
     fn process_exec(&self, bprm: &Bprm);
+    /// The current task is switched out for the thread `next_tid`
+    /// (`sched_switch`; runs with the runqueue locked and IRQs off).
+    fn sched_switch(&self, next_tid: i64);
 }
 
 /// The probe trampolines the tracepoints call, one per hook.
@@ -315,12 +326,28 @@ unsafe extern "C" fn process_exec_probe<T: Hooks>(
     hooks.process_exec(&Bprm(bprm));
 }
 
+/// See [`sys_exit_probe`]; `sched_switch(preempt, prev, next, prev_state)`.
+unsafe extern "C" fn sched_switch_probe<T: Hooks>(
+    data: *mut c_void,
+    _preempt: bool,
+    _prev: *mut c_void,
+    next: *mut c_void,
+    _prev_state: c_uint,
+) {
+    // SAFETY: as in `sys_exit_probe`.
+    let hooks = unsafe { &*(data as *const T) };
+    // SAFETY: `next` is the live task the scheduler switches to.
+    let next_tid = unsafe { falco_task_tid(next) };
+    hooks.sched_switch(next_tid);
+}
+
 /// Which tracepoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Hook {
     SysExit,
     ProcessExit,
     ProcessExec,
+    SchedSwitch,
 }
 
 impl Hook {
@@ -329,6 +356,7 @@ impl Hook {
             Hook::SysExit => c_str!("sys_exit"),
             Hook::ProcessExit => c_str!("sched_process_exit"),
             Hook::ProcessExec => c_str!("sched_process_exec"),
+            Hook::SchedSwitch => c_str!("sched_switch"),
         }
     }
 
@@ -337,6 +365,7 @@ impl Hook {
             Hook::SysExit => sys_exit_probe::<T> as *mut c_void,
             Hook::ProcessExit => process_exit_probe::<T> as *mut c_void,
             Hook::ProcessExec => process_exec_probe::<T> as *mut c_void,
+            Hook::SchedSwitch => sched_switch_probe::<T> as *mut c_void,
         }
     }
 }
@@ -422,6 +451,77 @@ impl<T: Hooks> Drop for Tracepoint<T> {
         // SAFETY: plain call; after it no CPU runs the probe any more, so
         // `hooks` may be released when this guard's fields drop.
         unsafe { falco_tracepoint_sync() };
+    }
+}
+
+/// One CPU's probe state: taken by the probes with `try_lock` (they
+/// never wait: a busy cell means the control path is resetting the ring,
+/// and the event is dropped and counted) and by the control path with
+/// `lock` (it spins while a probe holds the cell, for one event with
+/// preemption off). An atomic flag, not a kernel spinlock: the
+/// sched_switch probe runs under the runqueue lock, and a spinlock held
+/// there would order it before everything the other probes take while
+/// holding it (d_path's fs->seq, ...), which lockdep rightly refuses.
+pub(crate) struct ProbeCell<T> {
+    busy: core::sync::atomic::AtomicBool,
+    value: core::cell::UnsafeCell<T>,
+}
+
+// SAFETY: the value is only reached through a `CellGuard`, of which the
+// `busy` flag (acquire on taking, release on dropping) allows one at a
+// time, whatever the CPU.
+unsafe impl<T: Send> Sync for ProbeCell<T> {}
+
+impl<T> ProbeCell<T> {
+    pub(crate) fn new(value: T) -> Self {
+        ProbeCell {
+            busy: core::sync::atomic::AtomicBool::new(false),
+            value: core::cell::UnsafeCell::new(value),
+        }
+    }
+
+    pub(crate) fn try_lock(&self) -> Option<CellGuard<'_, T>> {
+        use core::sync::atomic::Ordering;
+        self.busy
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .ok()
+            .map(|_| CellGuard { cell: self })
+    }
+
+    pub(crate) fn lock(&self) -> CellGuard<'_, T> {
+        loop {
+            if let Some(g) = self.try_lock() {
+                return g;
+            }
+            core::hint::spin_loop();
+        }
+    }
+}
+
+/// Exclusive access to a `ProbeCell`'s value until dropped.
+pub(crate) struct CellGuard<'a, T> {
+    cell: &'a ProbeCell<T>,
+}
+
+impl<T> core::ops::Deref for CellGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: this guard holds the cell's flag: no other reference to
+        // the value exists until it is dropped.
+        unsafe { &*self.cell.value.get() }
+    }
+}
+
+impl<T> core::ops::DerefMut for CellGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`, and `&mut self` makes this the only one.
+        unsafe { &mut *self.cell.value.get() }
+    }
+}
+
+impl<T> Drop for CellGuard<'_, T> {
+    fn drop(&mut self) {
+        self.cell.busy.store(false, core::sync::atomic::Ordering::Release);
     }
 }
 

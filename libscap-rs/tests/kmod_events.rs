@@ -7,8 +7,11 @@
 
 mod common;
 
+use falco_abi::EventCode as E;
 use falco_scap::kmod::{KmodEngine, KmodOptions};
+use falco_scap::{Engine, Next};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 fn module_loaded() -> bool {
     let loaded = Path::new("/dev/falco0").exists();
@@ -68,4 +71,65 @@ fn a_second_consumer_is_refused_while_the_first_holds_the_devices() {
     assert!(err.contains("another consumer holds /dev/falco0"), "{err}");
     drop(first);
     KmodEngine::open(&opts).expect("the devices are free again once the first is gone");
+}
+
+/// With `sched_switch=1` the module reports context switches: switch
+/// events naming the next thread, with the memory counters of the thread
+/// switched out. (scripts/kmod-test.sh loads it that way for its second
+/// round.)
+#[test]
+fn context_switches_are_reported_when_the_module_was_loaded_with_sched_switch() {
+    if !module_loaded() {
+        return;
+    }
+    let on =
+        std::fs::read_to_string("/sys/module/falco/parameters/sched_switch").unwrap_or_default();
+    if on.trim() != "Y" {
+        eprintln!("skipped: the module was loaded without sched_switch=1");
+        return;
+    }
+    let mut engine = KmodEngine::open(&KmodOptions {
+        syscalls: Some(Default::default()),
+        scan: None,
+        ..KmodOptions::default()
+    })
+    .expect("the kmod engine opens");
+    // A workload that sleeps and wakes: it is switched out and in.
+    let child = std::process::Command::new(common::syscall_events::PYTHON)
+        .arg("-c")
+        .arg("import time\nfor _ in range(20): time.sleep(0.005)")
+        .spawn()
+        .unwrap();
+    let pid = child.id() as u64;
+    let mut out_of_it = 0;
+    let mut into_it = 0;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline && (out_of_it < 5 || into_it < 5) {
+        if let Next::Event(ev) = engine.next().unwrap() {
+            assert_ne!(
+                ev.evt_type,
+                E::SYSCALL_OPENAT_2_X as u16,
+                "no syscalls were asked for"
+            );
+            if ev.evt_type != E::SCHEDSWITCH_6_E as u16 {
+                continue;
+            }
+            let next = common::syscall_events::int(&ev, "next");
+            if ev.tid == pid {
+                out_of_it += 1;
+                assert!(
+                    common::syscall_events::uint(&ev, "vm_size") > 0,
+                    "the switched-out thread's memory"
+                );
+            }
+            if next == pid as i64 {
+                into_it += 1;
+            }
+        }
+    }
+    child.wait_with_output().unwrap();
+    assert!(
+        out_of_it >= 5 && into_it >= 5,
+        "switches out of the workload {out_of_it}, into it {into_it}"
+    );
 }
