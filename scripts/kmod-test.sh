@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The kernel module, proven in a VM: builds driver-rs/ against the cached
-# test kernel (scripts/test-kernel.sh), builds static falco and the kmod
-# event-test binary, boots the kernel in qemu (TCG, 2 vCPUs) with a busybox
-# initramfs holding them (plus python3 for the syscall workloads), and
+# The kernel module, proven in a VM: builds driver-rs/ with DKMS against
+# the cached test kernel (scripts/kmod-dkms.sh, scripts/test-kernel.sh),
+# builds static falco and the VM's test binaries, boots the kernel in qemu
+# (TCG, 2 vCPUs) with a busybox initramfs holding them (plus python3 for
+# the syscall workloads), and
 # checks what comes back on the serial console:
 #   - the module loads, a second load is refused, /dev/falco0 and
 #     /dev/falco1 exist, bad ioctls are refused, unload works;
@@ -33,12 +34,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 log() { echo "kmod-test: $*" >&2; }
 
-# The module, built out of tree in a copy (Kbuild writes next to sources);
-# it compiles the ABI from driver/ beside it.
-mkdir -p "$work/src"
-cp -r "$here/driver-rs" "$here/driver" "$work/src/"
-make_kernel -C "$kdir" M="$work/src/driver-rs" modules >&2
-ko="$work/src/driver-rs/falco.ko"
+# The module, built the way a user's DKMS builds it (dkms.conf, through
+# driver-rs/Makefile with KDIR) in a private DKMS tree.
+ko=$(DKMS_WORK="$work/dkms" "$here/scripts/kmod-dkms.sh")
 [ -f "$ko" ] || { log "falco.ko was not built"; exit 1; }
 
 # Static binaries (glibc static-pie): they run in the initramfs as they are.

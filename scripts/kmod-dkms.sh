@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the module the way DKMS does it for a user: lays out the DKMS
+# source tree (dkms.conf at the top, driver-rs/ and driver/ inside) in a
+# private DKMS tree, then `dkms add` + `dkms build` for the cached test
+# kernel, with the kernel's Rust toolchain in the environment. Prints the
+# built falco.ko on stdout. Needs the dkms package (installed when absent).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=test-kernel.sh
+source "$here/scripts/test-kernel.sh"
+kdir=$(build_kernel)
+command -v dkms >/dev/null || {
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends dkms >&2
+}
+version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$here/driver-rs/dkms.conf")
+kver=$(make -s -C "$kdir" kernelrelease 2>/dev/null)
+work=${DKMS_WORK:-$(mktemp -d)}
+src="$work/src/falco-rs-$version"
+mkdir -p "$src/driver" "$work/tree"
+cp -r "$here/driver-rs" "$src/"
+cp -r "$here/driver/src" "$src/driver/"
+cp "$here/driver-rs/dkms.conf" "$src/dkms.conf"
+export LLVM=-14 RUSTC=/usr/bin/rustc HOSTRUSTC=/usr/bin/rustc
+RUST_LIB_SRC=$(rust_lib_src)
+BINDGEN=$(bindgen_bin)
+export RUST_LIB_SRC BINDGEN
+dkms=(dkms --dkmstree "$work/tree" --sourcetree "$work/src" -k "$kver" --kernelsourcedir "$kdir")
+"${dkms[@]}" add -m falco-rs -v "$version" >&2
+"${dkms[@]}" build -m falco-rs -v "$version" >&2 || {
+  cat "$work/tree/falco-rs/$version/build/make.log" >&2 || true
+  exit 1
+}
+ko=$(find "$work/tree/falco-rs/$version/$kver" -name 'falco.ko*' | head -1)
+[ -n "$ko" ] || { echo "kmod-dkms: dkms built no falco.ko" >&2; exit 1; }
+echo "$ko"
