@@ -42,12 +42,9 @@ mkdir -p "$root/etc/falco"
 cp "$here/cli/falco.yaml" "$here/rules/falco_rules.yaml" "$root/etc/falco/"
 cat > "$root/init" <<INIT
 #!/bin/sh
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev 2>/dev/null
-mount -t tmpfs tmp /tmp
-export PATH=/usr/bin:/bin
 . /etc/vm-lib.sh
+vm_mounts
+export PATH=/usr/bin:/bin
 loops() {
   for r in 1 2 3; do
     for k in getpid read1 openclose; do echo "bench \$1 \$k \$(taskset -c 1 syscall_loop \$k $n)"; done
@@ -82,10 +79,8 @@ cp "$up/scap.ko" "$uroot/scap.ko"
 cp "$here/target/$target/release/examples/syscall_loop" "$uroot/usr/bin/syscall_loop"
 cat > "$uroot/init" <<INIT
 #!/bin/sh
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev 2>/dev/null
-mount -t tmpfs tmp /tmp
+. /etc/vm-lib.sh
+vm_mounts
 export PATH=/usr/bin:/bin
 loops() {
   for r in 1 2 3; do

@@ -92,14 +92,11 @@ mkdir -p "$root/etc/falco"
 cp "$here/cli/falco.yaml" "$here/rules/falco_rules.yaml" "$root/etc/falco/"
 cat > "$root/init" <<'INIT'
 #!/bin/sh
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev 2>/dev/null
-mount -t tmpfs tmp /tmp
+. /etc/vm-lib.sh
+vm_mounts
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 # Loopback up: the workloads connect to 127.0.0.1.
 ip link set lo up
-. /etc/vm-lib.sh
 echo "kmod-test: cpus $(grep -c ^processor /proc/cpuinfo)"
 # The eBPF engine's event tests on this kernel too, where it has BTF.
 if [ -e /sys/kernel/btf/vmlinux ]; then

@@ -31,6 +31,12 @@ vm_root() {
   echo "falco-vm" > "$root/etc/hostname"
   # The shell library the VM's scripts use to send files back.
   cat > "$root/etc/vm-lib.sh" <<'LIB'
+vm_mounts() { # what every VM init mounts first
+  mount -t proc proc /proc
+  mount -t sysfs sys /sys
+  mount -t devtmpfs dev /dev 2>/dev/null
+  mount -t tmpfs tmp /tmp
+}
 vm_emit() { # NAME FILE: prints FILE base64-encoded between markers
   echo "==vm-file-begin $1=="
   base64 "$2"

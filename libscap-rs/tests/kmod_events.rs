@@ -23,20 +23,23 @@ fn module_loaded() -> bool {
     loaded && common::syscall_events::is_root()
 }
 
+/// The kmod engine capturing `syscalls`, without the /proc scan.
+fn kmod(syscalls: std::collections::BTreeSet<u16>) -> Box<dyn Engine> {
+    let engine = KmodEngine::open(&KmodOptions {
+        syscalls: Some(syscalls),
+        scan: None,
+        ..KmodOptions::default()
+    })
+    .expect("the kmod engine opens every CPU's device");
+    Box::new(engine)
+}
+
 #[test]
 fn every_supported_syscall_carries_its_parameters() {
     if !module_loaded() {
         return;
     }
-    common::syscall_events::check_every_supported_syscall(|syscalls| {
-        let engine = KmodEngine::open(&KmodOptions {
-            syscalls: Some(syscalls),
-            scan: None,
-            ..KmodOptions::default()
-        })
-        .expect("the kmod engine opens every CPU's device");
-        Box::new(engine)
-    });
+    common::syscall_events::check_every_supported_syscall(kmod);
 }
 
 #[test]
@@ -44,15 +47,7 @@ fn connect_on_a_non_socket_has_no_tuple() {
     if !module_loaded() {
         return;
     }
-    common::syscall_events::check_connect_on_a_non_socket(|syscalls| {
-        let engine = KmodEngine::open(&KmodOptions {
-            syscalls: Some(syscalls),
-            scan: None,
-            ..KmodOptions::default()
-        })
-        .expect("the kmod engine opens every CPU's device");
-        Box::new(engine)
-    });
+    common::syscall_events::check_connect_on_a_non_socket(kmod);
 }
 
 #[test]
