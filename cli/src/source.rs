@@ -78,11 +78,12 @@ pub fn interesting_syscalls(
     Some(out)
 }
 
-/// `falco_libs.snaplen` (0 = the drivers' default, 80 bytes).
+/// `falco_libs.snaplen` (0 = the drivers' default, 80 bytes), at most the
+/// 65000 bytes the kernel module accepts (`IOCTL_SET_SNAPLEN`).
 fn snaplen(config: &Config) -> u32 {
     match config.libs.falco_libs.snaplen {
         0 => 80,
-        n => n.min(u16::MAX as u64) as u32,
+        n => n.min(65_000) as u32,
     }
 }
 
