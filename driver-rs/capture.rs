@@ -116,7 +116,7 @@ impl Hooks for Capture {
             ret,
             snaplen: self.snaplen.load(Ordering::Relaxed),
         };
-        let _ = ring.emit(|scratch| {
+        ring.emit(|scratch| {
             let (mut out, exec) = Out::of(scratch, sys::now_ns(), tid);
             fillers::syscall_exit(&sc, &mut out, exec)
         });
@@ -126,7 +126,7 @@ impl Hooks for Capture {
         let Some((ring, tid)) = self.ring_for_current() else {
             return;
         };
-        let _ = ring.emit(|scratch| {
+        ring.emit(|scratch| {
             let (mut out, _) = Out::of(scratch, sys::now_ns(), tid);
             fillers::procexit(&mut out)
         });
@@ -136,7 +136,7 @@ impl Hooks for Capture {
         let Some((ring, tid)) = self.ring_for_current() else {
             return;
         };
-        let _ = ring.emit(|scratch| {
+        ring.emit(|scratch| {
             let (mut out, _) = Out::of(scratch, sys::now_ns(), tid);
             fillers::switch(&mut out, next_tid)
         });

@@ -159,12 +159,36 @@ unsigned long falco_vma_len(struct vm_area_struct *vma)
 	return vma->vm_end - vma->vm_start;
 }
 
+/* The current task's page faults and memory counters (pages). */
+struct falco_mem_facts {
+	u64 maj_flt, min_flt;
+	u64 total_vm, rss_file, rss_anon, rss_shmem, swap_ents;
+};
+
+void falco_current_mem(struct falco_mem_facts *m);
+void falco_current_mem(struct falco_mem_facts *m)
+{
+	struct task_struct *t = current;
+	struct mm_struct *mm = t->mm;
+
+	memset(m, 0, sizeof(*m));
+	m->maj_flt = t->maj_flt;
+	m->min_flt = t->min_flt;
+	if (!mm)
+		return;
+	m->total_vm = mm->total_vm;
+	m->rss_file = get_mm_counter(mm, MM_FILEPAGES);
+	m->rss_anon = get_mm_counter(mm, MM_ANONPAGES);
+	m->rss_shmem = get_mm_counter(mm, MM_SHMEMPAGES);
+	m->swap_ents = get_mm_counter(mm, MM_SWAPENTS);
+}
+
 /* The facts about the current task the process events carry. */
 struct falco_task_facts {
 	s64 tid, pid, ptid, vtid, vpid, pgid, vpgid;
 	u32 ns_level, tty, loginuid, euid, egid, exit_code;
-	u64 fdlimit, maj_flt, min_flt;
-	u64 total_vm, rss_file, rss_anon, rss_shmem, swap_ents;
+	u64 fdlimit;
+	struct falco_mem_facts mem;
 	u64 arg_start, arg_end, env_start, env_end;
 	u64 cap_inheritable, cap_permitted, cap_effective;
 	/* the executable: present, inode number, times, mode, owner, whether
@@ -205,19 +229,13 @@ void falco_current_facts(struct falco_task_facts *f)
 	f->egid = from_kgid_munged(&init_user_ns, cred->egid);
 	f->exit_code = t->exit_code;
 	f->fdlimit = task_rlimit(t, RLIMIT_NOFILE);
-	f->maj_flt = t->maj_flt;
-	f->min_flt = t->min_flt;
+	falco_current_mem(&f->mem);
 	f->cap_inheritable = cred->cap_inheritable.val;
 	f->cap_permitted = cred->cap_permitted.val;
 	f->cap_effective = cred->cap_effective.val;
 	memcpy(f->comm, t->comm, sizeof(f->comm));
 	if (!mm)
 		return;
-	f->total_vm = mm->total_vm;
-	f->rss_file = get_mm_counter(mm, MM_FILEPAGES);
-	f->rss_anon = get_mm_counter(mm, MM_ANONPAGES);
-	f->rss_shmem = get_mm_counter(mm, MM_SHMEMPAGES);
-	f->swap_ents = get_mm_counter(mm, MM_SWAPENTS);
 	f->arg_start = mm->arg_start;
 	f->arg_end = mm->arg_end;
 	f->env_start = mm->env_start;

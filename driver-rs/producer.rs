@@ -66,14 +66,6 @@ pub(crate) struct CpuRing {
     busy_drops: AtomicU64,
 }
 
-/// Why `emit` wrote nothing.
-pub(crate) enum Skipped {
-    /// Capture is off on this CPU.
-    Disabled,
-    /// The encoder said to send nothing (not an error).
-    Nothing,
-}
-
 impl CpuRing {
     pub(crate) fn new(data_size: usize) -> Result<Self> {
         let mem = RingMemory::new(RING_CONTROL_SIZE.checked_add(data_size).ok_or(EINVAL)?)?;
@@ -162,19 +154,18 @@ impl CpuRing {
     }
 
     /// Builds an event with `encode` (into the scratch) and appends it to
-    /// the ring, counting what happens. `encode` returns `Ok(0)` to send
-    /// nothing.
+    /// the ring when capture is on, counting what happens.
     pub(crate) fn emit(
         &self,
         encode: impl FnOnce(&mut Scratch) -> Result<usize, EncodeError>,
-    ) -> Result<(), Skipped> {
+    ) {
         let Some(mut guard) = self.producer.try_lock() else {
             self.busy_drops.fetch_add(1, Ordering::Relaxed);
-            return Ok(());
+            return;
         };
         let p = &mut *guard;
         if !p.enabled {
-            return Err(Skipped::Disabled);
+            return;
         }
         p.stats.n_hits = p.stats.n_hits.wrapping_add(1);
         p.scratch.faults = 0;
@@ -183,20 +174,16 @@ impl CpuRing {
             p.stats.n_drops_pf = p.stats.n_drops_pf.wrapping_add(1);
         }
         let len = match result {
-            Ok(0) => {
-                self.mirror_stats(&p.stats);
-                return Err(Skipped::Nothing);
-            }
             Ok(len) => len,
             Err(EncodeError::NoRoom) => {
                 p.stats.n_drops_scratch = p.stats.n_drops_scratch.wrapping_add(1);
                 self.mirror_stats(&p.stats);
-                return Ok(());
+                return;
             }
             Err(_) => {
                 p.stats.n_drops_bug = p.stats.n_drops_bug.wrapping_add(1);
                 self.mirror_stats(&p.stats);
-                return Ok(());
+                return;
             }
         };
         let tail = self.mem.word(TAIL).map_or(p.head, |w| w.load(Ordering::Acquire));
@@ -225,6 +212,5 @@ impl CpuRing {
             }
         }
         self.mirror_stats(&p.stats);
-        Ok(())
     }
 }

@@ -40,7 +40,10 @@ cp "$here/target/$target/release/falco" "$root/usr/bin/falco"
 cp "$here/target/$target/release/examples/syscall_loop" "$root/usr/bin/syscall_loop"
 mkdir -p "$root/etc/falco"
 cp "$here/cli/falco.yaml" "$here/rules/falco_rules.yaml" "$root/etc/falco/"
-cat > "$root/init" <<INIT
+# The start of both VMs' init: mounts, PATH, the loops (three rounds),
+# the pinning.
+prologue() {
+  cat <<INIT
 #!/bin/sh
 . /etc/vm-lib.sh
 vm_mounts
@@ -50,8 +53,11 @@ loops() {
     for k in getpid read1 openclose; do echo "bench \$1 \$k \$(taskset -c 1 syscall_loop \$k $n)"; done
   done
 }
-# This shell and so falco on CPU 0, the loops on CPU 1.
+# This shell and so the consumer on CPU 0, the loops on CPU 1.
 taskset -p -c 0 \$\$ > /dev/null
+INIT
+}
+{ prologue; cat <<INIT
 loops unloaded
 insmod /falco.ko
 vm_falco /tmp/alerts.json /tmp/falco.log
@@ -65,6 +71,7 @@ rmmod falco
 echo "bench: done"
 reboot -f
 INIT
+} > "$root/init"
 chmod +x "$root/init"
 vm_pack "$root" "$work/initrd.gz"
 vm_boot "$kdir" "$work/initrd.gz" "$work/serial.log" 1800
@@ -77,17 +84,7 @@ vm_root "$uroot"
 vm_add_program "$uroot" /usr/bin/sysdig
 cp "$up/scap.ko" "$uroot/scap.ko"
 cp "$here/target/$target/release/examples/syscall_loop" "$uroot/usr/bin/syscall_loop"
-cat > "$uroot/init" <<INIT
-#!/bin/sh
-. /etc/vm-lib.sh
-vm_mounts
-export PATH=/usr/bin:/bin
-loops() {
-  for r in 1 2 3; do
-    for k in getpid read1 openclose; do echo "bench \$1 \$k \$(taskset -c 1 syscall_loop \$k $n)"; done
-  done
-}
-taskset -p -c 0 \$\$ > /dev/null
+{ prologue; cat <<INIT
 loops upstream-unloaded
 insmod /scap.ko
 sysdig "proc.name=falco-rs-none" > /dev/null 2>/tmp/sysdig.err &
@@ -99,6 +96,7 @@ rmmod scap
 echo "bench: done"
 reboot -f
 INIT
+} > "$uroot/init"
 chmod +x "$uroot/init"
 vm_pack "$uroot" "$work/uinitrd.gz"
 vm_boot "$up" "$work/uinitrd.gz" "$work/userial.log" 1800

@@ -10,7 +10,7 @@ use crate::convert::{
 use crate::encode::{EncodeError, EventWriter};
 use crate::events::EventCode as E;
 use crate::producer::ExecName;
-use crate::sys::{self, Bprm, TaskFacts};
+use crate::sys::{self, Bprm, MemFacts, TaskFacts};
 
 /// Bytes of the argument and environment areas kept.
 const ARGS_MAX: usize = 4096;
@@ -84,14 +84,11 @@ fn exe_args(w: &mut EventWriter<'_>, faults: &mut u32, t: &TaskFacts) {
 /// tid, pid, ptid, cwd, fdlimit, pgft_maj, pgft_min, vm_size, vm_rss,
 /// vm_swap, comm, cgroups: the run of parameters clone and execve share.
 fn task_info(w: &mut EventWriter<'_>, t: &TaskFacts) {
-    let kb = |pages: u64| (pages << PAGE_KB_SHIFT) as u32;
     w.i64(t.tid).i64(t.pid).i64(t.ptid);
     // cwd: empty, as upstream drivers send it; userspace keeps it.
     w.empty();
-    w.u64(t.fdlimit).u64(t.maj_flt).u64(t.min_flt);
-    w.u32(kb(t.total_vm))
-        .u32(kb(t.rss_file + t.rss_anon + t.rss_shmem))
-        .u32(kb(t.swap_ents));
+    w.u64(t.fdlimit);
+    mem_params(w, &t.mem);
     let comm_len = t.comm.iter().position(|&b| b == 0).unwrap_or(t.comm.len() - 1);
     let mut comm = [0u8; 16];
     comm[..comm_len].copy_from_slice(&t.comm[..comm_len]);
@@ -207,16 +204,22 @@ pub(crate) fn procexit(out: &mut Out<'_>) -> Result<usize, EncodeError> {
 /// switch: the thread switched to, and the memory counters of the one
 /// switched out (the current task).
 pub(crate) fn switch(out: &mut Out<'_>, next_tid: i64) -> Result<usize, EncodeError> {
-    let t = sys::current_facts();
-    let kb = |pages: u64| (pages << PAGE_KB_SHIFT) as u32;
     let mut w = out.writer(E::SCHEDSWITCH_6_E)?;
-    w.i64(next_tid)
-        .u64(t.maj_flt)
-        .u64(t.min_flt)
-        .u32(kb(t.total_vm))
-        .u32(kb(t.rss_file + t.rss_anon + t.rss_shmem))
-        .u32(kb(t.swap_ents));
+    w.i64(next_tid);
+    mem_params(&mut w, &sys::current_mem());
     w.finish()
+}
+
+/// pgft_maj, pgft_min, vm_size, vm_rss, vm_swap (KiB): the run clone,
+/// execve and switch share.
+fn mem_params(w: &mut EventWriter<'_>, m: &MemFacts) {
+    let kb = |pages: u64| (pages << PAGE_KB_SHIFT) as u32;
+    let rss = m.rss_file.wrapping_add(m.rss_anon).wrapping_add(m.rss_shmem);
+    w.u64(m.maj_flt)
+        .u64(m.min_flt)
+        .u32(kb(m.total_vm))
+        .u32(kb(rss))
+        .u32(kb(m.swap_ents));
 }
 
 /// Keeps the file name an exec is running for its exit event.
