@@ -10,7 +10,7 @@ use falco_engine::compiler::CompiledRuleset;
 use falco_scap::kmod::{KmodEngine, KmodOptions};
 use falco_scap::modern_ebpf::{ModernEbpfEngine, ModernEbpfOptions};
 use falco_scap::procfs::ScanOptions;
-use falco_scap::{Engine, SavefileEngine};
+use falco_scap::{Engine, SavefileEngine, ThreadedEngine};
 use falco_sinsp::SyscallFields;
 use std::collections::BTreeSet;
 
@@ -87,6 +87,12 @@ fn snaplen(config: &Config) -> u32 {
     }
 }
 
+fn cpus() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
 /// Opens the source `engine.kind` names.
 pub fn open_engine(
     config: &Config,
@@ -100,6 +106,13 @@ pub fn open_engine(
             }
             logger::info(&format!("Opening 'syscall' source with savefile {path}"));
             let engine = SavefileEngine::open(path).map_err(|e| anyhow!("{e}"))?;
+            // With a second core, reading and converting the capture runs
+            // beside state tracking and the rules.
+            if cpus() > 1 {
+                return Ok(Box::new(
+                    ThreadedEngine::spawn(engine).map_err(|e| anyhow!("{e}"))?,
+                ));
+            }
             Ok(Box::new(engine))
         }
         EngineKind::Kmod => {
@@ -133,13 +146,10 @@ pub fn open_engine(
             Ok(Box::new(engine))
         }
         EngineKind::ModernEbpf => {
-            let cpus = std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1);
             let buffer_bytes = ring_bytes(
                 config.engine.buf_size_preset,
                 config.engine.cpus_for_each_buffer,
-                cpus,
+                cpus(),
             )
             .map_err(|e| anyhow!("engine.modern_ebpf.{e}"))?;
             let syscalls = interesting_syscalls(config, set);

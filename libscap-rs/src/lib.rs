@@ -7,6 +7,8 @@
 //! - [`engine`] is the [`Engine`] trait every source implements: savefile,
 //!   [`modern_ebpf`] and [`kmod`] (the kernel module's per-CPU rings).
 //! - [`state`] is the system state a capture starts from.
+//! - [`threaded`] runs an engine on a reader thread of its own (replay on
+//!   two cores).
 
 // Denied, not forbidden: `kmod::ring` (the device's ioctls, mmap and the
 // shared ring words) is the one module that allows it — DESIGN.md's
@@ -25,9 +27,11 @@ pub mod modern_ebpf;
 pub mod procfs;
 pub mod savefile;
 pub mod state;
+pub mod threaded;
 
 pub use converter::TidHasher;
 pub use engine::{replay_all, Engine, EngineStats, Next, ReplaySummary, SavefileEngine};
 pub use error::{Result, ScapError};
 pub use event::{Event, HeaderLayout, Param, ParamValue};
 pub use savefile::{SavefileReader, SavefileWriter};
+pub use threaded::ThreadedEngine;

@@ -1,0 +1,114 @@
+use super::*;
+use crate::builder::{view, EventBuilder};
+use crate::engine::SavefileEngine;
+use crate::savefile::{SavefileReader, SavefileWriter};
+use falco_abi::EventCode as C;
+
+/// A capture of old-format openat pairs (stored enters, exits converted),
+/// current events passed as they are, and a getpid-like generic event:
+/// more events than several batches hold.
+fn capture(pairs: u64) -> Vec<u8> {
+    let mut w = SavefileWriter::new(Vec::new(), &InitialState::default()).unwrap();
+    let mut ts = 1_000;
+    for i in 0..pairs {
+        let tid = 100 + i % 7;
+        let mut put = |b: EventBuilder| {
+            ts += 10;
+            w.write_event(&view(&b.ts(ts).tid(tid).build())).unwrap();
+        };
+        put(EventBuilder::new(C::SYSCALL_OPENAT_E)
+            .int(-100)
+            .str(&format!("/tmp/f{i}"))
+            .int(1)
+            .int(0o644));
+        put(EventBuilder::new(C::SYSCALL_OPENAT_X).int(3 + i as i64 % 50));
+        put(EventBuilder::new(C::SYSCALL_CLOSE_X)
+            .int(0)
+            .int(3 + i as i64 % 50));
+    }
+    w.finish().unwrap()
+}
+
+fn savefile(bytes: &[u8]) -> SavefileEngine {
+    SavefileEngine::new(SavefileReader::from_reader(std::io::Cursor::new(bytes.to_vec())).unwrap())
+}
+
+/// Every event an engine gives, as (bytes, cpu, flags), then how it ended.
+fn drain(e: &mut dyn Engine) -> (Vec<(Vec<u8>, u16, u32)>, std::result::Result<(), String>) {
+    let mut out = Vec::new();
+    loop {
+        match e.next() {
+            Ok(Next::Event(ev)) => out.push((ev.raw().to_vec(), ev.cpu, ev.flags)),
+            Ok(Next::Timeout) => continue,
+            Ok(Next::Eof) => return (out, Ok(())),
+            Err(err) => return (out, Err(err.to_string())),
+        }
+    }
+}
+
+#[test]
+fn gives_the_inner_engines_events_in_order_across_batches() {
+    let bytes = capture(3 * BATCH_EVENTS as u64 + 17);
+    let (want, end) = drain(&mut savefile(&bytes));
+    assert!(end.is_ok());
+    assert!(want.len() > 3 * BATCH_EVENTS, "{} events", want.len());
+    let mut t = ThreadedEngine::spawn(savefile(&bytes)).unwrap();
+    assert_eq!(t.name(), "replay");
+    let (got, end) = drain(&mut t);
+    assert!(end.is_ok());
+    assert_eq!(got.len(), want.len());
+    assert!(got == want, "events differ");
+    assert_eq!(t.stats().events, want.len() as u64);
+    // The end is sticky.
+    assert!(matches!(t.next(), Ok(Next::Eof)));
+}
+
+#[test]
+fn a_corrupt_capture_gives_the_same_events_then_the_same_error() {
+    let mut bytes = capture(BATCH_EVENTS as u64);
+    // Cut inside the last event block.
+    bytes.truncate(bytes.len() - 5);
+    let (want, want_end) = drain(&mut savefile(&bytes));
+    let want_end = want_end.expect_err("truncated capture must fail");
+    assert!(want_end.contains("offset"), "{want_end}");
+    let (got, got_end) = drain(&mut ThreadedEngine::spawn(savefile(&bytes)).unwrap());
+    assert!(got == want, "{} events, want {}", got.len(), want.len());
+    assert_eq!(got_end, Err(want_end));
+}
+
+#[test]
+fn the_initial_state_is_the_inner_engines() {
+    let state = InitialState {
+        machine: Some(crate::state::MachineInfo {
+            hostname: "h1".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut inner = crate::builder::TestEngine::new(state);
+    inner.push(&EventBuilder::new(C::SYSCALL_CLOSE_X).int(0).int(3));
+    let mut t = ThreadedEngine::spawn(inner).unwrap();
+    let st = t.take_initial_state();
+    assert_eq!(st.machine.map(|m| m.hostname), Some("h1".to_string()));
+    let (got, _) = drain(&mut t);
+    assert_eq!(got.len(), 1);
+}
+
+#[test]
+fn dropping_it_mid_stream_stops_the_reader() {
+    let bytes = capture(20 * BATCH_EVENTS as u64);
+    let (done_tx, done) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut t = ThreadedEngine::spawn(savefile(&bytes)).unwrap();
+        for _ in 0..10 {
+            assert!(matches!(t.next(), Ok(Next::Event(_))));
+        }
+        drop(t); // joins the reader
+        done_tx.send(()).unwrap();
+    });
+    assert!(
+        done.recv_timeout(std::time::Duration::from_secs(60))
+            .is_ok(),
+        "the reader thread did not stop"
+    );
+}
