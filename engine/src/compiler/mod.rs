@@ -76,6 +76,9 @@ struct Compiler<'s, S: FieldSource> {
     /// One memo slot per distinct field-with-transformers of the whole
     /// ruleset, so an event extracts each of them at most once.
     slots: &'s RefCell<HashMap<String, u32>>,
+    /// The subexpressions (printed) that occur more than once in the
+    /// ruleset, each with its result slot.
+    shared: &'s HashMap<String, u32>,
 }
 
 impl<S: FieldSource> Compiler<'_, S> {
@@ -132,6 +135,14 @@ impl<S: FieldSource> Compiler<'_, S> {
     }
 
     fn expr(&self, e: &Expr) -> Result<Node<S>, Issue> {
+        let node = self.unshared(e)?;
+        Ok(match shared_key(e).and_then(|k| self.shared.get(&k)) {
+            Some(&slot) => Node::Shared(slot, Box::new(node)),
+            None => node,
+        })
+    }
+
+    fn unshared(&self, e: &Expr) -> Result<Node<S>, Issue> {
         Ok(match &e.kind {
             ExprKind::And(xs) => {
                 Node::And(xs.iter().map(|x| self.expr(x)).collect::<Result<_, _>>()?)
@@ -211,6 +222,45 @@ impl<S: FieldSource> Compiler<'_, S> {
     }
 }
 
+/// The text that identifies a subexpression worth sharing between the
+/// places that hold it: operators and comparisons, not the `evt.type`
+/// checks and `exists` tests that cost less than a look-up.
+fn shared_key(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::And(_) | ExprKind::Not(_) | ExprKind::Or(_) => {}
+        ExprKind::Compare { lhs, .. } if !evttypes::is_evt_type(lhs) => {}
+        _ => return None,
+    }
+    Some(crate::condition::print_condition(e))
+}
+
+/// Counts every shareable subexpression of `conditions` and numbers those
+/// that occur more than once.
+fn shared_subexpressions<'e>(conditions: impl Iterator<Item = &'e Expr>) -> HashMap<String, u32> {
+    fn walk(e: &Expr, counts: &mut HashMap<String, u32>) {
+        if let Some(k) = shared_key(e) {
+            *counts.entry(k).or_default() += 1;
+        }
+        match &e.kind {
+            ExprKind::And(xs) | ExprKind::Or(xs) => xs.iter().for_each(|x| walk(x, counts)),
+            ExprKind::Not(x) => walk(x, counts),
+            _ => {}
+        }
+    }
+    let mut counts = HashMap::new();
+    conditions.for_each(|c| walk(c, &mut counts));
+    let mut keys: Vec<String> = counts
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(k, _)| k)
+        .collect();
+    keys.sort();
+    keys.into_iter()
+        .enumerate()
+        .map(|(i, k)| (k, i as u32))
+        .collect()
+}
+
 impl<S: FieldSource> CompiledRuleset<S> {
     /// Compiles every rule of `ruleset` for `source` (rules of other
     /// sources are left out). Rules that do not compile are reported and
@@ -220,14 +270,13 @@ impl<S: FieldSource> CompiledRuleset<S> {
         let mut rules = Vec::new();
         let mut issues = Vec::new();
         let slots = RefCell::default();
-        for r in ruleset
-            .rules
-            .iter()
-            .filter(|r| r.source == source.source_name())
-        {
+        let ours = |r: &&crate::loader::Rule| r.source == source.source_name();
+        let shared = shared_subexpressions(ruleset.rules.iter().filter(ours).map(|r| &r.condition));
+        for r in ruleset.rules.iter().filter(ours) {
             let c = Compiler {
                 src: &source,
                 slots: &slots,
+                shared: &shared,
             };
             match c.expr(&r.condition) {
                 Ok(condition) => {
@@ -368,6 +417,7 @@ impl<S: FieldSource> CompiledRuleset<S> {
 pub struct ScratchPool {
     values: Vec<FieldValue<'static>>,
     memo: Vec<node::Memo>,
+    shared: Vec<(u64, bool)>,
     epoch: u64,
     buf: String,
 }
@@ -384,6 +434,7 @@ impl ScratchPool {
         Scratch {
             values: std::mem::take(&mut self.values).into_iter().collect(),
             memo: std::mem::take(&mut self.memo),
+            shared: std::mem::take(&mut self.shared),
             epoch: self.epoch,
             buf: std::mem::take(&mut self.buf),
         }
@@ -394,6 +445,7 @@ impl ScratchPool {
         sc.values.clear();
         self.values = sc.values.into_iter().map(FieldValue::into_owned).collect();
         self.memo = sc.memo;
+        self.shared = sc.shared;
         self.epoch = sc.epoch;
         self.buf = sc.buf;
     }

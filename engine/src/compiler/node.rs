@@ -50,6 +50,10 @@ pub enum Node<S: FieldSource> {
     /// their own) as the set of event codes it accepts; the check itself
     /// serves sources that give no event code.
     Codes(EventSet, Box<Node<S>>),
+    /// A subexpression that more than one place of the ruleset holds (a
+    /// macro most often): evaluated once per event, its result kept in
+    /// this ruleset-wide slot for the others.
+    Shared(u32, Box<Node<S>>),
 }
 
 impl<S: FieldSource> Lhs<S> {
@@ -251,11 +255,13 @@ impl Default for Memo {
 }
 
 /// Scratch space for one event's evaluation: every value extracted for the
-/// event, and per memo slot where its values are.
+/// event, per memo slot where its values are, and per shared
+/// subexpression its result (with the epoch it was computed in).
 #[derive(Debug, Default)]
 pub struct Scratch<'a> {
     pub values: Vec<Value<'a>>,
     pub memo: Vec<Memo>,
+    pub shared: Vec<(u64, bool)>,
     /// The current event's number; memo entries of other epochs are stale.
     pub epoch: u64,
     pub buf: String,
@@ -282,6 +288,20 @@ impl<S: FieldSource> Node<S> {
                 Some(code) => set.contains(code),
                 None => check.eval(src, ev, sc),
             },
+            Node::Shared(slot, x) => {
+                let slot = *slot as usize;
+                if let Some(&(epoch, r)) = sc.shared.get(slot) {
+                    if epoch == sc.epoch {
+                        return r;
+                    }
+                }
+                let r = x.eval(src, ev, sc);
+                if slot >= sc.shared.len() {
+                    sc.shared.resize(slot + 1, (u64::MAX, false));
+                }
+                sc.shared[slot] = (sc.epoch, r);
+                r
+            }
             Node::Check(lhs, test) => {
                 let r = lhs.values(src, ev, sc);
                 if r.is_empty() {

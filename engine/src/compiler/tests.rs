@@ -84,6 +84,7 @@ fn check(cond: &str, e: &Ev) -> bool {
     let c = Compiler {
         src: &Fake,
         slots: &Default::default(),
+        shared: &Default::default(),
     };
     let node = c
         .expr(&parse_condition(cond).unwrap())
@@ -95,6 +96,7 @@ fn compile_err(cond: &str) -> String {
     match (Compiler {
         src: &Fake,
         slots: &Default::default(),
+        shared: &Default::default(),
     })
     .expr(&parse_condition(cond).unwrap())
     {
@@ -349,4 +351,63 @@ fn each_field_is_extracted_once_per_event() {
     set.matching(code, &zsh, &mut sc, &mut out);
     assert_eq!(out, [1]);
     assert_eq!(zsh.extracted.get(), 1);
+}
+
+#[test]
+fn a_subexpression_several_rules_hold_is_shared_and_fresh_for_each_event() {
+    let rules = r#"
+- macro: m
+  condition: (proc.name in (bash, zsh) and fd.name startswith /etc)
+- rule: a
+  desc: d
+  condition: m and proc.name != x
+  output: a
+  priority: WARNING
+  warn_evttypes: false
+- rule: b
+  desc: d
+  condition: not m
+  output: b
+  priority: WARNING
+  warn_evttypes: false
+- rule: c
+  desc: d
+  condition: m or fd.name = y
+  output: c
+  priority: WARNING
+  warn_evttypes: false
+"#;
+    let ruleset = RulesLoader::new()
+        .load(&[("r.yaml", rules)])
+        .ruleset
+        .expect("loads");
+    let (mut set, issues) = CompiledRuleset::compile(&ruleset, Fake);
+    assert!(issues.is_empty(), "{issues:?}");
+    // The macro's body is one shared node, in the same slot in all three.
+    let shared: Vec<String> = set
+        .rules
+        .iter()
+        .map(|r| {
+            let d = format!("{:?}", r.condition);
+            let at = d.find("Shared(").expect("the macro is shared");
+            d[at..at + 9].to_string()
+        })
+        .collect();
+    assert!(shared.iter().all(|s| *s == shared[0]), "{shared:?}");
+    set.matching = Matching::All;
+    let code = falco_abi::EventCode::SYSCALL_OPENAT_2_X as u16;
+    let (mut sc, mut out) = (Scratch::default(), Vec::new());
+    // One scratch for every event: a result kept from the event before
+    // would show as a wrong match.
+    for (name, fd, want) in [
+        ("bash", "/etc/x", &[0usize, 2][..]),
+        ("sh", "/etc/x", &[1]),
+        ("zsh", "/tmp/x", &[1]),
+        ("zsh", "/etc/y", &[0, 2]),
+        ("sh", "y", &[1, 2]),
+    ] {
+        let e = ev(&[("proc.name", s(name)), ("fd.name", s(fd))]);
+        set.matching(code, &e, &mut sc, &mut out);
+        assert_eq!(out, want, "{name} {fd}");
+    }
 }
