@@ -99,9 +99,13 @@ pub fn drive_with<E: Engine + ?Sized>(
         stats.events += 1;
         insp.process(&ev);
         let c = Ctx { ev, insp };
-        let mut sc = pool.take();
-        rules.matching(ev.evt_type, &c, &mut sc, &mut out);
-        pool.put(sc);
+        out.clear();
+        // Most events (reads, writes) have no rule: no scratch to set up.
+        if rules.has_rules_for(ev.evt_type) {
+            let mut sc = pool.take();
+            rules.matching(ev.evt_type, &c, &mut sc, &mut out);
+            pool.put(sc);
+        }
         for &i in &out {
             stats.matches += 1;
             hooks.on_match(i, &c);

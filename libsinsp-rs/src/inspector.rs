@@ -126,7 +126,13 @@ impl Inspector {
 
     /// Applies removals deferred by the last event (also done by `process`).
     pub fn flush_removals(&mut self) {
-        for r in std::mem::take(&mut self.pending) {
+        if self.pending.is_empty() {
+            return;
+        }
+        // Drained from a taken buffer that goes back afterwards: no
+        // allocation per event.
+        let mut pending = std::mem::take(&mut self.pending);
+        for r in pending.drain(..) {
             match r {
                 Removal::Thread(tid) => {
                     self.threads.remove(tid);
@@ -138,6 +144,7 @@ impl Inspector {
                 }
             }
         }
+        self.pending = pending;
     }
 
     /// Removals the last event deferred, not applied yet.

@@ -373,6 +373,11 @@ impl<S: FieldSource> CompiledRuleset<S> {
         self.reindex();
     }
 
+    /// Whether any enabled rule can match events of `code`.
+    pub fn has_rules_for(&self, code: u16) -> bool {
+        self.index.get(code as usize).is_some_and(|r| !r.is_empty())
+    }
+
     /// The event codes any enabled rule can match (Falco's interesting
     /// event set, for the drivers' filters).
     pub fn event_codes(&self) -> EventSet {
