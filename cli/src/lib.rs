@@ -18,6 +18,7 @@ pub mod capture;
 pub mod config;
 pub mod describe;
 pub mod drops;
+pub mod flag;
 pub mod listing;
 pub mod logger;
 pub mod metrics;

@@ -9,6 +9,7 @@ use crate::capture::{Recorder, RuleCapture};
 use crate::config::append_output::{appended_for, ExtraField};
 use crate::config::{Config, RuleMatching};
 use crate::drops::{DropMonitor, Verdict};
+use crate::flag::Flag;
 use crate::logger;
 use crate::metrics::{own_usage, MetricsEmitter, RuleCount, Shared, Snapshot};
 use crate::outputs::Alert;
@@ -362,12 +363,12 @@ fn watch(
     watched: &[String],
     files_changed: &AtomicBool,
     stop: &AtomicBool,
-    done: &AtomicBool,
+    done: &Flag,
 ) {
     let start = Instant::now();
     let before = mtimes(watched);
     let mut turns = 0u32;
-    while !done.load(Ordering::Relaxed) {
+    while !done.is_set() {
         if signals.take_reopen() {
             logger::info("SIGUSR1 received, reopening outputs...");
             outputs.reopen();
@@ -385,7 +386,7 @@ fn watch(
             stop.store(true, Ordering::Relaxed);
             return;
         }
-        std::thread::sleep(Duration::from_millis(50));
+        done.wait(Duration::from_millis(50));
     }
 }
 
@@ -405,7 +406,7 @@ pub fn run_events(context: RunContext) -> Result<i32> {
     let mut insp = Inspector::new(engine.take_initial_state());
     let max = (context.options.duration_secs > 0)
         .then(|| Duration::from_secs(context.options.duration_secs));
-    let (stop, done) = (AtomicBool::new(false), AtomicBool::new(false));
+    let (stop, done) = (AtomicBool::new(false), Flag::new());
     let files_changed = AtomicBool::new(false);
     let rule_captures: Vec<RuleCapture> = set
         .rules
@@ -478,7 +479,7 @@ pub fn run_events(context: RunContext) -> Result<i32> {
             )
         });
         let result = drive_with(engine.as_mut(), &mut insp, &set, &stop, &mut hooks);
-        done.store(true, Ordering::Relaxed);
+        done.set();
         result
     });
     if let Some(recorder) = &mut hooks.recorder {

@@ -21,11 +21,12 @@ pub mod syslog;
 pub use format::{FormatOptions, Formatter, InternalMessage};
 
 use crate::config::OutputsConfig;
+use crate::flag::Flag;
 use crate::logger::{self, LogLevel};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use falco_engine::loader::Priority;
 use serde_json::Value;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -138,8 +139,10 @@ pub struct Outputs {
     /// Kept to empty the queue when the worker is stuck at shutdown.
     rx: Receiver<Ctrl>,
     worker: Option<JoinHandle<()>>,
+    /// Disconnected when the worker returns (its sender is dropped).
+    worker_gone: Receiver<()>,
     watchdog: Option<JoinHandle<()>>,
-    watchdog_stop: Arc<AtomicBool>,
+    watchdog_stop: Arc<Flag>,
     stats: Arc<OutputStats>,
     names: Vec<&'static str>,
     timeout: Duration,
@@ -215,16 +218,20 @@ impl Outputs {
             ..OutputStats::default()
         });
         let busy: Busy = Arc::new(Mutex::new(None));
+        let (gone_tx, worker_gone) = crossbeam_channel::bounded::<()>(0);
         let worker = {
             let rx = rx.clone();
             let stats = stats.clone();
             let busy = busy.clone();
             std::thread::Builder::new()
                 .name("falco-outputs".into())
-                .spawn(move || worker(channels, rx, stats, busy))
+                .spawn(move || {
+                    let _gone = gone_tx;
+                    worker(channels, rx, stats, busy)
+                })
                 .ok()
         };
-        let watchdog_stop = Arc::new(AtomicBool::new(false));
+        let watchdog_stop = Arc::new(Flag::new());
         let watchdog = {
             let stop = watchdog_stop.clone();
             let stats = stats.clone();
@@ -239,6 +246,7 @@ impl Outputs {
             tx,
             rx,
             worker,
+            worker_gone,
             watchdog,
             watchdog_stop,
             stats,
@@ -348,10 +356,11 @@ impl Outputs {
             while self.rx.try_recv().is_ok() {}
             let _ = self.tx.try_send(Ctrl::Stop);
         }
-        let deadline = Instant::now() + self.timeout * 2 + Duration::from_millis(100);
-        while !worker.is_finished() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        // Returns when the worker has returned (disconnected), or at the
+        // deadline.
+        let _ = self
+            .worker_gone
+            .recv_timeout(self.timeout * 2 + Duration::from_millis(100));
         if worker.is_finished() {
             let _ = worker.join();
         } else {
@@ -360,7 +369,7 @@ impl Outputs {
                 "output channels still blocked at exit: leaving them behind",
             );
         }
-        self.watchdog_stop.store(true, Ordering::Relaxed);
+        self.watchdog_stop.set();
         if let Some(w) = self.watchdog.take() {
             let _ = w.join();
         }
@@ -427,9 +436,8 @@ fn worker(
     }
 }
 
-fn watchdog(busy: Busy, timeout: Duration, stop: Arc<AtomicBool>, stats: Arc<OutputStats>) {
-    while !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(Duration::from_millis(50));
+fn watchdog(busy: Busy, timeout: Duration, stop: Arc<Flag>, stats: Arc<OutputStats>) {
+    while !stop.wait(Duration::from_millis(50)) {
         let Ok(mut b) = busy.lock() else { return };
         if let Some((name, since, reported)) = b.as_mut() {
             if !*reported && since.elapsed() > timeout {
