@@ -202,6 +202,12 @@ impl<'a> Event<'a> {
         self.param(self.info.param_index(name)?)
     }
 
+    /// The length area (one entry of `len_width` bytes per parameter),
+    /// its entry width, and the values area the lengths divide.
+    pub fn param_areas(&self) -> (&'a [u8], usize, &'a [u8]) {
+        (self.lens, self.len_width as usize, self.values)
+    }
+
     /// All parameters in order.
     pub fn params(&self) -> impl Iterator<Item = Param<'a>> + '_ {
         (0..self.nparams as usize).filter_map(move |i| self.param(i))

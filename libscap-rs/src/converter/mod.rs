@@ -304,13 +304,35 @@ impl Converter {
     }
 }
 
-/// Where one output parameter's bytes come from.
-enum Src {
-    Old(usize),
-    OldDyn(usize),
-    Enter(usize),
-    Static(&'static [u8]),
-    Json,
+/// An event's parameters, located in one pass over its lengths.
+struct Spans<'a> {
+    values: &'a [u8],
+    /// End offset of each parameter in `values`.
+    ends: [u32; crate::event::MAX_PARAMS],
+    n: usize,
+}
+
+impl<'a> Spans<'a> {
+    fn of(ev: &Event<'a>) -> Spans<'a> {
+        let (lens, width, values) = ev.param_areas();
+        let mut ends = [0u32; crate::event::MAX_PARAMS];
+        let mut end = 0u32;
+        let n = (ev.nparams as usize).min(ends.len());
+        for (i, e) in ends.iter_mut().enumerate().take(n) {
+            let len = falco_abi::header::param_len_at(lens, i, width).unwrap_or(0);
+            end = end.saturating_add(len);
+            *e = end;
+        }
+        Spans { values, ends, n }
+    }
+
+    fn get(&self, i: usize) -> Option<&'a [u8]> {
+        if i >= self.n {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.values.get(start..self.ends[i] as usize)
+    }
 }
 
 /// Builds `next` from `old` with one rule's instructions, taking enter
@@ -344,74 +366,61 @@ fn step(
     let json = instrs
         .contains(&Instr::ContainerJson)
         .then(|| container_json(old).unwrap_or_default());
+    let old_params = Spans::of(old);
+    let enter_params = enter.as_ref().map(Spans::of);
     let mut used_enter = false;
     let mut missing_enter = false;
     let width = target.param_len_size();
-    // Two passes over the same sources: lengths first, then values, straight
-    // into `next` (no per-step allocation).
-    let source =
-        |k: usize, used: &mut bool, missing: &mut bool| -> Result<(&[u8], usize), String> {
-            if k < base {
-                return Ok((old.param_bytes(k).unwrap_or_default(), usize::MAX));
-            }
+    // One pass: the length area is reserved, then each value appended and
+    // its length written in place.
+    next.clear();
+    next.resize(EVENT_HEADER_SIZE + total * width, 0);
+    let missing_param = |i: u8| format!("parameter {i} missing");
+    for k in 0..total {
+        let b: &[u8] = if k < base {
+            old_params.get(k).unwrap_or_default()
+        } else {
             let ptype = target.params[k].ptype;
-            let src = match instrs[k - base] {
-                Instr::Old(i) => Src::Old(i as usize),
-                Instr::OldDyn(i) => Src::OldDyn(i as usize),
-                Instr::EnterOrDefault(i) | Instr::EnterOrEmpty(i)
-                    if enter.as_ref().is_some_and(|e| (i as u32) < e.nparams) =>
-                {
-                    Src::Enter(i as usize)
-                }
-                Instr::EnterOrDefault(_) => {
-                    *missing = true;
-                    Src::Static(default_value(ptype))
-                }
-                Instr::EnterOrEmpty(_) => {
-                    *missing = true;
-                    Src::Static(&[])
-                }
-                Instr::Default => Src::Static(default_value(ptype)),
-                Instr::Empty => Src::Static(&[]),
-                Instr::ContainerJson => Src::Json,
-            };
-            let missing_param = |i: usize| format!("parameter {i} missing");
-            let b: &[u8] = match src {
-                Src::Old(i) => old.param_bytes(i).ok_or_else(|| missing_param(i))?,
-                Src::OldDyn(i) => old
-                    .param_bytes(i)
+            let b = match instrs[k - base] {
+                Instr::Old(i) => old_params.get(i as usize).ok_or_else(|| missing_param(i))?,
+                Instr::OldDyn(i) => old_params
+                    .get(i as usize)
                     .ok_or_else(|| missing_param(i))?
                     .get(1..)
                     .unwrap_or_default(),
-                Src::Enter(i) => {
-                    *used = true;
-                    enter
-                        .as_ref()
-                        .and_then(|e| e.param_bytes(i))
-                        .unwrap_or_default()
+                Instr::EnterOrDefault(i) | Instr::EnterOrEmpty(i) => {
+                    match enter_params.as_ref().and_then(|e| e.get(i as usize)) {
+                        Some(b) => {
+                            used_enter = true;
+                            b
+                        }
+                        None => {
+                            missing_enter = true;
+                            if matches!(instrs[k - base], Instr::EnterOrDefault(_)) {
+                                default_value(ptype)
+                            } else {
+                                &[]
+                            }
+                        }
+                    }
                 }
-                Src::Static(b) => b,
-                Src::Json => json.as_deref().unwrap_or_default(),
+                Instr::Default => default_value(ptype),
+                Instr::Empty => &[],
+                Instr::ContainerJson => json.as_deref().unwrap_or_default(),
             };
-            Ok((b, max_len(ptype, target)))
+            &b[..b.len().min(max_len(ptype, target))]
         };
-    let mut data_len = 0usize;
-    next.clear();
-    next.extend_from_slice(&[0u8; EVENT_HEADER_SIZE]);
-    for k in 0..total {
-        let (b, cap) = source(k, &mut used_enter, &mut missing_enter)?;
-        let n = b.len().min(cap);
-        push_len(next, n, width);
-        data_len += n;
+        let at = EVENT_HEADER_SIZE + k * width;
+        if width == 4 {
+            next[at..at + 4].copy_from_slice(&(b.len() as u32).to_le_bytes());
+        } else {
+            next[at..at + 2].copy_from_slice(&(b.len() as u16).to_le_bytes());
+        }
+        next.extend_from_slice(b);
     }
-    let len = EVENT_HEADER_SIZE + total * width + data_len;
+    let len = next.len();
     if len > MAX_EVENT_SIZE {
         return Err(format!("converted event would be {len} bytes"));
-    }
-    let (mut u, mut m) = (false, false);
-    for k in 0..total {
-        let (b, cap) = source(k, &mut u, &mut m)?;
-        next.extend_from_slice(&b[..b.len().min(cap)]);
     }
     let hdr = EventHeader {
         ts: old.ts,
@@ -431,14 +440,6 @@ fn step(
         }
     }
     Ok(())
-}
-
-fn push_len(out: &mut Vec<u8>, n: usize, width: usize) {
-    if width == 4 {
-        out.extend_from_slice(&(n as u32).to_le_bytes());
-    } else {
-        out.extend_from_slice(&(n as u16).to_le_bytes());
-    }
 }
 
 /// Longest value a parameter of `t` may take in an event of `target`.
