@@ -215,7 +215,7 @@ fn flag_names(p: &Param<'_>, v: u64) -> Option<String> {
         info.ptype,
         ParamType::ENUMFLAGS8 | ParamType::ENUMFLAGS16 | ParamType::ENUMFLAGS32
     );
-    let mut out = String::new();
+    let mut out = String::with_capacity(64);
     let mut rest = v;
     for f in names {
         let fv = f.value as u64;
@@ -438,6 +438,25 @@ pub fn param_parts(c: &Ctx<'_>, p: &Param<'_>) -> (String, Option<String>) {
 
 /// `evt.arg.X`: the resolved form when there is one, else the raw form.
 pub fn param(c: &Ctx<'_>, _index: usize, p: &Param<'_>) -> String {
+    // Flags resolve to their names: no need to print the number first
+    // (rules compare `evt.arg.flags` on every open).
+    if let (Some(info), Some(ParamValue::UInt(v))) = (p.info, p.value()) {
+        let flags = matches!(
+            info.ptype,
+            ParamType::FLAGS8
+                | ParamType::FLAGS16
+                | ParamType::FLAGS32
+                | ParamType::ENUMFLAGS8
+                | ParamType::ENUMFLAGS16
+                | ParamType::ENUMFLAGS32
+                | ParamType::MODE
+        );
+        if flags && !p.bytes.is_empty() {
+            if let Some(names) = flag_names(p, v) {
+                return names;
+            }
+        }
+    }
     match param_parts(c, p) {
         (_, Some(r)) if !r.is_empty() => r,
         (raw, _) => raw,

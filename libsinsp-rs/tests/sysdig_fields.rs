@@ -37,6 +37,8 @@ const FIELDS: &[&str] = &[
     "evt.arg.tuple",
     "evt.arg.exe",
     "evt.arg.args",
+    "evt.arg.flags",
+    "evt.arg.mode",
     "container.id",
     "container.name",
     "container.image",
