@@ -174,7 +174,7 @@ fn orient_seeded_sockets(threads: &mut ThreadTable) {
         let Some(t) = threads.get_mut(tid) else {
             continue;
         };
-        let fds: Vec<i64> = t.fds.iter().map(|(n, _)| *n).collect();
+        let fds: Vec<i64> = t.fds.iter().map(|(n, _)| n).collect();
         for n in fds {
             let Some(f) = t.fds.get_mut(n) else { continue };
             let Some(tu) = f.tuple.filter(|_| !f.is_server) else {

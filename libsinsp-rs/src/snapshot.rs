@@ -188,7 +188,7 @@ pub(crate) fn thread_to_scap(t: &Thread) -> ThreadInfo {
         fds: t
             .fds
             .iter()
-            .filter_map(|(n, f)| fd_to_scap(*n, f))
+            .filter_map(|(n, f)| fd_to_scap(n, f))
             .collect(),
     }
 }

@@ -95,7 +95,7 @@ fn as_scap_says(t: &Thread) -> Thread {
     t.pgid = t.vpgid;
     t.uid = t.euid;
     t.gid = t.egid;
-    let fds: Vec<i64> = t.fds.iter().map(|(n, _)| *n).collect();
+    let fds: Vec<i64> = t.fds.iter().map(|(n, _)| n).collect();
     for n in fds {
         let f = t.fds.get_mut(n).unwrap();
         if f.kind != FdKind::File {

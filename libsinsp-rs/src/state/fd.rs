@@ -168,38 +168,130 @@ impl Fd {
     }
 }
 
+/// Fd numbers below this live in a dense vector indexed by number (the
+/// fds nearly every process uses: lookups without a search, inserts and
+/// removals without moving other entries); the rest in an ordered map.
+const DENSE_FDS: i64 = 1024;
+
 /// The fds of one process (shared by its threads).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FdTable {
-    fds: BTreeMap<i64, Fd>,
+    /// `low[n]` is fd `n` (0 <= n < DENSE_FDS); trailing `None`s trimmed.
+    low: Vec<Option<Fd>>,
+    /// Negative fds and fds from `DENSE_FDS` up.
+    high: BTreeMap<i64, Fd>,
+    len: usize,
 }
 
 impl FdTable {
+    fn dense(fd: i64) -> Option<usize> {
+        (0..DENSE_FDS).contains(&fd).then_some(fd as usize)
+    }
+
     pub fn get(&self, fd: i64) -> Option<&Fd> {
-        self.fds.get(&fd)
+        match Self::dense(fd) {
+            Some(i) => self.low.get(i)?.as_ref(),
+            None => self.high.get(&fd),
+        }
     }
 
     pub fn get_mut(&mut self, fd: i64) -> Option<&mut Fd> {
-        self.fds.get_mut(&fd)
+        match Self::dense(fd) {
+            Some(i) => self.low.get_mut(i)?.as_mut(),
+            None => self.high.get_mut(&fd),
+        }
     }
 
     pub fn insert(&mut self, fd: i64, f: Fd) {
-        self.fds.insert(fd, f);
+        let old = match Self::dense(fd) {
+            Some(i) => {
+                if i >= self.low.len() {
+                    self.low.resize(i + 1, None);
+                }
+                self.low[i].replace(f)
+            }
+            None => self.high.insert(fd, f),
+        };
+        if old.is_none() {
+            self.len += 1;
+        }
     }
 
     pub fn remove(&mut self, fd: i64) -> Option<Fd> {
-        self.fds.remove(&fd)
+        let old = match Self::dense(fd) {
+            Some(i) => {
+                let old = self.low.get_mut(i)?.take();
+                while matches!(self.low.last(), Some(None)) {
+                    self.low.pop();
+                }
+                old
+            }
+            None => self.high.remove(&fd),
+        };
+        if old.is_some() {
+            self.len -= 1;
+        }
+        old
     }
 
     pub fn len(&self) -> usize {
-        self.fds.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.fds.is_empty()
+        self.len == 0
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&i64, &Fd)> {
-        self.fds.iter()
+    /// Every fd in ascending order of number.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, &Fd)> {
+        let negative = self.high.range(..0).map(|(n, f)| (*n, f));
+        let low = self
+            .low
+            .iter()
+            .enumerate()
+            .filter_map(|(n, f)| Some((n as i64, f.as_ref()?)));
+        let high = self.high.range(DENSE_FDS..).map(|(n, f)| (*n, f));
+        negative.chain(low).chain(high)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_keeps_any_fd_number_and_lists_them_in_order() {
+        let mut t = FdTable::default();
+        let nums = [3, -5, 0, DENSE_FDS - 1, DENSE_FDS, 1 << 40, 7];
+        for (i, n) in nums.iter().enumerate() {
+            t.insert(*n, Fd::new(FdKind::File, format!("/f{i}")));
+        }
+        assert_eq!(t.len(), nums.len());
+        let mut sorted = nums.to_vec();
+        sorted.sort();
+        assert_eq!(t.iter().map(|(n, _)| n).collect::<Vec<_>>(), sorted);
+        assert_eq!(t.get(DENSE_FDS).map(|f| f.name.as_str()), Some("/f4"));
+        assert_eq!(t.get(-5).map(|f| f.name.as_str()), Some("/f1"));
+        assert!(t.get(4).is_none() && t.get(DENSE_FDS + 1).is_none());
+        // Replacing is not adding.
+        t.insert(3, Fd::new(FdKind::Pipe, "pipe:[1]"));
+        assert_eq!(t.len(), nums.len());
+        assert_eq!(t.get(3).map(|f| f.kind), Some(FdKind::Pipe));
+        t.get_mut(7).unwrap().ino = 9;
+        assert_eq!(t.get(7).map(|f| f.ino), Some(9));
+        // Removing the highest dense fds leaves a table equal to one that
+        // never had them.
+        assert!(t.remove(DENSE_FDS - 1).is_some() && t.remove(7).is_some());
+        assert!(t.remove(7).is_none() && t.remove(100).is_none());
+        let mut fresh = FdTable::default();
+        for n in [3, -5, 0, DENSE_FDS, 1 << 40] {
+            fresh.insert(n, t.get(n).unwrap().clone());
+        }
+        assert_eq!(t, fresh);
+        assert_eq!(t.len(), 5);
+        for n in [3, -5, 0, DENSE_FDS, 1 << 40] {
+            t.remove(n);
+        }
+        assert!(t.is_empty() && t.iter().next().is_none());
     }
 }
