@@ -117,7 +117,10 @@ fn find_from(text: &str, pattern: &str, from: usize) -> Option<usize> {
     while from < text.len() && !text.is_char_boundary(from) {
         from += 1;
     }
-    text.get(from..)?.find(pattern).map(|at| at + from)
+    // memmem: most conditions do not hold most list names, and a
+    // substring searcher's setup per (condition, list) pair dominated
+    // rule loading.
+    memchr::memmem::find(text.get(from..)?.as_bytes(), pattern.as_bytes()).map(|at| at + from)
 }
 
 #[cfg(test)]
