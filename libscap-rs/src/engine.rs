@@ -128,14 +128,19 @@ impl Engine for SavefileEngine {
             if !self.reader.advance()? {
                 return Ok(Next::Eof);
             }
-            let outcome = match (self.converter.as_mut(), self.reader.current()) {
-                (Some(conv), Some(ev)) => conv.process(&ev),
-                _ => Outcome::Pass,
+            let (outcome, cpu, flags) = match (self.converter.as_mut(), self.reader.current()) {
+                (Some(conv), Some(ev)) => (conv.process(&ev), ev.cpu, ev.flags),
+                _ => (Outcome::Pass, 0, 0),
             };
             let ev = match outcome {
                 Outcome::Drop => continue,
                 Outcome::Pass => self.reader.current(),
-                Outcome::Converted => self.converter.as_ref().and_then(|c| c.event()),
+                // A converted event was captured where the original was.
+                Outcome::Converted => self
+                    .converter
+                    .as_ref()
+                    .and_then(|c| c.event())
+                    .map(|e| e.with_origin(cpu, flags)),
             };
             self.delivered += 1;
             return Ok(ev.map(Next::Event).unwrap_or(Next::Eof));

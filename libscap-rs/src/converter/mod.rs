@@ -11,7 +11,7 @@
 mod extensions;
 mod table;
 
-use crate::event::{Event, HeaderLayout};
+use crate::event::{Event, EventMeta, HeaderLayout};
 use falco_abi::{
     event_info, EventCode, EventFlags, EventHeader, EventInfo, ParamType, EVENT_HEADER_SIZE,
 };
@@ -154,6 +154,8 @@ type TidMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<TidHasher>>;
 pub struct Converter {
     enters: TidMap<Vec<u8>>,
     cur: Vec<u8>,
+    /// `cur` as parsed by the last conversion step's check.
+    cur_meta: Option<EventMeta>,
     next: Vec<u8>,
     stats: ConverterStats,
 }
@@ -204,7 +206,7 @@ impl Converter {
 
     /// The last converted event (valid after `Outcome::Converted`).
     pub fn event(&self) -> Option<Event<'_>> {
-        Event::parse(&self.cur, HeaderLayout::V2).ok()
+        self.cur_meta?.attach(&self.cur)
     }
 
     /// Decides about `ev`, converting it when it is old.
@@ -239,7 +241,9 @@ impl Converter {
             // The first step reads the event where it is; later ones read the
             // previous step's output.
             let view = if changed {
-                Event::parse(&self.cur, HeaderLayout::V2).map_err(|e| e.to_string())?
+                let v = Event::parse(&self.cur, HeaderLayout::V2).map_err(|e| e.to_string())?;
+                self.cur_meta = Some(v.meta());
+                v
             } else {
                 *ev
             };
@@ -249,16 +253,17 @@ impl Converter {
             } else {
                 Outcome::Pass
             };
-            match classify(view.info(), n) {
-                First::Pass => {
-                    self.stats.converted += changed as u64;
+            // The event as given was classified by `process` already.
+            match changed.then(|| classify(view.info(), n)) {
+                Some(First::Pass) => {
+                    self.stats.converted += 1;
                     return Ok(done);
                 }
-                First::Drop => {
+                Some(First::Drop) => {
                     self.stats.dropped += 1;
                     return Ok(Outcome::Drop);
                 }
-                First::Convert => {}
+                Some(First::Convert) | None => {}
             }
             let rule =
                 find_rule(code, n).ok_or_else(|| format!("no conversion for {n} parameters"))?;

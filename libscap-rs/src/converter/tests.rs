@@ -278,3 +278,49 @@ fn old_dup2_gets_its_old_fd_from_the_enter() {
         .build();
     assert_eq!(run(&mut c, &cur).0, Outcome::Pass);
 }
+
+#[test]
+fn replayed_conversions_keep_the_cpu_and_flags_of_their_block() {
+    use crate::engine::{Engine, Next, SavefileEngine};
+    let mut w = crate::SavefileWriter::new(Vec::new(), &Default::default()).unwrap();
+    let put = |w: &mut crate::SavefileWriter<Vec<u8>>, b: EventBuilder, cpu: u16| {
+        let bytes = b.tid(42).build();
+        let ev = view(&bytes).with_origin(cpu, 0x4);
+        w.write_event(&ev).unwrap();
+    };
+    put(
+        &mut w,
+        EventBuilder::new(C::SYSCALL_OPENAT_E)
+            .ts(10)
+            .int(-100)
+            .str("/etc/hosts")
+            .int(1)
+            .int(0),
+        3,
+    );
+    put(
+        &mut w,
+        EventBuilder::new(C::SYSCALL_OPENAT_X).ts(20).int(5),
+        3,
+    );
+    put(
+        &mut w,
+        EventBuilder::new(C::SYSCALL_CLOSE_X).ts(30).int(0).int(5),
+        1,
+    );
+    let bytes = w.finish().unwrap();
+    let mut e = SavefileEngine::new(
+        crate::SavefileReader::from_reader(std::io::Cursor::new(bytes)).unwrap(),
+    );
+    let mut got = Vec::new();
+    while let Next::Event(ev) = e.next().unwrap() {
+        got.push((ev.evt_type, ev.cpu, ev.flags));
+    }
+    assert_eq!(
+        got,
+        [
+            (C::SYSCALL_OPENAT_2_X as u16, 3, 0x4),
+            (C::SYSCALL_CLOSE_X as u16, 1, 0x4)
+        ]
+    );
+}
