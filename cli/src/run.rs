@@ -290,6 +290,10 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
         }
     }
 
+    fn on_touch(&mut self) {
+        self.events += 1;
+    }
+
     fn on_tick(&mut self, engine: &dyn Engine) -> bool {
         // One read of the engine's counters serves both.
         let stats = engine.stats();

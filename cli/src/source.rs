@@ -7,6 +7,7 @@ use anyhow::{anyhow, bail, Result};
 use falco_abi::syscalls::{PPM_SC, X86_64_SYSCALLS};
 use falco_abi::EventCode;
 use falco_engine::compiler::CompiledRuleset;
+use falco_engine::drive::outline_suffices;
 use falco_scap::kmod::{KmodEngine, KmodOptions};
 use falco_scap::modern_ebpf::{ModernEbpfEngine, ModernEbpfOptions};
 use falco_scap::procfs::ScanOptions;
@@ -105,7 +106,12 @@ pub fn open_engine(
                 bail!("engine.kind is 'replay' but engine.replay.capture_file is empty");
             }
             logger::info(&format!("Opening 'syscall' source with savefile {path}"));
-            let engine = SavefileEngine::open(path).map_err(|e| anyhow!("{e}"))?;
+            let mut engine = SavefileEngine::open(path).map_err(|e| anyhow!("{e}"))?;
+            // Events no rule can match and no state parser needs come in
+            // outline (not converted whole), unless captures record them.
+            if !config.capture.enabled {
+                engine.set_light(|code| outline_suffices(set, code));
+            }
             // With a second core, reading and converting the capture runs
             // beside state tracking and the rules.
             if cpus() > 1 {

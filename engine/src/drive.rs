@@ -7,6 +7,13 @@ use falco_sinsp::{Ctx, Inspector, SyscallFields};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+/// Whether events of `code` may come to [`drive`] in outline
+/// ([`Next::Touch`]): no enabled rule can match them and the state has no
+/// parser of their own, so their thread and fd are all that matters.
+pub fn outline_suffices(rules: &CompiledRuleset<SyscallFields>, code: u16) -> bool {
+    !rules.has_rules_for(code) && !Inspector::has_parser(code)
+}
+
 /// What a run saw.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DriveStats {
@@ -22,6 +29,9 @@ pub trait Hooks<E: Engine + ?Sized> {
 
     /// After every event, once its matches were reported.
     fn on_event(&mut self, _c: &Ctx<'_>) {}
+
+    /// After every event delivered in outline (no rule can match it).
+    fn on_touch(&mut self) {}
 
     /// About once a second of wall time (also while no events come);
     /// returning false stops the run. Live runs watch drop counters here.
@@ -87,6 +97,15 @@ pub fn drive_with<E: Engine + ?Sized>(
         }
         let ev = match engine.next()? {
             Next::Event(ev) => ev,
+            // No rule looks at it: only the state takes note.
+            Next::Touch(t) => {
+                since_check += 1;
+                tick_due = tick_elapsed(&mut last_tick, &mut since_check);
+                stats.events += 1;
+                insp.touch(&t);
+                hooks.on_touch();
+                continue;
+            }
             Next::Timeout => {
                 since_check = TICK_CHECK_EVERY;
                 tick_due = tick_elapsed(&mut last_tick, &mut since_check);

@@ -129,6 +129,7 @@ fn evt_type_is_the_table_name_of_every_event() {
         loop {
             let ev = match e.next().unwrap() {
                 falco_scap::Next::Event(ev) => ev,
+                falco_scap::Next::Touch(_) => unreachable!("no outlines asked for"),
                 falco_scap::Next::Timeout => continue,
                 falco_scap::Next::Eof => break,
             };

@@ -12,10 +12,26 @@ use std::path::Path;
 #[derive(Debug)]
 pub enum Next<'a> {
     Event(Event<'a>),
+    /// An event the consumer asked to see only in outline (see
+    /// [`SavefileEngine::set_light`]).
+    Touch(Touch),
     /// No event right now (live engines); ask again.
     Timeout,
     /// The source is exhausted.
     Eof,
+}
+
+/// An event in outline: whose it is and the fd it works on, for a
+/// consumer that needs no more of events of its type (no rule looks at
+/// them, state only notes the thread and the fd).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Touch {
+    pub ts: u64,
+    pub tid: u64,
+    /// The event type in the current schema.
+    pub evt_type: u16,
+    /// [`Event::used_fd`] of the event.
+    pub fd: Option<i64>,
 }
 
 /// Counters every engine reports.
@@ -58,6 +74,14 @@ impl SavefileEngine {
             reader,
             converter: Some(Converter::new()),
             delivered: 0,
+        }
+    }
+
+    /// Delivers the events whose current type satisfies `light` as a
+    /// [`Touch`] (see [`Converter::set_light`]); with conversion only.
+    pub fn set_light(&mut self, light: impl Fn(u16) -> bool) {
+        if let Some(c) = self.converter.as_mut() {
+            c.set_light(light);
         }
     }
 
@@ -105,6 +129,7 @@ pub fn replay_all(reader: SavefileReader) -> Result<ReplaySummary> {
                     s.params += p.value().is_some() as u64;
                 }
             }
+            Next::Touch(_) => s.events += 1,
             Next::Timeout => {}
             Next::Eof => break,
         }
@@ -134,6 +159,10 @@ impl Engine for SavefileEngine {
             };
             let ev = match outcome {
                 Outcome::Drop => continue,
+                Outcome::Touch(t) => {
+                    self.delivered += 1;
+                    return Ok(Next::Touch(t));
+                }
                 Outcome::Pass => self.reader.current(),
                 // A converted event was captured where the original was.
                 Outcome::Converted => self

@@ -197,6 +197,11 @@ impl<'a> Event<'a> {
         })
     }
 
+    /// The fd the event works on; see [`used_fd`].
+    pub fn used_fd(&self) -> Option<i64> {
+        used_fd(self.info, |i| self.param_bytes(i))
+    }
+
     /// The parameter called `name`.
     pub fn param_by_name(&self, name: &str) -> Option<Param<'a>> {
         self.param(self.info.param_index(name)?)
@@ -327,6 +332,30 @@ fn infer_nparams(info: &EventInfo, body: &[u8], width: usize) -> Result<usize, E
         }
     }
     Err(EventError::NoParamCount)
+}
+
+/// The fd an event of `info` works on, for events flagged USES_FD: its
+/// `fd` parameter, else its first fd-typed parameter that is neither the
+/// result nor a directory (`fdin` of splice...). `param(i)` gives the bytes
+/// of parameter `i`.
+pub fn used_fd<'a>(info: &EventInfo, param: impl Fn(usize) -> Option<&'a [u8]>) -> Option<i64> {
+    if !info.flags.contains(falco_abi::EventFlags::USES_FD) {
+        return None;
+    }
+    let value = |i: usize| {
+        Param {
+            info: None,
+            bytes: param(i)?,
+        }
+        .as_i64()
+    };
+    info.param_index("fd").and_then(value).or_else(|| {
+        let i = info
+            .params
+            .iter()
+            .position(|p| p.ptype == ParamType::FD && p.name != "res" && !p.name.contains("dir"))?;
+        value(i)
+    })
 }
 
 /// One parameter: its bytes and, when the schema knows it, its row.

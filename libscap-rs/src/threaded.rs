@@ -7,7 +7,7 @@
 //! For engines that never time out (replay): a `Timeout` of the inner
 //! engine is passed on as one.
 
-use crate::engine::{Engine, EngineStats, Next};
+use crate::engine::{Engine, EngineStats, Next, Touch};
 use crate::error::{Result, ScapError};
 use crate::event::{Event, EventMeta};
 use crate::state::InitialState;
@@ -28,11 +28,18 @@ enum End {
     Error(ScapError),
 }
 
+/// One delivery of the inner engine.
+#[derive(Debug)]
+enum Item {
+    /// Where the event's bytes start in the batch, and its header facts.
+    Event(usize, EventMeta),
+    Touch(Touch),
+}
+
 #[derive(Debug, Default)]
 struct Batch {
     bytes: Vec<u8>,
-    /// Where each event's bytes start in `bytes`, and its header facts.
-    events: Vec<(usize, EventMeta)>,
+    events: Vec<Item>,
     end: Option<End>,
 }
 
@@ -44,7 +51,7 @@ impl Batch {
     }
 
     fn push(&mut self, ev: &Event<'_>) {
-        self.events.push((self.bytes.len(), ev.meta()));
+        self.events.push(Item::Event(self.bytes.len(), ev.meta()));
         self.bytes.extend_from_slice(ev.raw());
     }
 
@@ -111,6 +118,7 @@ fn read_ahead<E: Engine>(mut engine: E, tx: SyncSender<Batch>, recycled: Receive
         while batch.end.is_none() && !batch.full() {
             match engine.next() {
                 Ok(Next::Event(ev)) => batch.push(&ev),
+                Ok(Next::Touch(t)) => batch.events.push(Item::Touch(t)),
                 Ok(Next::Timeout) => batch.end = Some(End::Timeout),
                 Ok(Next::Eof) => batch.end = Some(End::Eof),
                 Err(e) => batch.end = Some(End::Error(e)),
@@ -181,13 +189,16 @@ impl Engine for ThreadedEngine {
             let _ = self.recycle.try_send(done);
             self.pos = 0;
         }
-        let (at, meta) = &self.cur.events[self.pos];
+        let item = &self.cur.events[self.pos];
         self.pos += 1;
         self.delivered += 1;
-        let ev = meta
-            .attach(&self.cur.bytes[*at..])
-            .ok_or_else(|| ScapError::Engine("batched event does not fit its bytes".into()))?;
-        Ok(Next::Event(ev))
+        match item {
+            Item::Event(at, meta) => meta
+                .attach(&self.cur.bytes[*at..])
+                .map(Next::Event)
+                .ok_or_else(|| ScapError::Engine("batched event does not fit its bytes".into())),
+            Item::Touch(t) => Ok(Next::Touch(*t)),
+        }
     }
 
     fn stats(&self) -> EngineStats {

@@ -7,6 +7,7 @@
 
 use crate::parsers;
 use crate::state::{container, paths, Containers, Fd, FdKind, L4Proto, Thread, ThreadTable, Users};
+use falco_scap::engine::Touch;
 use falco_scap::state::{FdTarget, InitialState, MachineInfo};
 use falco_scap::Event;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -82,24 +83,48 @@ impl Inspector {
     /// Updates the state with `ev` (applying the previous event's removals
     /// first).
     pub fn process(&mut self, ev: &Event<'_>) -> EventScope {
+        self.begin(ev.tid as i64, ev.evt_type);
+        let mut cx = parsers::Cx { insp: self, ev };
+        parsers::parse(&mut cx);
+        self.scope
+    }
+
+    /// Updates the state with an event seen in outline: one that has no
+    /// parser of its own ([`Inspector::has_parser`]), so that only its
+    /// thread and the fd it uses matter.
+    pub fn touch(&mut self, t: &Touch) -> EventScope {
+        self.begin(t.tid as i64, t.evt_type);
+        parsers::generic(self, t.tid as i64, t.fd);
+        self.scope
+    }
+
+    /// Whether events of `code` have a parser of their own; the others can
+    /// be given to [`Inspector::touch`] in outline.
+    pub fn has_parser(code: u16) -> bool {
+        parsers::has_parser(code)
+    }
+
+    /// What every event does first: the last event's removals, a new
+    /// scope, and a stand-in for a thread never seen.
+    fn begin(&mut self, tid: i64, code: u16) {
         self.flush_removals();
         self.event_container = None;
         self.scope = EventScope {
             num: self.scope.num + 1,
             fd: None,
         };
-        let tid = ev.tid as i64;
-        let is_syscall = ev.info().category.contains(falco_abi::Category::SYSCALL);
-        if tid > 0 && is_syscall && self.threads.get(tid).is_none() && !parsers::creates_thread(ev)
+        let is_syscall = falco_abi::event_info(code)
+            .is_some_and(|i| i.category.contains(falco_abi::Category::SYSCALL));
+        if tid > 0
+            && is_syscall
+            && self.threads.get(tid).is_none()
+            && !parsers::creates_thread(code)
         {
             // A thread we never saw: like libsinsp on a capture, stand in a
             // thread whose facts are unknown, so its fds can be tracked.
             self.anomalies.unknown_threads += 1;
             self.threads.insert(Thread::unknown(tid));
         }
-        let mut cx = parsers::Cx { insp: self, ev };
-        parsers::parse(&mut cx);
-        self.scope
     }
 
     /// What the last processed event was about.

@@ -185,11 +185,7 @@ pub(crate) fn thread_to_scap(t: &Thread) -> ThreadInfo {
         exe_ino_mtime: t.exe_ino_mtime,
         exe_from_memfd: t.exe_from_memfd,
         clone_ts: t.clone_ts,
-        fds: t
-            .fds
-            .iter()
-            .filter_map(|(n, f)| fd_to_scap(n, f))
-            .collect(),
+        fds: t.fds.iter().filter_map(|(n, f)| fd_to_scap(n, f)).collect(),
     }
 }
 

@@ -11,6 +11,7 @@
 mod extensions;
 mod table;
 
+use crate::engine::Touch;
 use crate::event::{Event, EventMeta, HeaderLayout};
 use falco_abi::{
     event_info, EventCode, EventFlags, EventHeader, EventInfo, ParamType, EVENT_HEADER_SIZE,
@@ -112,6 +113,9 @@ pub enum Outcome {
     Drop,
     /// Deliver [`Converter::event`] instead.
     Converted,
+    /// Deliver only this outline of the (converted) event: its type is one
+    /// the consumer asked to see light ([`Converter::set_light`]).
+    Touch(Touch),
 }
 
 /// Counts of what conversion did, and its anomalies.
@@ -158,6 +162,9 @@ pub struct Converter {
     cur_meta: Option<EventMeta>,
     next: Vec<u8>,
     stats: ConverterStats,
+    /// `light[code]`: deliver events of this (current) type as a [`Touch`].
+    /// Empty: none.
+    light: Vec<bool>,
 }
 
 enum First {
@@ -209,8 +216,42 @@ impl Converter {
         self.cur_meta?.attach(&self.cur)
     }
 
+    /// Asks for events whose current type satisfies `light` as a
+    /// [`Touch`] instead of whole: an exit that one conversion step brings
+    /// to such a type is not built at all, only its fd is looked up.
+    pub fn set_light(&mut self, light: impl Fn(u16) -> bool) {
+        self.light = (0..falco_abi::EVENT_COUNT as u16).map(light).collect();
+    }
+
+    fn is_light(&self, code: u16) -> bool {
+        self.light.get(code as usize).copied().unwrap_or(false)
+    }
+
     /// Decides about `ev`, converting it when it is old.
     pub fn process(&mut self, ev: &Event<'_>) -> Outcome {
+        let outcome = self.process_whole(ev);
+        if self.light.is_empty() {
+            return outcome;
+        }
+        let outline = |e: &Event<'_>| {
+            Outcome::Touch(Touch {
+                ts: e.ts,
+                tid: e.tid,
+                evt_type: e.evt_type,
+                fd: e.used_fd(),
+            })
+        };
+        match outcome {
+            Outcome::Pass if self.is_light(ev.evt_type) => outline(ev),
+            Outcome::Converted => match self.event() {
+                Some(e) if self.is_light(e.evt_type) => outline(&e),
+                _ => outcome,
+            },
+            other => other,
+        }
+    }
+
+    fn process_whole(&mut self, ev: &Event<'_>) -> Outcome {
         match classify(ev.info(), ev.nparams) {
             First::Pass => Outcome::Pass,
             First::Drop => {
@@ -281,6 +322,34 @@ impl Converter {
                     self.stats.converted += changed as u64;
                     return Ok(done);
                 }
+                Action::Add(instrs) | Action::ChangeType(_, instrs)
+                    if !changed && self.light_in_one_step(&view, &rule.action) =>
+                {
+                    let (to, keep_old) = match rule.action {
+                        Action::ChangeType(to, _) => (to as u16, false),
+                        _ => (code, true),
+                    };
+                    if let Some(t) = outline(
+                        &view,
+                        to,
+                        instrs,
+                        keep_old,
+                        &mut self.enters,
+                        &mut self.stats,
+                    ) {
+                        return Ok(Outcome::Touch(t));
+                    }
+                    // Not outlined: built whole below, as any other.
+                    step(
+                        &view,
+                        to,
+                        instrs,
+                        keep_old,
+                        &mut self.next,
+                        &mut self.enters,
+                        &mut self.stats,
+                    )?
+                }
                 Action::Add(instrs) => step(
                     &view,
                     code,
@@ -307,6 +376,115 @@ impl Converter {
             "still not current after {MAX_STEPS} conversion steps"
         ))
     }
+
+    /// Whether `action` on `old` gives, in this one step, a current event
+    /// of a light type.
+    fn light_in_one_step(&self, old: &Event<'_>, action: &Action) -> bool {
+        let (to, total) = match action {
+            Action::Add(instrs) => (old.evt_type, old.nparams as usize + instrs.len()),
+            Action::ChangeType(to, instrs) => (*to as u16, instrs.len()),
+            _ => return false,
+        };
+        self.is_light(to)
+            && event_info(to)
+                .is_some_and(|info| matches!(classify(info, total as u32), First::Pass))
+    }
+}
+
+/// The [`Touch`] of the event [`step`] would build from `old`, without
+/// building it: the same sources, the same enter consumed, the same
+/// counts. `None` when the step would fail or not fit (then it is built,
+/// and fails or not, as any other).
+fn outline(
+    old: &Event<'_>,
+    to: u16,
+    instrs: &[Instr],
+    keep_old: bool,
+    enters: &mut TidMap<Vec<u8>>,
+    stats: &mut ConverterStats,
+) -> Option<Touch> {
+    let target = event_info(to)?;
+    let base = if keep_old { old.nparams as usize } else { 0 };
+    let total = base + instrs.len();
+    let old_params = Spans::of(old);
+    if total > target.nparams()
+        || total > crate::event::MAX_PARAMS
+        || instrs.iter().any(|i| {
+            matches!(i, Instr::Old(n) | Instr::OldDyn(n) if old_params.get(*n as usize).is_none())
+        })
+    {
+        return None;
+    }
+    let enter = enters
+        .get(&old.tid)
+        .filter(|b| !b.is_empty())
+        .and_then(|b| Event::parse(b, HeaderLayout::V2).ok())
+        .filter(|e| e.evt_type.wrapping_add(1) == old.evt_type);
+    let enter_params = enter.as_ref().map(Spans::of);
+    let json = instrs
+        .contains(&Instr::ContainerJson)
+        .then(|| container_json(old).unwrap_or_default());
+    let (mut used_enter, mut missing_enter) = (false, false);
+    let value = |k: usize, used: &mut bool, missing: &mut bool| -> &[u8] {
+        if k < base {
+            return old_params.get(k).unwrap_or_default();
+        }
+        let ptype = target.params[k].ptype;
+        let b = match instrs[k - base] {
+            Instr::Old(i) => old_params.get(i as usize).unwrap_or_default(),
+            Instr::OldDyn(i) => old_params
+                .get(i as usize)
+                .unwrap_or_default()
+                .get(1..)
+                .unwrap_or_default(),
+            Instr::EnterOrDefault(i) | Instr::EnterOrEmpty(i) => {
+                match enter_params.as_ref().and_then(|e| e.get(i as usize)) {
+                    Some(b) => {
+                        *used = true;
+                        b
+                    }
+                    None => {
+                        *missing = true;
+                        if matches!(instrs[k - base], Instr::EnterOrDefault(_)) {
+                            default_value(ptype)
+                        } else {
+                            &[]
+                        }
+                    }
+                }
+            }
+            Instr::Default => default_value(ptype),
+            Instr::Empty => &[],
+            Instr::ContainerJson => json.as_deref().unwrap_or_default(),
+        };
+        &b[..b.len().min(max_len(ptype, target))]
+    };
+    let width = target.param_len_size();
+    let mut len = EVENT_HEADER_SIZE + total * width;
+    for k in 0..total {
+        len += value(k, &mut used_enter, &mut missing_enter).len();
+    }
+    if len > MAX_EVENT_SIZE {
+        return None;
+    }
+    let fd = crate::event::used_fd(target, |k| {
+        (k < total).then(|| value(k, &mut false, &mut false))
+    });
+    if missing_enter {
+        stats.missing_enter += 1;
+    }
+    if used_enter {
+        if let Some(b) = enters.get_mut(&old.tid) {
+            b.clear();
+        }
+    }
+    stats.converted += 1;
+    Some(Touch {
+        ts: old.ts,
+        tid: old.tid,
+        evt_type: to,
+        fd,
+    })
 }
 
 /// An event's parameters, located in one pass over its lengths.

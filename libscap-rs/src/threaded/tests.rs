@@ -33,12 +33,17 @@ fn savefile(bytes: &[u8]) -> SavefileEngine {
     SavefileEngine::new(SavefileReader::from_reader(std::io::Cursor::new(bytes.to_vec())).unwrap())
 }
 
-/// Every event an engine gives, as (bytes, cpu, flags), then how it ended.
-fn drain(e: &mut dyn Engine) -> (Vec<(Vec<u8>, u16, u32)>, std::result::Result<(), String>) {
+/// One delivery as (bytes, cpu, flags); an outline as its Debug text
+/// with cpu u16::MAX.
+type Seen = (Vec<u8>, u16, u32);
+
+/// Every event an engine gives, then how it ended.
+fn drain(e: &mut dyn Engine) -> (Vec<Seen>, std::result::Result<(), String>) {
     let mut out = Vec::new();
     loop {
         match e.next() {
             Ok(Next::Event(ev)) => out.push((ev.raw().to_vec(), ev.cpu, ev.flags)),
+            Ok(Next::Touch(t)) => out.push((format!("{t:?}").into_bytes(), u16::MAX, 0)),
             Ok(Next::Timeout) => continue,
             Ok(Next::Eof) => return (out, Ok(())),
             Err(err) => return (out, Err(err.to_string())),
@@ -111,4 +116,20 @@ fn dropping_it_mid_stream_stops_the_reader() {
             .is_ok(),
         "the reader thread did not stop"
     );
+}
+
+#[test]
+fn outlines_cross_in_order_with_whole_events() {
+    let bytes = capture(BATCH_EVENTS as u64 + 5);
+    let light = |c: u16| c == C::SYSCALL_OPENAT_2_X as u16;
+    let mut inner = savefile(&bytes);
+    inner.set_light(light);
+    let (want, _) = drain(&mut inner);
+    let touches = want.iter().filter(|e| e.1 == u16::MAX).count();
+    assert_eq!(touches, BATCH_EVENTS + 5, "every openat exit in outline");
+    let mut outer = savefile(&bytes);
+    outer.set_light(light);
+    let (got, end) = drain(&mut ThreadedEngine::spawn(outer).unwrap());
+    assert!(end.is_ok());
+    assert!(got == want, "{} events, want {}", got.len(), want.len());
 }

@@ -222,6 +222,7 @@ fn run_workload(open: impl FnOnce(BTreeSet<u16>) -> Box<dyn Engine>) -> Captured
                 }
             }
             Next::Timeout => {}
+            Next::Touch(_) => panic!("a live engine gives no outlines"),
             Next::Eof => panic!("a live engine does not end"),
         }
     }

@@ -58,6 +58,10 @@ fn main() -> ExitCode {
                 let c = Ctx { ev, insp: &insp };
                 let _ = writeln!(out, "{}", formatter.format(&fields, &c));
             }
+            // sinspcat prints every event: it asks for no outlines.
+            Ok(Next::Touch(t)) => {
+                insp.touch(&t);
+            }
             Ok(Next::Timeout) => {}
             Ok(Next::Eof) => break,
             Err(e) => {

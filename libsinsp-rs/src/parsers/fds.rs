@@ -1,7 +1,7 @@
 //! Closing, duplicating and the fd makers that are not files or sockets.
 
 use super::Cx;
-use crate::inspector::Removal;
+use crate::inspector::{Inspector, Removal};
 use crate::state::{Fd, FdKind};
 use falco_abi::EventCode as C;
 
@@ -13,15 +13,14 @@ pub(crate) const PPM_FCNTL_F_DUPFD_CLOEXEC: u64 = 26;
 /// An fd the table does not know, used by an event of a known thread:
 /// record it as of unknown type (Falco's typechar `o`), as libsinsp does,
 /// so later events on it are consistent.
-pub fn note_unknown(cx: &mut Cx<'_, '_, '_>, fd: i64) {
+pub fn note_unknown(insp: &mut Inspector, tid: i64, fd: i64) {
     if fd < 0 {
         return;
     }
-    let tid = cx.tid();
-    if let Some(t) = cx.insp.threads.fds_mut(tid) {
+    if let Some(t) = insp.threads.fds_mut(tid) {
         if t.get(fd).is_none() {
             t.insert(fd, Fd::new(FdKind::Unknown, ""));
-            cx.insp.anomalies.unknown_fds += 1;
+            insp.anomalies.unknown_fds += 1;
         }
     }
 }
@@ -31,7 +30,7 @@ pub fn close(cx: &mut Cx<'_, '_, '_>) {
         return cx.bad_params();
     };
     cx.insp.set_scope_fd(fd);
-    note_unknown(cx, fd);
+    note_unknown(cx.insp, cx.tid(), fd);
     if cx.i64("res").is_some_and(|r| r >= 0) {
         let tid = cx.tid();
         cx.insp.defer(Removal::Fd { tid, fd });

@@ -13,7 +13,7 @@ mod net;
 mod process;
 
 use crate::inspector::Inspector;
-use falco_abi::{EventCode as C, EventFlags};
+use falco_abi::EventCode as C;
 use falco_scap::Event;
 
 /// What a parser works with: the inspector to update and the event.
@@ -54,9 +54,9 @@ impl Cx<'_, '_, '_> {
 
 /// Events that create the thread that sends them (the child side of clone,
 /// an exec of a thread the capture never introduced).
-pub(crate) fn creates_thread(ev: &Event<'_>) -> bool {
+pub(crate) fn creates_thread(code: u16) -> bool {
     matches!(
-        C::from_u16(ev.evt_type),
+        C::from_u16(code),
         Some(
             C::SYSCALL_CLONE_20_X
                 | C::SYSCALL_FORK_20_X
@@ -68,53 +68,43 @@ pub(crate) fn creates_thread(ev: &Event<'_>) -> bool {
     )
 }
 
-pub(crate) fn parse(cx: &mut Cx<'_, '_, '_>) {
-    let Some(code) = C::from_u16(cx.ev.evt_type) else {
-        return;
-    };
-    match code {
+/// A parser of one family, given the event's code.
+type Parser = fn(&mut Cx<'_, '_, '_>, C);
+
+/// The parser of events of `code`, when they have one of their own; the
+/// others only note the fd they use ([`generic`]).
+fn parser(code: C) -> Option<Parser> {
+    Some(match code {
         C::SYSCALL_CLONE_20_X
         | C::SYSCALL_FORK_20_X
         | C::SYSCALL_VFORK_20_X
-        | C::SYSCALL_CLONE3_X => process::clone_exit(cx),
-        C::SYSCALL_EXECVE_19_X | C::SYSCALL_EXECVEAT_X => process::execve_exit(cx),
-        C::PROCEXIT_1_E => process::procexit(cx),
+        | C::SYSCALL_CLONE3_X => |cx, _| process::clone_exit(cx),
+        C::SYSCALL_EXECVE_19_X | C::SYSCALL_EXECVEAT_X => |cx, _| process::execve_exit(cx),
+        C::PROCEXIT_1_E => |cx, _| process::procexit(cx),
         C::SYSCALL_SETUID_X
         | C::SYSCALL_SETGID_X
         | C::SYSCALL_SETRESUID_X
         | C::SYSCALL_SETRESGID_X
         | C::SYSCALL_SETREUID_X
-        | C::SYSCALL_SETREGID_X => process::set_ids(cx, code),
-        C::SYSCALL_CHDIR_X | C::SYSCALL_FCHDIR_X => process::chdir(cx, code),
-        C::SYSCALL_PRCTL_X => process::prctl(cx),
-        C::CONTAINER_JSON_E | C::CONTAINER_JSON_2_E => {
-            match cx.bytes("json").and_then(|j| {
-                crate::state::Containers::parse_json(j.strip_suffix(&[0]).unwrap_or(j))
-            }) {
-                Some(c) => {
-                    cx.insp.set_event_container(&c.id);
-                    cx.insp.containers.insert(c)
-                }
-                None => cx.bad_params(),
-            }
-        }
+        | C::SYSCALL_SETREGID_X => process::set_ids,
+        C::SYSCALL_CHDIR_X | C::SYSCALL_FCHDIR_X => process::chdir,
+        C::SYSCALL_PRCTL_X => |cx, _| process::prctl(cx),
+        C::CONTAINER_JSON_E | C::CONTAINER_JSON_2_E => |cx, _| container(cx),
         C::SYSCALL_OPEN_X
         | C::SYSCALL_OPENAT_2_X
         | C::SYSCALL_OPENAT2_X
         | C::SYSCALL_CREAT_X
-        | C::SYSCALL_OPEN_BY_HANDLE_AT_X => files::open_exit(cx, code),
-        C::SOCKET_SOCKET_X => net::socket(cx),
-        C::SOCKET_SOCKETPAIR_X => net::socketpair(cx),
-        C::SOCKET_CONNECT_X => net::connect(cx),
-        C::SOCKET_CONNECT_E => net::connect_enter(cx),
-        C::SOCKET_ACCEPT_5_X | C::SOCKET_ACCEPT4_6_X => net::accept(cx),
-        C::SOCKET_BIND_X => net::bind(cx),
-        C::SOCKET_LISTEN_X => net::listen(cx),
-        C::SYSCALL_CLOSE_X => fds::close(cx),
-        C::SYSCALL_DUP_1_X | C::SYSCALL_DUP2_X | C::SYSCALL_DUP3_X | C::SYSCALL_FCNTL_X => {
-            fds::dup(cx, code)
-        }
-        C::SYSCALL_PIPE_X | C::SYSCALL_PIPE2_X => fds::pipe(cx),
+        | C::SYSCALL_OPEN_BY_HANDLE_AT_X => files::open_exit,
+        C::SOCKET_SOCKET_X => |cx, _| net::socket(cx),
+        C::SOCKET_SOCKETPAIR_X => |cx, _| net::socketpair(cx),
+        C::SOCKET_CONNECT_X => |cx, _| net::connect(cx),
+        C::SOCKET_CONNECT_E => |cx, _| net::connect_enter(cx),
+        C::SOCKET_ACCEPT_5_X | C::SOCKET_ACCEPT4_6_X => |cx, _| net::accept(cx),
+        C::SOCKET_BIND_X => |cx, _| net::bind(cx),
+        C::SOCKET_LISTEN_X => |cx, _| net::listen(cx),
+        C::SYSCALL_CLOSE_X => |cx, _| fds::close(cx),
+        C::SYSCALL_DUP_1_X | C::SYSCALL_DUP2_X | C::SYSCALL_DUP3_X | C::SYSCALL_FCNTL_X => fds::dup,
+        C::SYSCALL_PIPE_X | C::SYSCALL_PIPE2_X => |cx, _| fds::pipe(cx),
         C::SYSCALL_EVENTFD_X
         | C::SYSCALL_EVENTFD2_X
         | C::SYSCALL_SIGNALFD_X
@@ -128,25 +118,45 @@ pub(crate) fn parse(cx: &mut Cx<'_, '_, '_>) {
         | C::SYSCALL_EPOLL_CREATE_X
         | C::SYSCALL_EPOLL_CREATE1_X
         | C::SYSCALL_BPF_2_X
-        | C::SYSCALL_IO_URING_SETUP_X => fds::anon_fd(cx, code),
-        _ => {
-            // Any other event that works on an fd: fd.* fields refer to it
-            // (its `fd` parameter, or the first fd-typed one such as `fdin`).
-            let info = cx.ev.info();
-            if info.flags.contains(EventFlags::USES_FD) {
-                let fd = cx.i64("fd").or_else(|| {
-                    let i = info.params.iter().position(|p| {
-                        p.ptype == falco_abi::ParamType::FD
-                            && p.name != "res"
-                            && !p.name.contains("dir")
-                    })?;
-                    cx.ev.param(i)?.as_i64()
-                });
-                if let Some(fd) = fd {
-                    cx.insp.set_scope_fd(fd);
-                    fds::note_unknown(cx, fd);
-                }
-            }
+        | C::SYSCALL_IO_URING_SETUP_X => fds::anon_fd,
+        _ => return None,
+    })
+}
+
+/// Whether events of `code` have a parser of their own (the others change
+/// the state only through the thread and the fd they use).
+pub fn has_parser(code: u16) -> bool {
+    C::from_u16(code).and_then(parser).is_some()
+}
+
+fn container(cx: &mut Cx<'_, '_, '_>) {
+    match cx
+        .bytes("json")
+        .and_then(|j| crate::state::Containers::parse_json(j.strip_suffix(&[0]).unwrap_or(j)))
+    {
+        Some(c) => {
+            cx.insp.set_event_container(&c.id);
+            cx.insp.containers.insert(c)
         }
+        None => cx.bad_params(),
+    }
+}
+
+pub(crate) fn parse(cx: &mut Cx<'_, '_, '_>) {
+    let Some(code) = C::from_u16(cx.ev.evt_type) else {
+        return;
+    };
+    match parser(code) {
+        Some(p) => p(cx, code),
+        None => generic(cx.insp, cx.tid(), cx.ev.used_fd()),
+    }
+}
+
+/// Any other event that works on an fd: fd.* fields refer to it, and an
+/// fd the table does not know is recorded (as libsinsp does).
+pub(crate) fn generic(insp: &mut Inspector, tid: i64, fd: Option<i64>) {
+    if let Some(fd) = fd {
+        insp.set_scope_fd(fd);
+        fds::note_unknown(insp, tid, fd);
     }
 }
