@@ -246,24 +246,12 @@ fn type_name(t: ParamType) -> String {
     format!("{t:?}")
 }
 
-fn is_flags(t: ParamType) -> bool {
-    matches!(
-        t,
-        ParamType::FLAGS8
-            | ParamType::FLAGS16
-            | ParamType::FLAGS32
-            | ParamType::ENUMFLAGS8
-            | ParamType::ENUMFLAGS16
-            | ParamType::ENUMFLAGS32
-    )
-}
-
 fn params_text(info: &EventInfo, markdown: bool) -> String {
     info.params
         .iter()
         .map(|p| {
             let mut s = format!("{} **{}**", type_name(p.ptype), p.name);
-            if let (true, Some(flags)) = (is_flags(p.ptype), p.flag_names()) {
+            if let (true, Some(flags)) = (p.ptype.is_flags(), p.flag_names()) {
                 let names: Vec<String> = flags
                     .iter()
                     .map(|f| {
@@ -302,7 +290,7 @@ pub fn list_events(format: ListFormat, schema_version: &str) -> String {
                         "params": e.info.params.iter().map(|p| json!({
                             "name": p.name,
                             "type": type_name(p.ptype),
-                            "flags": p.flag_names().filter(|_| is_flags(p.ptype)).map(|f| f.iter().map(|x| x.name).collect::<Vec<_>>()).unwrap_or_default(),
+                            "flags": p.flag_names().filter(|_| p.ptype.is_flags()).map(|f| f.iter().map(|x| x.name).collect::<Vec<_>>()).unwrap_or_default(),
                         })).collect::<Vec<_>>(),
                     })
                 })

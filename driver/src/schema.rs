@@ -134,6 +134,16 @@ impl ParamType {
         }
     }
 
+    /// A set of flags or an enumeration, rendered by name (a mode, which
+    /// also has names, is not counted).
+    pub const fn is_flags(self) -> bool {
+        use ParamType::*;
+        matches!(
+            self,
+            FLAGS8 | FLAGS16 | FLAGS32 | ENUMFLAGS8 | ENUMFLAGS16 | ENUMFLAGS32
+        )
+    }
+
     /// Encoded size for fixed-size types; `None` for variable-length ones.
     pub const fn fixed_size(self) -> Option<usize> {
         use ParamType::*;

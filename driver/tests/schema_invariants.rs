@@ -109,16 +109,7 @@ fn flags_are_consistent() {
 fn parameter_aux_matches_parameter_type() {
     for e in EVENTS {
         for p in e.params {
-            let is_flags = matches!(
-                p.ptype,
-                ParamType::FLAGS8
-                    | ParamType::FLAGS16
-                    | ParamType::FLAGS32
-                    | ParamType::ENUMFLAGS8
-                    | ParamType::ENUMFLAGS16
-                    | ParamType::ENUMFLAGS32
-                    | ParamType::MODE
-            );
+            let is_flags = p.ptype.is_flags() || p.ptype == ParamType::MODE;
             match p.aux {
                 ParamAux::Flags(t) => {
                     assert!(

@@ -4,8 +4,11 @@
 //!
 //!   cargo bench -p falco-engine --bench rules -- FILE.scap RULES_DIR [RUNS]
 
-use falco_engine::compiler::{CompiledRuleset, Matching, ScratchPool};
-use falco_engine::loader::{EventSource, RulesLoader};
+// The tests' helpers: the upstream rules compiled as the tests use them.
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use falco_engine::compiler::{CompiledRuleset, ScratchPool};
 use falco_scap::{Engine, Next, SavefileEngine};
 use falco_sinsp::{Ctx, Inspector, SyscallFields};
 use std::time::{Duration, Instant};
@@ -41,32 +44,7 @@ fn main() {
         std::process::exit(2);
     };
     let runs: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(3);
-    let files: Vec<(String, String)> = [
-        "falco_rules.yaml",
-        "falco-incubating_rules.yaml",
-        "falco-sandbox_rules.yaml",
-    ]
-    .iter()
-    .map(|f| {
-        (
-            f.to_string(),
-            std::fs::read_to_string(format!("{dir}/{f}")).expect("rules file"),
-        )
-    })
-    .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(n, t)| (n.as_str(), t.as_str()))
-        .collect();
-    let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
-        "syscall",
-        SyscallFields::new(),
-    )])
-    .load(&refs);
-    let ruleset = loaded.ruleset.expect("rules load");
-    let (mut set, issues) = CompiledRuleset::compile(&ruleset, SyscallFields::new());
-    assert!(issues.is_empty(), "{issues:?}");
-    set.matching = Matching::All;
+    let set = common::upstream_rules(std::path::Path::new(dir));
     for (what, rules) in [("no rules", None), ("93 upstream rules", Some(&set))] {
         let (mut n, mut hits, mut best) = (0, 0, Duration::MAX);
         for _ in 0..runs {

@@ -3,52 +3,16 @@
 //! capture, the same alerts at the same event numbers, the same final
 //! thread and fd tables, and the same counts as the whole replay.
 
-use falco_engine::compiler::{CompiledRuleset, Matching};
+mod common;
+
+use common::{reference, upstream_rules};
+use falco_engine::compiler::CompiledRuleset;
 use falco_engine::drive::{drive, outline_suffices};
-use falco_engine::loader::{EventSource, RulesLoader};
 use falco_scap::{Engine, Next, SavefileEngine};
 use falco_sinsp::format::Formatter;
 use falco_sinsp::{Inspector, SyscallFields};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-
-fn reference() -> Option<PathBuf> {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference");
-    if d.is_dir() {
-        Some(d)
-    } else {
-        eprintln!("skipped: {} not found", d.display());
-        None
-    }
-}
-
-fn upstream_rules(d: &Path) -> CompiledRuleset<SyscallFields> {
-    let files: Vec<(String, String)> = [
-        "falco_rules.yaml",
-        "falco-incubating_rules.yaml",
-        "falco-sandbox_rules.yaml",
-    ]
-    .iter()
-    .map(|f| {
-        let text = std::fs::read_to_string(d.join("rules").join(f)).unwrap();
-        (f.to_string(), text)
-    })
-    .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(n, t)| (n.as_str(), t.as_str()))
-        .collect();
-    let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
-        "syscall",
-        SyscallFields::new(),
-    )])
-    .load(&refs);
-    let (mut set, issues) =
-        CompiledRuleset::compile(&loaded.ruleset.unwrap(), SyscallFields::new());
-    assert!(issues.is_empty(), "{issues:?}");
-    set.matching = Matching::All;
-    set
-}
 
 /// An engine that counts the outlines it passes on.
 struct Counting(SavefileEngine, u64);
@@ -111,7 +75,7 @@ fn outlined_events_change_no_alert_and_no_state() {
     let Some(d) = reference() else {
         return;
     };
-    let set = upstream_rules(&d);
+    let set = upstream_rules(&d.join("rules"));
     let mut captures: Vec<PathBuf> = std::fs::read_dir(d.join("scap"))
         .unwrap()
         .map(|e| e.unwrap().path())

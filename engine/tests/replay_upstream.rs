@@ -1,55 +1,20 @@
 //! End to end below the CLI: a real capture replayed through falco-scap
 //! and falco-sinsp meets the upstream rules compiled by falco-engine.
 
-use falco_engine::compiler::{CompiledRuleset, Matching};
+mod common;
+
+use common::{reference, upstream_rules};
 use falco_engine::drive::drive;
-use falco_engine::loader::{EventSource, RulesLoader};
 use falco_scap::{Engine, SavefileEngine};
 use falco_sinsp::format::Formatter;
 use falco_sinsp::{Inspector, SyscallFields};
-use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-
-fn reference() -> Option<PathBuf> {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference");
-    if d.is_dir() {
-        Some(d)
-    } else {
-        eprintln!("skipped: {} not found", d.display());
-        None
-    }
-}
 
 /// (rule name, rendered output) of every alert of `capture` with the three
 /// upstream rules files.
 fn alerts(capture: &str) -> Option<Vec<(String, String)>> {
     let d = reference()?;
-    let files: Vec<(String, String)> = [
-        "falco_rules.yaml",
-        "falco-incubating_rules.yaml",
-        "falco-sandbox_rules.yaml",
-    ]
-    .iter()
-    .map(|f| {
-        (
-            f.to_string(),
-            std::fs::read_to_string(d.join("rules").join(f)).unwrap(),
-        )
-    })
-    .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(n, t)| (n.as_str(), t.as_str()))
-        .collect();
-    let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
-        "syscall",
-        SyscallFields::new(),
-    )])
-    .load(&refs);
-    let (mut set, issues) =
-        CompiledRuleset::compile(&loaded.ruleset.unwrap(), SyscallFields::new());
-    assert!(issues.is_empty(), "{issues:?}");
-    set.matching = Matching::All;
+    let set = upstream_rules(&d.join("rules"));
     let fields = SyscallFields::new();
     let formats: Vec<Formatter> = set
         .rules
@@ -87,13 +52,7 @@ fn cat_etc_shadow_in_a_vm_raises_read_sensitive_file_untrusted() {
 fn a_container_event_carries_its_container_metadata_to_rules() {
     let Some(d) = reference() else { return };
     let rules = "- rule: privileged container seen\n  desc: d\n  condition: evt.type = container and container.privileged = true and container.image.repository = nginx\n  output: privileged %container.id %container.name image=%container.image\n  priority: WARNING\n";
-    let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
-        "syscall",
-        SyscallFields::new(),
-    )])
-    .load(&[("r.yaml", rules)]);
-    let (set, issues) = CompiledRuleset::compile(&loaded.ruleset.unwrap(), SyscallFields::new());
-    assert!(issues.is_empty(), "{issues:?}");
+    let set = common::compile(&[("r.yaml", rules)]);
     let fields = SyscallFields::new();
     let f = Formatter::new(&fields, &set.rules[0].output).unwrap();
     let mut e =

@@ -441,16 +441,7 @@ pub fn param(c: &Ctx<'_>, _index: usize, p: &Param<'_>) -> String {
     // Flags resolve to their names: no need to print the number first
     // (rules compare `evt.arg.flags` on every open).
     if let (Some(info), Some(ParamValue::UInt(v))) = (p.info, p.value()) {
-        let flags = matches!(
-            info.ptype,
-            ParamType::FLAGS8
-                | ParamType::FLAGS16
-                | ParamType::FLAGS32
-                | ParamType::ENUMFLAGS8
-                | ParamType::ENUMFLAGS16
-                | ParamType::ENUMFLAGS32
-                | ParamType::MODE
-        );
+        let flags = info.ptype.is_flags() || info.ptype == ParamType::MODE;
         if flags && !p.bytes.is_empty() {
             if let Some(names) = flag_names(p, v) {
                 return names;

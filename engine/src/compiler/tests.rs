@@ -92,6 +92,18 @@ fn check(cond: &str, e: &Ev) -> bool {
     node.eval(&Fake, e, &mut Scratch::default())
 }
 
+/// A rules file compiled without issues, every matching rule reported.
+fn compile_all(rules: &str) -> CompiledRuleset<Fake> {
+    let ruleset = RulesLoader::new()
+        .load(&[("r.yaml", rules)])
+        .ruleset
+        .expect("loads");
+    let (mut set, issues) = CompiledRuleset::compile(&ruleset, Fake);
+    assert!(issues.is_empty(), "{issues:?}");
+    set.matching = Matching::All;
+    set
+}
+
 fn compile_err(cond: &str) -> String {
     match (Compiler {
         src: &Fake,
@@ -329,13 +341,7 @@ fn each_field_is_extracted_once_per_event() {
   priority: WARNING
   warn_evttypes: false
 "#;
-    let ruleset = RulesLoader::new()
-        .load(&[("r.yaml", rules)])
-        .ruleset
-        .expect("loads");
-    let (mut set, issues) = CompiledRuleset::compile(&ruleset, Fake);
-    assert!(issues.is_empty(), "{issues:?}");
-    set.matching = Matching::All;
+    let set = compile_all(rules);
     let code = falco_abi::EventCode::SYSCALL_OPENAT_2_X as u16;
     let (mut sc, mut out) = (Scratch::default(), Vec::new());
     let bash = ev(&[("proc.name", s("bash"))]);
@@ -377,12 +383,7 @@ fn a_subexpression_several_rules_hold_is_shared_and_fresh_for_each_event() {
   priority: WARNING
   warn_evttypes: false
 "#;
-    let ruleset = RulesLoader::new()
-        .load(&[("r.yaml", rules)])
-        .ruleset
-        .expect("loads");
-    let (mut set, issues) = CompiledRuleset::compile(&ruleset, Fake);
-    assert!(issues.is_empty(), "{issues:?}");
+    let set = compile_all(rules);
     // The macro's body is one shared node, in the same slot in all three.
     let shared: Vec<String> = set
         .rules
@@ -394,7 +395,6 @@ fn a_subexpression_several_rules_hold_is_shared_and_fresh_for_each_event() {
         })
         .collect();
     assert!(shared.iter().all(|s| *s == shared[0]), "{shared:?}");
-    set.matching = Matching::All;
     let code = falco_abi::EventCode::SYSCALL_OPENAT_2_X as u16;
     let (mut sc, mut out) = (Scratch::default(), Vec::new());
     // One scratch for every event: a result kept from the event before
