@@ -16,7 +16,6 @@ use crate::event::{Event, EventMeta, HeaderLayout};
 use falco_abi::{
     event_info, EventCode, EventFlags, EventHeader, EventInfo, ParamType, EVENT_HEADER_SIZE,
 };
-use std::cell::Cell;
 use std::collections::HashMap;
 
 /// Where one parameter of the converted event comes from.
@@ -404,17 +403,41 @@ fn outline(
     enters: &mut TidMap<Vec<u8>>,
     stats: &mut ConverterStats,
 ) -> Option<Touch> {
-    let plan = Plan::new(old, to, instrs, keep_old, enters).ok()?;
-    let mut len = EVENT_HEADER_SIZE + plan.total * plan.target.param_len_size();
-    for k in 0..plan.total {
-        len += plan.param(k).ok()?.len();
+    let target = event_info(to)?;
+    let base = if keep_old { old.nparams as usize } else { 0 };
+    let total = base + instrs.len();
+    if total > target.nparams() || total > crate::event::MAX_PARAMS {
+        return None;
+    }
+    let old_params = Spans::of(old);
+    let enter = stored_enter(enters, old);
+    let enter_params = enter.as_ref().map(Spans::of);
+    let json = instrs
+        .contains(&Instr::ContainerJson)
+        .then(|| container_json(old).unwrap_or_default());
+    let mut use_ = EnterUse::default();
+    let value = |k: usize, use_: &mut EnterUse| -> Option<&[u8]> {
+        if k < base {
+            return Some(old_params.get(k).unwrap_or_default());
+        }
+        let src = Sources {
+            old: &old_params,
+            enter: enter_params.as_ref(),
+            json: json.as_deref(),
+            target,
+        };
+        src.param(k, instrs.get(k - base).copied()?, use_).ok()
+    };
+    let width = target.param_len_size();
+    let mut len = EVENT_HEADER_SIZE + total * width;
+    for k in 0..total {
+        len += value(k, &mut use_)?.len();
     }
     if len > MAX_EVENT_SIZE {
         return None;
     }
-    let fd = crate::event::used_fd(plan.target, |k| plan.param(k).ok());
-    let enter_use = plan.enter_use();
-    settle(enters, stats, old.tid, enter_use);
+    let fd = crate::event::used_fd(target, |k| value(k, &mut EnterUse::default()));
+    settle(enters, stats, old.tid, use_);
     stats.converted += 1;
     Some(Touch {
         ts: old.ts,
@@ -422,6 +445,83 @@ fn outline(
         evt_type: to,
         fd,
     })
+}
+
+/// The thread's stored enter, if it is the enter of the exit `old`.
+fn stored_enter<'e>(enters: &'e TidMap<Vec<u8>>, old: &Event<'_>) -> Option<Event<'e>> {
+    enters
+        .get(&old.tid)
+        .filter(|b| !b.is_empty())
+        .and_then(|b| Event::parse(b, HeaderLayout::V2).ok())
+        .filter(|e| e.evt_type.wrapping_add(1) == old.evt_type)
+}
+
+/// Whether a step took parameters from the stored enter, and whether one
+/// it should have given was missing.
+#[derive(Default, Clone, Copy)]
+struct EnterUse {
+    used: bool,
+    missing: bool,
+}
+
+/// Counts a missing enter; a used one is consumed (its buffer kept for the
+/// thread's next enter).
+fn settle(enters: &mut TidMap<Vec<u8>>, stats: &mut ConverterStats, tid: u64, u: EnterUse) {
+    if u.missing {
+        stats.missing_enter += 1;
+    }
+    if u.used {
+        if let Some(b) = enters.get_mut(&tid) {
+            b.clear();
+        }
+    }
+}
+
+/// Where a step's instructions take parameters from.
+struct Sources<'s, 'a> {
+    old: &'s Spans<'a>,
+    enter: Option<&'s Spans<'a>>,
+    json: Option<&'s [u8]>,
+    target: &'static EventInfo,
+}
+
+impl<'s, 'a: 's> Sources<'s, 'a> {
+    /// The bytes `instr` gives parameter `k` of the result (cut to its
+    /// type's size).
+    #[inline]
+    fn param(&self, k: usize, instr: Instr, use_: &mut EnterUse) -> Result<&'s [u8], String> {
+        let ptype = self.target.params[k].ptype;
+        let missing_param = |i: u8| format!("parameter {i} missing");
+        let b = match instr {
+            Instr::Old(i) => self.old.get(i as usize).ok_or_else(|| missing_param(i))?,
+            Instr::OldDyn(i) => self
+                .old
+                .get(i as usize)
+                .ok_or_else(|| missing_param(i))?
+                .get(1..)
+                .unwrap_or_default(),
+            Instr::EnterOrDefault(i) | Instr::EnterOrEmpty(i) => {
+                match self.enter.and_then(|e| e.get(i as usize)) {
+                    Some(b) => {
+                        use_.used = true;
+                        b
+                    }
+                    None => {
+                        use_.missing = true;
+                        if matches!(instr, Instr::EnterOrDefault(_)) {
+                            default_value(ptype)
+                        } else {
+                            &[]
+                        }
+                    }
+                }
+            }
+            Instr::Default => default_value(ptype),
+            Instr::Empty => &[],
+            Instr::ContainerJson => self.json.unwrap_or_default(),
+        };
+        Ok(&b[..b.len().min(max_len(ptype, self.target))])
+    }
 }
 
 /// An event's parameters, located in one pass over its lengths.
@@ -455,128 +555,6 @@ impl<'a> Spans<'a> {
     }
 }
 
-/// One conversion step's sources: the event being converted, its stored
-/// enter, and where each parameter of the result comes from.
-struct Plan<'a> {
-    old: Spans<'a>,
-    enter: Option<Spans<'a>>,
-    instrs: &'a [Instr],
-    /// Parameters kept from `old` before the instructions' ones.
-    base: usize,
-    total: usize,
-    target: &'static EventInfo,
-    json: Option<Vec<u8>>,
-    used_enter: Cell<bool>,
-    missing_enter: Cell<bool>,
-}
-
-impl<'a> Plan<'a> {
-    fn new(
-        old: &Event<'a>,
-        to: u16,
-        instrs: &'a [Instr],
-        keep_old: bool,
-        enters: &'a TidMap<Vec<u8>>,
-    ) -> Result<Plan<'a>, String> {
-        let target = event_info(to).ok_or("target event not in schema")?;
-        let base = if keep_old { old.nparams as usize } else { 0 };
-        let total = base + instrs.len();
-        if total > target.nparams() || total > crate::event::MAX_PARAMS {
-            return Err(format!(
-                "conversion gives {total} parameters, {} has {}",
-                target.name,
-                target.nparams()
-            ));
-        }
-        // The stored enter must be the enter of the exit being converted.
-        let enter = enters
-            .get(&old.tid)
-            .filter(|b| !b.is_empty())
-            .and_then(|b| Event::parse(b, HeaderLayout::V2).ok())
-            .filter(|e| e.evt_type.wrapping_add(1) == old.evt_type);
-        Ok(Plan {
-            old: Spans::of(old),
-            enter: enter.as_ref().map(Spans::of),
-            instrs,
-            base,
-            total,
-            target,
-            json: instrs
-                .contains(&Instr::ContainerJson)
-                .then(|| container_json(old).unwrap_or_default()),
-            used_enter: Cell::new(false),
-            missing_enter: Cell::new(false),
-        })
-    }
-
-    /// The bytes of parameter `k` of the result (cut to its type's size).
-    fn param(&self, k: usize) -> Result<&[u8], String> {
-        if k < self.base {
-            return Ok(self.old.get(k).unwrap_or_default());
-        }
-        let (Some(&instr), Some(info)) =
-            (self.instrs.get(k - self.base), self.target.params.get(k))
-        else {
-            return Err(format!("parameter {k} is beyond the step"));
-        };
-        let ptype = info.ptype;
-        let missing_param = |i: u8| format!("parameter {i} missing");
-        let b = match instr {
-            Instr::Old(i) => self.old.get(i as usize).ok_or_else(|| missing_param(i))?,
-            Instr::OldDyn(i) => self
-                .old
-                .get(i as usize)
-                .ok_or_else(|| missing_param(i))?
-                .get(1..)
-                .unwrap_or_default(),
-            Instr::EnterOrDefault(i) | Instr::EnterOrEmpty(i) => {
-                match self.enter.as_ref().and_then(|e| e.get(i as usize)) {
-                    Some(b) => {
-                        self.used_enter.set(true);
-                        b
-                    }
-                    None => {
-                        self.missing_enter.set(true);
-                        if matches!(instr, Instr::EnterOrDefault(_)) {
-                            default_value(ptype)
-                        } else {
-                            &[]
-                        }
-                    }
-                }
-            }
-            Instr::Default => default_value(ptype),
-            Instr::Empty => &[],
-            Instr::ContainerJson => self.json.as_deref().unwrap_or_default(),
-        };
-        Ok(&b[..b.len().min(max_len(ptype, self.target))])
-    }
-
-    /// Whether the parameters read took any from the enter, and whether
-    /// any the enter should have given was missing.
-    fn enter_use(&self) -> (bool, bool) {
-        (self.used_enter.get(), self.missing_enter.get())
-    }
-}
-
-/// Counts a missing enter; a used one is consumed (its buffer kept for the
-/// thread's next enter).
-fn settle(
-    enters: &mut TidMap<Vec<u8>>,
-    stats: &mut ConverterStats,
-    tid: u64,
-    (used, missing): (bool, bool),
-) {
-    if missing {
-        stats.missing_enter += 1;
-    }
-    if used {
-        if let Some(b) = enters.get_mut(&tid) {
-            b.clear();
-        }
-    }
-}
-
 /// Builds `next` from `old` with one rule's instructions, taking enter
 /// parameters from (and consuming) the thread's stored enter event.
 fn step(
@@ -588,14 +566,40 @@ fn step(
     enters: &mut TidMap<Vec<u8>>,
     stats: &mut ConverterStats,
 ) -> Result<(), String> {
-    let plan = Plan::new(old, to, instrs, keep_old, enters)?;
-    let width = plan.target.param_len_size();
+    let target = event_info(to).ok_or("target event not in schema")?;
+    let base = if keep_old { old.nparams as usize } else { 0 };
+    let total = base + instrs.len();
+    if total > target.nparams() || total > crate::event::MAX_PARAMS {
+        return Err(format!(
+            "conversion gives {total} parameters, {} has {}",
+            target.name,
+            target.nparams()
+        ));
+    }
+    let old_params = Spans::of(old);
+    let enter = stored_enter(enters, old);
+    let enter_params = enter.as_ref().map(Spans::of);
+    let json = instrs
+        .contains(&Instr::ContainerJson)
+        .then(|| container_json(old).unwrap_or_default());
+    let src = Sources {
+        old: &old_params,
+        enter: enter_params.as_ref(),
+        json: json.as_deref(),
+        target,
+    };
+    let mut use_ = EnterUse::default();
+    let width = target.param_len_size();
     // One pass: the length area is reserved, then each value appended and
     // its length written in place.
     next.clear();
-    next.resize(EVENT_HEADER_SIZE + plan.total * width, 0);
-    for k in 0..plan.total {
-        let b = plan.param(k)?;
+    next.resize(EVENT_HEADER_SIZE + total * width, 0);
+    for k in 0..total {
+        let b: &[u8] = if k < base {
+            old_params.get(k).unwrap_or_default()
+        } else {
+            src.param(k, instrs[k - base], &mut use_)?
+        };
         let at = EVENT_HEADER_SIZE + k * width;
         if width == 4 {
             next[at..at + 4].copy_from_slice(&(b.len() as u32).to_le_bytes());
@@ -613,11 +617,10 @@ fn step(
         tid: old.tid,
         len: len as u32,
         evt_type: to,
-        nparams: plan.total as u32,
+        nparams: total as u32,
     };
     next[..EVENT_HEADER_SIZE].copy_from_slice(&hdr.to_bytes());
-    let enter_use = plan.enter_use();
-    settle(enters, stats, old.tid, enter_use);
+    settle(enters, stats, old.tid, use_);
     Ok(())
 }
 
