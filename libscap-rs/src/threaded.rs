@@ -133,8 +133,8 @@ fn read_ahead<E: Engine>(mut engine: E, tx: SyncSender<Batch>, recycled: Receive
 
 impl Drop for ThreadedEngine {
     fn drop(&mut self) {
-        // Disconnecting both channels makes the reader's next send or
-        // receive fail, so it returns.
+        // With the receiving end gone, the reader's next send fails and it
+        // returns (it sends at least once per batch).
         let (_, dead) = sync_channel(0);
         drop(std::mem::replace(&mut self.batches, dead));
         if let Some(h) = self.reader.take() {
