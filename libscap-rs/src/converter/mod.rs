@@ -403,29 +403,22 @@ fn outline(
     enters: &mut TidMap<Vec<u8>>,
     stats: &mut ConverterStats,
 ) -> Option<Touch> {
-    let target = event_info(to)?;
-    let base = if keep_old { old.nparams as usize } else { 0 };
-    let total = base + instrs.len();
-    if total > target.nparams() || total > crate::event::MAX_PARAMS {
-        return None;
-    }
+    let (target, base, total) = step_shape(old, to, instrs, keep_old).ok()?;
     let old_params = Spans::of(old);
     let enter = stored_enter(enters, old);
     let enter_params = enter.as_ref().map(Spans::of);
-    let json = instrs
-        .contains(&Instr::ContainerJson)
-        .then(|| container_json(old).unwrap_or_default());
+    let json = step_json(old, instrs);
+    let src = Sources {
+        old: &old_params,
+        enter: enter_params.as_ref(),
+        json: json.as_deref(),
+        target,
+    };
     let mut use_ = EnterUse::default();
     let value = |k: usize, use_: &mut EnterUse| -> Option<&[u8]> {
         if k < base {
             return Some(old_params.get(k).unwrap_or_default());
         }
-        let src = Sources {
-            old: &old_params,
-            enter: enter_params.as_ref(),
-            json: json.as_deref(),
-            target,
-        };
         src.param(k, instrs.get(k - base).copied()?, use_).ok()
     };
     let width = target.param_len_size();
@@ -445,6 +438,34 @@ fn outline(
         evt_type: to,
         fd,
     })
+}
+
+/// The event a step makes (`to`), how many parameters it keeps from
+/// `old`, and how many it has; an error when that does not fit `to`.
+fn step_shape(
+    old: &Event<'_>,
+    to: u16,
+    instrs: &[Instr],
+    keep_old: bool,
+) -> Result<(&'static EventInfo, usize, usize), String> {
+    let target = event_info(to).ok_or("target event not in schema")?;
+    let base = if keep_old { old.nparams as usize } else { 0 };
+    let total = base + instrs.len();
+    if total > target.nparams() || total > crate::event::MAX_PARAMS {
+        return Err(format!(
+            "conversion gives {total} parameters, {} has {}",
+            target.name,
+            target.nparams()
+        ));
+    }
+    Ok((target, base, total))
+}
+
+/// The container JSON a step's instructions ask for, if they do.
+fn step_json(old: &Event<'_>, instrs: &[Instr]) -> Option<Vec<u8>> {
+    instrs
+        .contains(&Instr::ContainerJson)
+        .then(|| container_json(old).unwrap_or_default())
 }
 
 /// The thread's stored enter, if it is the enter of the exit `old`.
@@ -566,22 +587,11 @@ fn step(
     enters: &mut TidMap<Vec<u8>>,
     stats: &mut ConverterStats,
 ) -> Result<(), String> {
-    let target = event_info(to).ok_or("target event not in schema")?;
-    let base = if keep_old { old.nparams as usize } else { 0 };
-    let total = base + instrs.len();
-    if total > target.nparams() || total > crate::event::MAX_PARAMS {
-        return Err(format!(
-            "conversion gives {total} parameters, {} has {}",
-            target.name,
-            target.nparams()
-        ));
-    }
+    let (target, base, total) = step_shape(old, to, instrs, keep_old)?;
     let old_params = Spans::of(old);
     let enter = stored_enter(enters, old);
     let enter_params = enter.as_ref().map(Spans::of);
-    let json = instrs
-        .contains(&Instr::ContainerJson)
-        .then(|| container_json(old).unwrap_or_default());
+    let json = step_json(old, instrs);
     let src = Sources {
         old: &old_params,
         enter: enter_params.as_ref(),
