@@ -14,8 +14,11 @@ build:
 
 # Every test: the workspace (the live eBPF tests need root), then the
 # kernel module in a qemu VM. Installs what they need first (sysdig, clang,
-# libbpf headers; the test kernel's toolchain, built and cached under
-# ~/.cache/falco-rs by scripts/test-kernel.sh).
+# libbpf headers; the test kernel's pinned toolchain, and the kernel itself,
+# built and cached under $FALCO_RS_CACHE, default ~/.cache/falco-rs, by
+# scripts/test-kernel.sh). scripts/ci-cold.sh runs this from a fresh clone
+# with an empty cache; scripts/stress-test.sh runs the workspace suite
+# with every core loaded.
 test: setup
 	$(CARGO) test --workspace
 	scripts/kmod-test.sh

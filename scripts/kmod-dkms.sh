@@ -9,11 +9,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=test-kernel.sh
 source "$here/scripts/test-kernel.sh"
 kdir=$(build_kernel)
-command -v dkms >/dev/null || {
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo=sudo
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends dkms >&2
-}
+apt_install dkms
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$here/driver-rs/dkms.conf")
 kver=$(make -s -C "$kdir" kernelrelease 2>/dev/null)
 work=${DKMS_WORK:-$(mktemp -d)}
@@ -22,10 +18,9 @@ mkdir -p "$src/driver" "$work/tree"
 cp -r "$here/driver-rs" "$src/"
 cp -r "$here/driver/src" "$src/driver/"
 cp "$here/driver-rs/dkms.conf" "$src/dkms.conf"
-export LLVM=-14 RUSTC=/usr/bin/rustc HOSTRUSTC=/usr/bin/rustc
-RUST_LIB_SRC=$(rust_lib_src)
-BINDGEN=$(bindgen_bin)
-export RUST_LIB_SRC BINDGEN
+# The kernel's toolchain (LLVM, RUSTC, BINDGEN, RUST_LIB_SRC, LIBCLANG_PATH)
+# in the environment dkms's make inherits.
+toolchain_env
 dkms=(dkms --dkmstree "$work/tree" --sourcetree "$work/src" -k "$kver" --kernelsourcedir "$kdir")
 "${dkms[@]}" add -m falco-rs -v "$version" >&2
 "${dkms[@]}" build -m falco-rs -v "$version" >&2 || {
