@@ -211,7 +211,7 @@ fn run_workload(open: impl FnOnce(BTreeSet<u16>) -> Box<dyn Engine>) -> Captured
 
     // Drain until the workload's exit has come through.
     let mut events = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(60);
     let mut exited = false;
     while !exited && Instant::now() < deadline {
         match engine.next().unwrap() {
@@ -226,7 +226,7 @@ fn run_workload(open: impl FnOnce(BTreeSet<u16>) -> Box<dyn Engine>) -> Captured
             Next::Eof => panic!("a live engine does not end"),
         }
     }
-    assert!(exited, "no procexit for the workload within 20 s");
+    assert!(exited, "no procexit for the workload within 60 s");
     let stats = engine.stats();
     assert_eq!(
         stats.drops_buffer, 0,
@@ -731,7 +731,7 @@ pub fn check_connect_on_a_non_socket(open: impl FnOnce(BTreeSet<u16>) -> Box<dyn
         "workload failed"
     );
     let mut seen = 0;
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline && seen < 2 {
         if let Next::Event(ev) = engine.next().unwrap() {
             if ev.tid == pid && ev.evt_type == E::SOCKET_CONNECT_X as u16 {
