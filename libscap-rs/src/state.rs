@@ -3,6 +3,7 @@
 //! state blocks; live engines fill it from /proc and /etc.
 
 use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The machine the events come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -173,31 +174,21 @@ impl FdType {
 /// What an fd of the initial state refers to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FdTarget {
-    /// IPs in network byte order, ports in host order.
-    Ipv4Sock {
-        sip: [u8; 4],
-        dip: [u8; 4],
+    /// A connected IP socket, local side as source, remote side as
+    /// destination; ports in host order. The family is the addresses'
+    /// (an IPv6 socket's IPv4 peer is IPv4-mapped, so both have it):
+    /// scap's IPv4 and IPv6 socket types, told apart only where their
+    /// bytes are read or written ([`ip_family_v6`]).
+    IpSock {
+        sip: IpAddr,
+        dip: IpAddr,
         sport: u16,
         dport: u16,
         l4proto: u8,
     },
-    Ipv4ServSock {
-        ip: [u8; 4],
-        port: u16,
-        l4proto: u8,
-    },
-    Ipv6Sock {
-        sip: [u8; 16],
-        dip: [u8; 16],
-        sport: u16,
-        dport: u16,
-        l4proto: u8,
-    },
-    Ipv6ServSock {
-        ip: [u8; 16],
-        port: u16,
-        l4proto: u8,
-    },
+    /// A bound or listening IP socket (scap's "server" socket types), on
+    /// `ip:port`.
+    IpServSock { ip: IpAddr, port: u16, l4proto: u8 },
     UnixSock {
         source: u64,
         dest: u64,
@@ -210,12 +201,41 @@ pub enum FdTarget {
         dev: Option<u32>,
     },
     /// Any other fd type that is described by a name only.
-    Named {
-        fd_type: FdType,
-        name: String,
-    },
+    Named { fd_type: FdType, name: String },
     /// A type number this reader does not know.
     UnknownType(u8),
+}
+
+/// Whether addresses are written as IPv6: when any of them is.
+pub fn ip_family_v6(addrs: &[IpAddr]) -> bool {
+    addrs.iter().any(IpAddr::is_ipv6)
+}
+
+/// The 4 bytes (network order) of an IPv4 address; an IPv6 one gives its
+/// mapped IPv4 address, or 0.0.0.0.
+pub fn ipv4_octets(ip: IpAddr) -> [u8; 4] {
+    match ip {
+        IpAddr::V4(a) => a.octets(),
+        IpAddr::V6(a) => a.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED).octets(),
+    }
+}
+
+/// The 16 bytes (network order) of an IPv6 address; an IPv4 one is
+/// IPv4-mapped.
+pub fn ipv6_octets(ip: IpAddr) -> [u8; 16] {
+    match ip {
+        IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
+        IpAddr::V6(a) => a.octets(),
+    }
+}
+
+/// `ip` in the IPv6 family (mapped) when `v6`, in the IPv4 one otherwise.
+pub fn ip_in_family(ip: IpAddr, v6: bool) -> IpAddr {
+    if v6 {
+        IpAddr::V6(Ipv6Addr::from(ipv6_octets(ip)))
+    } else {
+        IpAddr::V4(Ipv4Addr::from(ipv4_octets(ip)))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@
 use falco_scap::procfs::{read_thread, scan, scan_with_report, ScanOptions};
 use falco_scap::state::{FdInfo, FdTarget, FdType, InitialState, ThreadInfo};
 use std::io::Write;
-use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::net::{IpAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -239,17 +239,17 @@ fn procfs_live_finds_own_process_and_its_fds() {
     let lo = [127, 0, 0, 1];
     assert_eq!(
         fd_of(t, listener.as_raw_fd()).target,
-        FdTarget::Ipv4ServSock {
-            ip: lo,
+        FdTarget::IpServSock {
+            ip: IpAddr::from(lo),
             port: lport,
             l4proto: L4_TCP
         }
     );
     assert_eq!(
         fd_of(t, client.as_raw_fd()).target,
-        FdTarget::Ipv4Sock {
-            sip: lo,
-            dip: lo,
+        FdTarget::IpSock {
+            sip: IpAddr::from(lo),
+            dip: IpAddr::from(lo),
             sport: cport,
             dport: lport,
             l4proto: L4_TCP
@@ -257,9 +257,9 @@ fn procfs_live_finds_own_process_and_its_fds() {
     );
     assert_eq!(
         fd_of(t, server.as_raw_fd()).target,
-        FdTarget::Ipv4Sock {
-            sip: lo,
-            dip: lo,
+        FdTarget::IpSock {
+            sip: IpAddr::from(lo),
+            dip: IpAddr::from(lo),
             sport: lport,
             dport: cport,
             l4proto: L4_TCP
@@ -267,17 +267,17 @@ fn procfs_live_finds_own_process_and_its_fds() {
     );
     assert_eq!(
         fd_of(t, udp.as_raw_fd()).target,
-        FdTarget::Ipv4ServSock {
-            ip: lo,
+        FdTarget::IpServSock {
+            ip: IpAddr::from(lo),
             port: uport,
             l4proto: L4_UDP
         }
     );
     assert_eq!(
         fd_of(t, udp_conn.as_raw_fd()).target,
-        FdTarget::Ipv4Sock {
-            sip: lo,
-            dip: lo,
+        FdTarget::IpSock {
+            sip: IpAddr::from(lo),
+            dip: IpAddr::from(lo),
             sport: ucport,
             dport: uport,
             l4proto: L4_UDP
@@ -288,8 +288,8 @@ fn procfs_live_finds_own_process_and_its_fds() {
         one[15] = 1;
         assert_eq!(
             fd_of(t, v6.as_raw_fd()).target,
-            FdTarget::Ipv6ServSock {
-                ip: one,
+            FdTarget::IpServSock {
+                ip: IpAddr::from(one),
                 port: v6.local_addr().unwrap().port(),
                 l4proto: L4_TCP
             }
@@ -433,7 +433,7 @@ fn procfs_live_options() {
     assert_eq!(t.pid, me());
     assert!(matches!(
         fd_of(&t, listener.as_raw_fd()).target,
-        FdTarget::Ipv4ServSock { .. }
+        FdTarget::IpServSock { .. }
     ));
     let (tx, rx) = mpsc::channel();
     let (done_tx, done_rx) = mpsc::channel::<()>();

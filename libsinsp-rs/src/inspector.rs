@@ -6,11 +6,10 @@
 //! rules evaluated on the event still see what it removes.
 
 use crate::parsers;
-use crate::state::{container, paths, Containers, Fd, FdKind, L4Proto, Thread, ThreadTable, Users};
+use crate::state::{scap, Containers, Fd, Thread, ThreadTable, Users};
 use falco_scap::engine::Touch;
-use falco_scap::state::{FdTarget, InitialState, MachineInfo};
+use falco_scap::state::{InitialState, MachineInfo};
 use falco_scap::Event;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A removal deferred until the rules ran on the event that caused it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,13 +62,8 @@ impl Default for Inspector {
 impl Inspector {
     /// Seeds the state from a capture's state blocks or a /proc scan.
     pub fn new(initial: InitialState) -> Inspector {
-        let mut threads = ThreadTable::default();
-        for (_, t) in initial.threads {
-            threads.insert(thread_from_scap(t));
-        }
-        orient_seeded_sockets(&mut threads);
         Inspector {
-            threads,
+            threads: scap::threads_from_scap(initial.threads),
             users: Users::new(initial.users, initial.groups),
             containers: Containers::default(),
             machine: initial.machine,
@@ -182,217 +176,4 @@ impl Inspector {
         let n = self.scope.fd?;
         self.threads.fds(tid)?.get(n).map(|f| (n, f))
     }
-}
-
-/// Sockets from the initial state are stored local -> remote. A socket
-/// whose local port is one a server socket listens on is the server side
-/// of its connection: swap it so that the tuple reads client -> server.
-fn orient_seeded_sockets(threads: &mut ThreadTable) {
-    let listening: std::collections::HashSet<u16> = threads
-        .iter()
-        .flat_map(|t| t.fds.iter())
-        .filter(|(_, f)| f.is_server)
-        .filter_map(|(_, f)| f.tuple.map(|t| t.dport))
-        .collect();
-    let tids: Vec<i64> = threads.iter().map(|t| t.tid).collect();
-    for tid in tids {
-        let Some(t) = threads.get_mut(tid) else {
-            continue;
-        };
-        let fds: Vec<i64> = t.fds.iter().map(|(n, _)| n).collect();
-        for n in fds {
-            let Some(f) = t.fds.get_mut(n) else { continue };
-            let Some(tu) = f.tuple.filter(|_| !f.is_server) else {
-                continue;
-            };
-            if listening.contains(&tu.sport) {
-                f.tuple = Some(crate::state::SockTuple {
-                    sip: tu.dip,
-                    sport: tu.dport,
-                    dip: tu.sip,
-                    dport: tu.sport,
-                });
-                f.is_server = true;
-                f.name = crate::fields::fd::render_tuple(f);
-                f.name_raw = f.name.clone();
-            }
-        }
-    }
-}
-
-/// A thread of the initial state in the inspector's form.
-fn thread_from_scap(t: falco_scap::state::ThreadInfo) -> Thread {
-    use crate::state::thread::split_nul;
-    let cgroups: Vec<(String, String)> = split_nul(&t.cgroups)
-        .into_iter()
-        .map(|c| match c.split_once('=') {
-            Some((k, v)) => (k.to_string(), v.to_string()),
-            None => (String::new(), c),
-        })
-        .collect();
-    let container_id = container::id_from_cgroups(cgroups.iter().map(|(_, p)| p.as_str()));
-    let mut fds = crate::state::FdTable::default();
-    for f in &t.fds {
-        if let Some(fd) = fd_from_scap(&f.target, f.ino) {
-            fds.insert(f.fd, fd);
-        }
-    }
-    let args = split_nul(&t.args);
-    Thread {
-        tid: t.tid as i64,
-        pid: t.pid as i64,
-        ptid: t.ptid as i64,
-        sid: t.sid as i64,
-        vpgid: t.vpgid as i64,
-        pgid: t.vpgid as i64,
-        vtid: t.vtid,
-        vpid: t.vpid,
-        comm: t.comm,
-        exe: t.exe,
-        exepath: t.exepath,
-        args,
-        env: split_nul(&t.env),
-        cwd: if t.cwd.is_empty() {
-            String::new()
-        } else {
-            paths::normalize(&t.cwd)
-        },
-        uid: t.uid,
-        gid: t.gid,
-        euid: t.uid,
-        egid: t.gid,
-        loginuid: t.loginuid,
-        cap_inheritable: t.cap_inheritable,
-        cap_permitted: t.cap_permitted,
-        cap_effective: t.cap_effective,
-        tty: t.tty,
-        fdlimit: t.fdlimit,
-        cgroups,
-        container_id,
-        clone_ts: t.clone_ts,
-        pidns_init_start_ts: t.pidns_init_start_ts,
-        exe_writable: t.exe_writable,
-        exe_upper_layer: t.exe_upper_layer,
-        exe_from_memfd: t.exe_from_memfd,
-        exe_ino: t.exe_ino,
-        exe_ino_ctime: t.exe_ino_ctime,
-        exe_ino_mtime: t.exe_ino_mtime,
-        fds,
-        exited: false,
-    }
-}
-
-fn ip4(b: [u8; 4]) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::from(b))
-}
-fn ip6(b: [u8; 16]) -> IpAddr {
-    IpAddr::V6(Ipv6Addr::from(b))
-}
-
-/// An fd of the initial state in the inspector's form.
-fn fd_from_scap(t: &FdTarget, ino: u64) -> Option<Fd> {
-    use crate::state::SockTuple;
-    use falco_scap::state::FdType;
-    let mut fd = match t {
-        FdTarget::Ipv4Sock {
-            sip,
-            dip,
-            sport,
-            dport,
-            l4proto,
-        } => {
-            let mut f = Fd::new(FdKind::Ipv4, "");
-            f.l4proto = L4Proto::from_scap(*l4proto);
-            f.tuple = Some(SockTuple {
-                sip: ip4(*sip),
-                sport: *sport,
-                dip: ip4(*dip),
-                dport: *dport,
-            });
-            f
-        }
-        FdTarget::Ipv6Sock {
-            sip,
-            dip,
-            sport,
-            dport,
-            l4proto,
-        } => {
-            let mut f = Fd::new(FdKind::Ipv6, "");
-            f.l4proto = L4Proto::from_scap(*l4proto);
-            f.tuple = Some(SockTuple {
-                sip: ip6(*sip),
-                sport: *sport,
-                dip: ip6(*dip),
-                dport: *dport,
-            });
-            f
-        }
-        FdTarget::Ipv4ServSock { ip, port, l4proto } => {
-            let mut f = Fd::new(FdKind::Ipv4, "");
-            f.l4proto = L4Proto::from_scap(*l4proto);
-            f.is_server = true;
-            f.tuple = Some(SockTuple {
-                sip: ip4([0; 4]),
-                sport: 0,
-                dip: ip4(*ip),
-                dport: *port,
-            });
-            f
-        }
-        FdTarget::Ipv6ServSock { ip, port, l4proto } => {
-            let mut f = Fd::new(FdKind::Ipv6, "");
-            f.l4proto = L4Proto::from_scap(*l4proto);
-            f.is_server = true;
-            f.tuple = Some(SockTuple {
-                sip: ip6([0; 16]),
-                sport: 0,
-                dip: ip6(*ip),
-                dport: *port,
-            });
-            f
-        }
-        FdTarget::UnixSock { source, dest, path } => {
-            let mut f = Fd::new(FdKind::Unix, path.clone());
-            f.unix_peers = Some((*source, *dest));
-            f
-        }
-        FdTarget::File {
-            open_flags,
-            name,
-            dev,
-        } => {
-            let mut f = Fd::new(FdKind::File, name.clone());
-            f.open_flags = *open_flags;
-            f.dev = dev.unwrap_or(0);
-            f
-        }
-        FdTarget::Named { fd_type, name } => {
-            let kind = match fd_type {
-                FdType::File => FdKind::File,
-                FdType::Directory => FdKind::Directory,
-                FdType::Fifo => FdKind::Pipe,
-                FdType::Event => FdKind::Event,
-                FdType::Signalfd => FdKind::Signalfd,
-                FdType::Eventpoll => FdKind::Eventpoll,
-                FdType::Inotify => FdKind::Inotify,
-                FdType::Timerfd => FdKind::Timerfd,
-                FdType::Netlink => FdKind::Netlink,
-                FdType::Bpf => FdKind::Bpf,
-                FdType::Userfaultfd => FdKind::Userfaultfd,
-                FdType::IoUring => FdKind::IoUring,
-                FdType::Memfd => FdKind::Memfd,
-                FdType::Pidfd => FdKind::Pidfd,
-                _ => FdKind::Unknown,
-            };
-            Fd::new(kind, name.clone())
-        }
-        FdTarget::UnknownType(_) => return None,
-    };
-    if fd.kind.is_socket() && fd.kind != FdKind::Unix {
-        fd.name = crate::fields::fd::render_tuple(&fd);
-        fd.name_raw = fd.name.clone();
-    }
-    fd.ino = ino;
-    Some(fd)
 }

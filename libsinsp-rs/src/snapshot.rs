@@ -1,49 +1,14 @@
 //! The inspector's current state in the form of a capture's state blocks:
 //! the inverse of [`Inspector::new`], so that a capture writer can start a
-//! new `.scap` file from where the state is now.
-//!
-//! What does not survive a snapshot and `Inspector::new` of it (everything
-//! else does, field for field):
-//!
-//! - threads: `pgid` (scap has only `vpgid`; reading sets both from it),
-//!   `uid`/`gid` when they differ from `euid`/`egid` (scap has one of each,
-//!   the effective one, as libscap's /proc scan reads it), an argument or
-//!   environment list made of one empty string (written as a lone NUL,
-//!   read back as no entries). Capture files do not carry `clone_ts`; the
-//!   snapshot does.
-//! - fds: `name_raw` (the name as the syscall gave it: reading sets it to
-//!   the resolved name); `open_flags` and `dev` of anything but a regular
-//!   file; the name of IP sockets (re-rendered from the tuple) and of
-//!   netlink sockets (reading renders it from the absent tuple: empty);
-//!   `l4proto` of anything but IP sockets (a datagram unix socket); an
-//!   IP socket without a tuple (created, not connected) is written with an
-//!   all-zero tuple, as upstream's dumper does, and reads back with it; a
-//!   unix socket without peers reads back with peers 0 and 0; a server-side
-//!   connection (accepted) is written local -> remote and is turned back to
-//!   client -> server only when a socket listening on its port is in the
-//!   snapshot too.
-//! - strings longer than the savefile reader accepts are cut to fit
-//!   (1024 bytes for comm, exe, exepath and cwd, 1023 for fd names, 4096
-//!   for args, env and cgroups, which keep their final NUL).
-//! - threads' vmsize/vmrss/vmswap, page faults and root directory are not
-//!   kept by the inspector and are written as zero / empty.
-//! - users and groups come back one per id (what `Users` keeps), sorted by
-//!   id; their strings are not cut (the reader takes up to 255 bytes).
+//! new `.scap` file from where the state is now. The conversion of each
+//! thread and fd, and what it cannot carry, is `state::scap`'s; users and
+//! groups come back one per id (what `Users` keeps), sorted by id, their
+//! strings not cut (the reader takes up to 255 bytes).
 
 use crate::inspector::{Inspector, Removal};
-use crate::state::{Fd, FdKind, SockTuple, Thread};
-use falco_scap::savefile::proclist::{MAX_ARGS, MAX_CGROUPS, MAX_ENV, MAX_PATH};
-use falco_scap::state::{FdInfo, FdTarget, FdType, InitialState, ThreadInfo};
+use crate::state::scap::thread_to_scap;
+use falco_scap::state::InitialState;
 use std::collections::{BTreeMap, HashSet};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
-/// PPM_CL_CLONE_FILES | PPM_CL_CLONE_THREAD: what libscap's /proc scan
-/// sets on every thread that is not a group leader.
-const THREAD_FLAGS: u32 = 0x1 | 0x2000;
-
-/// The longest fd name (or unix socket path) the savefile reader accepts:
-/// upstream's 1024-byte buffer, NUL included.
-const MAX_FD_NAME: usize = MAX_PATH - 1;
 
 impl Inspector {
     /// The current state as a capture's initial state: live threads with
@@ -101,216 +66,16 @@ impl Inspector {
     }
 }
 
-/// `s`, cut at a character boundary to at most `max` bytes.
-fn clamp(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut cut = max;
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    s[..cut].to_string()
-}
-
-/// NUL-terminated entries, the inverse of `state::thread::split_nul`: at
-/// most `max` bytes, the last (possibly cut) entry keeping its NUL.
-fn join_nul<S: AsRef<str>>(items: impl IntoIterator<Item = S>, max: usize) -> Vec<u8> {
-    let mut s = String::new();
-    for i in items {
-        s.push_str(i.as_ref());
-        s.push('\0');
-    }
-    if s.len() > max {
-        s = clamp(&s, max - 1);
-        if !s.ends_with('\0') {
-            s.push('\0');
-        }
-    }
-    s.into_bytes()
-}
-
-/// One cgroup as `thread_from_scap` splits it back (at the first `=`):
-/// `subsys=path`, or the bare path when it had no subsystem and has no
-/// `=` to be misread. (A subsystem containing `=` cannot be written; the
-/// parsers never make one, they split at the first `=` too.)
-fn cgroup_entry((subsys, path): &(String, String)) -> String {
-    if subsys.is_empty() && !path.is_empty() && !path.contains('=') {
-        path.clone()
-    } else {
-        format!("{subsys}={path}")
-    }
-}
-
-/// A thread in scap's form: the inverse of `thread_from_scap`.
-pub(crate) fn thread_to_scap(t: &Thread) -> ThreadInfo {
-    ThreadInfo {
-        tid: t.tid as u64,
-        pid: t.pid as u64,
-        ptid: t.ptid as u64,
-        sid: t.sid as u64,
-        // Reading fills both vpgid and pgid from scap's vpgid.
-        vpgid: t.vpgid as u64,
-        comm: clamp(&t.comm, MAX_PATH),
-        exe: clamp(&t.exe, MAX_PATH),
-        exepath: clamp(&t.exepath, MAX_PATH),
-        args: join_nul(&t.args, MAX_ARGS),
-        cwd: clamp(&t.cwd, MAX_PATH),
-        fdlimit: t.fdlimit,
-        flags: if t.is_main() { 0 } else { THREAD_FLAGS },
-        // scap's uid/gid are the effective ids (reading fills uid and euid,
-        // gid and egid, from them).
-        uid: t.euid,
-        gid: t.egid,
-        vmsize_kb: 0,
-        vmrss_kb: 0,
-        vmswap_kb: 0,
-        pfmajor: 0,
-        pfminor: 0,
-        env: join_nul(&t.env, MAX_ENV),
-        vtid: t.vtid,
-        vpid: t.vpid,
-        cgroups: join_nul(t.cgroups.iter().map(cgroup_entry), MAX_CGROUPS),
-        root: String::new(),
-        pidns_init_start_ts: t.pidns_init_start_ts,
-        tty: t.tty,
-        loginuid: t.loginuid,
-        exe_writable: t.exe_writable,
-        cap_inheritable: t.cap_inheritable,
-        cap_permitted: t.cap_permitted,
-        cap_effective: t.cap_effective,
-        exe_upper_layer: t.exe_upper_layer,
-        exe_ino: t.exe_ino,
-        exe_ino_ctime: t.exe_ino_ctime,
-        exe_ino_mtime: t.exe_ino_mtime,
-        exe_from_memfd: t.exe_from_memfd,
-        clone_ts: t.clone_ts,
-        fds: t.fds.iter().filter_map(|(n, f)| fd_to_scap(n, f)).collect(),
-    }
-}
-
-fn v4(ip: IpAddr) -> [u8; 4] {
-    match ip {
-        IpAddr::V4(a) => a.octets(),
-        IpAddr::V6(a) => a.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED).octets(),
-    }
-}
-
-fn v6(ip: IpAddr) -> [u8; 16] {
-    match ip {
-        IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
-        IpAddr::V6(a) => a.octets(),
-    }
-}
-
-/// An IP socket in scap's form. A socket that is only bound or listening
-/// (as `fd_from_scap` builds a server socket, and `bind` does) is a server
-/// socket; any other is a connection, stored local -> remote, so that a
-/// server-side one (client -> server in the inspector) is swapped back.
-fn ip_target(f: &Fd) -> FdTarget {
-    let is_v6 = f.kind == FdKind::Ipv6;
-    let any = if is_v6 {
-        IpAddr::V6(Ipv6Addr::UNSPECIFIED)
-    } else {
-        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-    };
-    // Not connected yet: all zeros, as upstream's dumper writes it.
-    let t = f.tuple.unwrap_or(SockTuple {
-        sip: any,
-        sport: 0,
-        dip: any,
-        dport: 0,
-    });
-    let l4proto = f.l4proto.to_scap();
-    if f.is_server && t.sport == 0 && t.sip.is_unspecified() {
-        return if is_v6 {
-            FdTarget::Ipv6ServSock {
-                ip: v6(t.dip),
-                port: t.dport,
-                l4proto,
-            }
-        } else {
-            FdTarget::Ipv4ServSock {
-                ip: v4(t.dip),
-                port: t.dport,
-                l4proto,
-            }
-        };
-    }
-    let (sip, sport, dip, dport) = if f.is_server {
-        (t.dip, t.dport, t.sip, t.sport)
-    } else {
-        (t.sip, t.sport, t.dip, t.dport)
-    };
-    if is_v6 {
-        FdTarget::Ipv6Sock {
-            sip: v6(sip),
-            dip: v6(dip),
-            sport,
-            dport,
-            l4proto,
-        }
-    } else {
-        FdTarget::Ipv4Sock {
-            sip: v4(sip),
-            dip: v4(dip),
-            sport,
-            dport,
-            l4proto,
-        }
-    }
-}
-
-/// An fd in scap's form: the inverse of `fd_from_scap`. Every kind has a
-/// form today (kinds without their own scap type, `Unknown`, are written
-/// as "unsupported" with their name); `None` is for kinds that would not.
-pub(crate) fn fd_to_scap(fd: i64, f: &Fd) -> Option<FdInfo> {
-    let name = || clamp(&f.name, MAX_FD_NAME);
-    let named = |fd_type| FdTarget::Named {
-        fd_type,
-        name: name(),
-    };
-    let target = match f.kind {
-        FdKind::Ipv4 | FdKind::Ipv6 => ip_target(f),
-        FdKind::Unix => {
-            let (source, dest) = f.unix_peers.unwrap_or((0, 0));
-            FdTarget::UnixSock {
-                source,
-                dest,
-                path: name(),
-            }
-        }
-        FdKind::File => FdTarget::File {
-            open_flags: f.open_flags,
-            name: name(),
-            dev: Some(f.dev),
-        },
-        FdKind::Directory => named(FdType::Directory),
-        FdKind::Pipe => named(FdType::Fifo),
-        FdKind::Event => named(FdType::Event),
-        FdKind::Signalfd => named(FdType::Signalfd),
-        FdKind::Eventpoll => named(FdType::Eventpoll),
-        FdKind::Inotify => named(FdType::Inotify),
-        FdKind::Timerfd => named(FdType::Timerfd),
-        FdKind::Netlink => named(FdType::Netlink),
-        FdKind::Bpf => named(FdType::Bpf),
-        FdKind::Userfaultfd => named(FdType::Userfaultfd),
-        FdKind::IoUring => named(FdType::IoUring),
-        FdKind::Memfd => named(FdType::Memfd),
-        FdKind::Pidfd => named(FdType::Pidfd),
-        FdKind::Unknown => named(FdType::Unsupported),
-    };
-    Some(FdInfo {
-        fd,
-        ino: f.ino,
-        target,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::L4Proto;
+    use crate::state::{Fd, FdKind, L4Proto, SockTuple, Thread};
+    use falco_scap::savefile::proclist::{MAX_ARGS, MAX_ENV, MAX_PATH};
+    use falco_scap::state::{FdInfo, FdTarget, FdType};
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+    /// The longest fd name the savefile reader accepts.
+    const MAX_FD_NAME: usize = MAX_PATH - 1;
     use falco_scap::state::{
         GroupInfo, Interface, InterfaceAddr, MachineInfo, ThreadInfo, UserInfo,
     };
@@ -451,8 +216,8 @@ mod tests {
                     fdi(
                         4,
                         500,
-                        FdTarget::Ipv4ServSock {
-                            ip: [0, 0, 0, 0],
+                        FdTarget::IpServSock {
+                            ip: IpAddr::from([0, 0, 0, 0]),
                             port: 80,
                             l4proto: 2,
                         },
@@ -462,9 +227,9 @@ mod tests {
                     fdi(
                         5,
                         501,
-                        FdTarget::Ipv4Sock {
-                            sip: [10, 0, 0, 2],
-                            dip: [10, 0, 0, 9],
+                        FdTarget::IpSock {
+                            sip: IpAddr::from([10, 0, 0, 2]),
+                            dip: IpAddr::from([10, 0, 0, 9]),
                             sport: 80,
                             dport: 51000,
                             l4proto: 2,
@@ -473,9 +238,9 @@ mod tests {
                     fdi(
                         6,
                         502,
-                        FdTarget::Ipv4Sock {
-                            sip: [10, 0, 0, 2],
-                            dip: [1, 1, 1, 1],
+                        FdTarget::IpSock {
+                            sip: IpAddr::from([10, 0, 0, 2]),
+                            dip: IpAddr::from([1, 1, 1, 1]),
                             sport: 43210,
                             dport: 53,
                             l4proto: 3,
@@ -492,8 +257,8 @@ mod tests {
                     fdi(
                         9,
                         503,
-                        FdTarget::Ipv6ServSock {
-                            ip: [0; 16],
+                        FdTarget::IpServSock {
+                            ip: IpAddr::from([0; 16]),
                             port: 443,
                             l4proto: 2,
                         },
@@ -501,9 +266,9 @@ mod tests {
                     fdi(
                         10,
                         504,
-                        FdTarget::Ipv6Sock {
-                            sip: Ipv6Addr::LOCALHOST.octets(),
-                            dip: "fe80::1".parse::<Ipv6Addr>().unwrap().octets(),
+                        FdTarget::IpSock {
+                            sip: IpAddr::from(Ipv6Addr::LOCALHOST.octets()),
+                            dip: IpAddr::from("fe80::1".parse::<Ipv6Addr>().unwrap().octets()),
                             sport: 40000,
                             dport: 8443,
                             l4proto: 2,
@@ -542,7 +307,7 @@ mod tests {
                 exe: "nginx".into(),
                 exepath: "/usr/sbin/nginx".into(),
                 cwd: "/srv/www".into(),
-                flags: THREAD_FLAGS,
+                flags: 0x1 | 0x2000, // CLONE_FILES | CLONE_THREAD
                 uid: 33,
                 gid: 33,
                 vtid: 8,
@@ -715,8 +480,7 @@ mod tests {
             dip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             dport: 5353,
         });
-        s.name = crate::fields::fd::render_tuple(&s);
-        s.name_raw = s.name.clone();
+        s.name_by_tuple();
         t.fds.insert(4, s.clone());
         let mut a = Fd::new(FdKind::Ipv4, "");
         a.l4proto = L4Proto::Tcp;
@@ -727,8 +491,7 @@ mod tests {
             dip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             dport: 5353,
         });
-        a.name = crate::fields::fd::render_tuple(&a);
-        a.name_raw = a.name.clone();
+        a.name_by_tuple();
         t.fds.insert(5, a.clone());
         let mut u = Fd::new(FdKind::Unix, "ffff1->ffff2 /run/x.sock");
         u.unix_peers = Some((0xffff1, 0xffff2));
@@ -748,9 +511,9 @@ mod tests {
         let target = |n: i64| &ti.fds.iter().find(|f| f.fd == n).unwrap().target;
         assert_eq!(
             *target(3),
-            FdTarget::Ipv4Sock {
-                sip: [0; 4],
-                dip: [0; 4],
+            FdTarget::IpSock {
+                sip: IpAddr::from([0; 4]),
+                dip: IpAddr::from([0; 4]),
                 sport: 0,
                 dport: 0,
                 l4proto: 3
@@ -758,17 +521,17 @@ mod tests {
         );
         assert_eq!(
             *target(4),
-            FdTarget::Ipv4ServSock {
-                ip: [127, 0, 0, 1],
+            FdTarget::IpServSock {
+                ip: IpAddr::from([127, 0, 0, 1]),
                 port: 5353,
                 l4proto: 3
             }
         );
         assert_eq!(
             *target(5),
-            FdTarget::Ipv4Sock {
-                sip: [127, 0, 0, 1],
-                dip: [10, 1, 1, 1],
+            FdTarget::IpSock {
+                sip: IpAddr::from([127, 0, 0, 1]),
+                dip: IpAddr::from([10, 1, 1, 1]),
                 sport: 5353,
                 dport: 40000,
                 l4proto: 2

@@ -7,7 +7,6 @@
 
 use falco_scap::state::{FdTarget, InitialState};
 use falco_scap::{Engine, Next, SavefileEngine, SavefileReader, SavefileWriter};
-use falco_sinsp::fields::fd::render_tuple;
 use falco_sinsp::state::{FdKind, L4Proto, SockTuple, Thread};
 use falco_sinsp::Inspector;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -117,7 +116,7 @@ fn as_scap_says(t: &Thread) -> Thread {
                         dport: 0,
                     });
                 }
-                f.name = render_tuple(f);
+                f.name = f.tuple_name();
             }
             FdKind::Unix => {
                 f.l4proto = L4Proto::Unknown;

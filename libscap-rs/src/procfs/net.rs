@@ -14,6 +14,7 @@
 
 use crate::state::{FdTarget, FdType};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::Path;
 
 /// scap's layer-4 protocol numbers (SCAP_L4_*).
@@ -81,41 +82,33 @@ pub fn parse_inet_line(line: &str, v6: bool, l4proto: u8) -> Option<(u64, FdTarg
     let target = if v6 {
         let (sip, sport) = parse_ipv6_endpoint(f.get(1)?)?;
         let (dip, dport) = parse_ipv6_endpoint(f.get(2)?)?;
-        if dip == [0; 16] {
-            FdTarget::Ipv6ServSock {
-                ip: sip,
-                port: sport,
-                l4proto,
-            }
-        } else {
-            FdTarget::Ipv6Sock {
-                sip,
-                dip,
-                sport,
-                dport,
-                l4proto,
-            }
-        }
+        ip_target(IpAddr::from(sip), sport, IpAddr::from(dip), dport, l4proto)
     } else {
         let (sip, sport) = parse_ipv4_endpoint(f.get(1)?)?;
         let (dip, dport) = parse_ipv4_endpoint(f.get(2)?)?;
-        if dip == [0; 4] {
-            FdTarget::Ipv4ServSock {
-                ip: sip,
-                port: sport,
-                l4proto,
-            }
-        } else {
-            FdTarget::Ipv4Sock {
-                sip,
-                dip,
-                sport,
-                dport,
-                l4proto,
-            }
-        }
+        ip_target(IpAddr::from(sip), sport, IpAddr::from(dip), dport, l4proto)
     };
     Some((ino, target))
+}
+
+/// A socket line's target: a server socket when the remote address is all
+/// zeros, a connection otherwise.
+fn ip_target(sip: IpAddr, sport: u16, dip: IpAddr, dport: u16, l4proto: u8) -> FdTarget {
+    if dip.is_unspecified() {
+        FdTarget::IpServSock {
+            ip: sip,
+            port: sport,
+            l4proto,
+        }
+    } else {
+        FdTarget::IpSock {
+            sip,
+            dip,
+            sport,
+            dport,
+            l4proto,
+        }
+    }
 }
 
 /// Splits off `n` whitespace-separated fields and returns them with the
@@ -221,17 +214,17 @@ mod tests {
         );
         assert_eq!(
             t[&52045],
-            FdTarget::Ipv4ServSock {
-                ip: [127, 0, 0, 1],
+            FdTarget::IpServSock {
+                ip: IpAddr::from([127, 0, 0, 1]),
                 port: 8080,
                 l4proto: L4_TCP
             }
         );
         assert_eq!(
             t[&61234],
-            FdTarget::Ipv4Sock {
-                sip: [10, 0, 2, 15],
-                dip: [10, 0, 2, 1],
+            FdTarget::IpSock {
+                sip: IpAddr::from([10, 0, 2, 15]),
+                dip: IpAddr::from([10, 0, 2, 1]),
                 sport: 22,
                 dport: 54321,
                 l4proto: L4_TCP
@@ -264,8 +257,8 @@ mod tests {
         loopback[15] = 1;
         assert_eq!(
             t[&7001],
-            FdTarget::Ipv6ServSock {
-                ip: loopback,
+            FdTarget::IpServSock {
+                ip: IpAddr::from(loopback),
                 port: 8080,
                 l4proto: L4_TCP
             }
@@ -274,9 +267,9 @@ mod tests {
         let mapped = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1];
         assert_eq!(
             t[&7002],
-            FdTarget::Ipv6Sock {
-                sip: mapped,
-                dip: mapped,
+            FdTarget::IpSock {
+                sip: IpAddr::from(mapped),
+                dip: IpAddr::from(mapped),
                 sport: 8080,
                 dport: 0xa0b1,
                 l4proto: L4_TCP
@@ -290,9 +283,9 @@ mod tests {
         b[15] = 2;
         assert_eq!(
             t[&7003],
-            FdTarget::Ipv6Sock {
-                sip: a,
-                dip: b,
+            FdTarget::IpSock {
+                sip: IpAddr::from(a),
+                dip: IpAddr::from(b),
                 sport: 22,
                 dport: 50000,
                 l4proto: L4_TCP
@@ -304,8 +297,8 @@ mod tests {
         parse_net_file(NetFile::Inet6(L4_UDP), udp6, &mut t);
         assert_eq!(
             t[&8001],
-            FdTarget::Ipv6ServSock {
-                ip: [0; 16],
+            FdTarget::IpServSock {
+                ip: IpAddr::from([0; 16]),
                 port: 53,
                 l4proto: L4_UDP
             }
@@ -324,9 +317,9 @@ mod tests {
         parse_net_file(NetFile::Inet4(L4_UDP), &udp, &mut t);
         assert_eq!(
             t[&9001],
-            FdTarget::Ipv4Sock {
-                sip: [10, 1, 2, 3],
-                dip: [8, 8, 8, 8],
+            FdTarget::IpSock {
+                sip: IpAddr::from([10, 1, 2, 3]),
+                dip: IpAddr::from([8, 8, 8, 8]),
                 sport: 0xa1b2,
                 dport: 53,
                 l4proto: L4_UDP
@@ -337,8 +330,8 @@ mod tests {
         parse_net_file(NetFile::Inet4(L4_RAW), raw, &mut t);
         assert_eq!(
             t[&9002],
-            FdTarget::Ipv4ServSock {
-                ip: [0; 4],
+            FdTarget::IpServSock {
+                ip: IpAddr::from([0; 4]),
                 port: 1,
                 l4proto: L4_RAW
             }

@@ -2,7 +2,8 @@
 
 use super::cursor::{Cursor, Writer};
 use crate::error::Result;
-use crate::state::{FdInfo, FdTarget, FdType};
+use crate::state::{ip_family_v6, ipv4_octets, ipv6_octets, FdInfo, FdTarget, FdType};
+use std::net::IpAddr;
 
 const MAX_PATH: usize = 1024;
 
@@ -32,27 +33,27 @@ fn parse_entry(c: &mut Cursor<'_>, v2: bool) -> Result<FdInfo> {
     let ino = c.u64("ino")?;
     let ty = c.u8("fd type")?;
     let target = match FdType::from_u8(ty) {
-        Some(FdType::Ipv4Sock) => FdTarget::Ipv4Sock {
-            sip: c.raw("sip")?,
-            dip: c.raw("dip")?,
+        Some(FdType::Ipv4Sock) => FdTarget::IpSock {
+            sip: IpAddr::from(c.raw::<4>("sip")?),
+            dip: IpAddr::from(c.raw::<4>("dip")?),
             sport: c.u16("sport")?,
             dport: c.u16("dport")?,
             l4proto: c.u8("l4proto")?,
         },
-        Some(FdType::Ipv4ServSock) => FdTarget::Ipv4ServSock {
-            ip: c.raw("ip")?,
+        Some(FdType::Ipv4ServSock) => FdTarget::IpServSock {
+            ip: IpAddr::from(c.raw::<4>("ip")?),
             port: c.u16("port")?,
             l4proto: c.u8("l4proto")?,
         },
-        Some(FdType::Ipv6Sock) => FdTarget::Ipv6Sock {
-            sip: c.raw("sip")?,
-            dip: c.raw("dip")?,
+        Some(FdType::Ipv6Sock) => FdTarget::IpSock {
+            sip: IpAddr::from(c.raw::<16>("sip")?),
+            dip: IpAddr::from(c.raw::<16>("dip")?),
             sport: c.u16("sport")?,
             dport: c.u16("dport")?,
             l4proto: c.u8("l4proto")?,
         },
-        Some(FdType::Ipv6ServSock) => FdTarget::Ipv6ServSock {
-            ip: c.raw("ip")?,
+        Some(FdType::Ipv6ServSock) => FdTarget::IpServSock {
+            ip: IpAddr::from(c.raw::<16>("ip")?),
             port: c.u16("port")?,
             l4proto: c.u8("l4proto")?,
         },
@@ -101,45 +102,31 @@ pub fn encode(tid: u64, fds: &[FdInfo], w: &mut Writer) {
         let start = at;
         w.u64(f.fd as u64).u64(f.ino);
         match &f.target {
-            FdTarget::Ipv4Sock {
+            FdTarget::IpSock {
                 sip,
                 dip,
                 sport,
                 dport,
                 l4proto,
             } => {
-                w.u8(FdType::Ipv4Sock as u8)
-                    .bytes(sip)
-                    .bytes(dip)
-                    .u16(*sport)
-                    .u16(*dport)
-                    .u8(*l4proto);
+                if ip_family_v6(&[*sip, *dip]) {
+                    w.u8(FdType::Ipv6Sock as u8)
+                        .bytes(&ipv6_octets(*sip))
+                        .bytes(&ipv6_octets(*dip));
+                } else {
+                    w.u8(FdType::Ipv4Sock as u8)
+                        .bytes(&ipv4_octets(*sip))
+                        .bytes(&ipv4_octets(*dip));
+                }
+                w.u16(*sport).u16(*dport).u8(*l4proto);
             }
-            FdTarget::Ipv4ServSock { ip, port, l4proto } => {
-                w.u8(FdType::Ipv4ServSock as u8)
-                    .bytes(ip)
-                    .u16(*port)
-                    .u8(*l4proto);
-            }
-            FdTarget::Ipv6Sock {
-                sip,
-                dip,
-                sport,
-                dport,
-                l4proto,
-            } => {
-                w.u8(FdType::Ipv6Sock as u8)
-                    .bytes(sip)
-                    .bytes(dip)
-                    .u16(*sport)
-                    .u16(*dport)
-                    .u8(*l4proto);
-            }
-            FdTarget::Ipv6ServSock { ip, port, l4proto } => {
-                w.u8(FdType::Ipv6ServSock as u8)
-                    .bytes(ip)
-                    .u16(*port)
-                    .u8(*l4proto);
+            FdTarget::IpServSock { ip, port, l4proto } => {
+                if ip.is_ipv6() {
+                    w.u8(FdType::Ipv6ServSock as u8).bytes(&ipv6_octets(*ip));
+                } else {
+                    w.u8(FdType::Ipv4ServSock as u8).bytes(&ipv4_octets(*ip));
+                }
+                w.u16(*port).u8(*l4proto);
             }
             FdTarget::UnixSock { source, dest, path } => {
                 w.u8(FdType::UnixSock as u8)

@@ -12,18 +12,6 @@ pub const CLASS: super::FieldClass = super::FieldClass {
     fields: FIELDS,
 };
 
-/// `fd.name` of an IP socket: `cip:cport->sip:sport`, or `ip:port` for a
-/// server socket that is only bound.
-pub fn render_tuple(f: &Fd) -> String {
-    let Some(t) = f.tuple else {
-        return String::new();
-    };
-    if f.is_server && t.sport == 0 && t.sip.is_unspecified() {
-        return format!("{}:{}", t.dip, t.dport);
-    }
-    format!("{}:{}->{}:{}", t.sip, t.sport, t.dip, t.dport)
-}
-
 /// Endpoints of an IP socket: (client ip, client port, server ip, server port).
 fn endpoints(f: &Fd) -> Option<(IpAddr, u16, IpAddr, u16)> {
     let t = f.tuple?;

@@ -1,7 +1,6 @@
 //! Sockets: creation, connection, acceptance, binding.
 
 use super::Cx;
-use crate::fields::fd::render_tuple;
 use crate::state::{Fd, FdKind, L4Proto, SockTuple};
 use falco_scap::event::{SockAddr, SockTuple as EvTuple};
 use falco_scap::ParamValue;
@@ -120,7 +119,7 @@ fn apply_tuple(f: &mut Fd, v: Option<ParamValue<'_>>) {
                 FdKind::Ipv6
             };
             f.tuple = Some(ip);
-            f.name = render_tuple(f);
+            f.name = f.tuple_name();
         } else if let EvTuple::Unix { source, dest, path } = t {
             f.kind = FdKind::Unix;
             f.unix_peers = Some((source, dest));
@@ -245,8 +244,7 @@ pub fn bind(cx: &mut Cx<'_, '_, '_>) {
         dip: ip,
         dport: port,
     });
-    f.name = render_tuple(f);
-    f.name_raw = f.name.clone();
+    f.name_by_tuple();
 }
 
 pub fn listen(cx: &mut Cx<'_, '_, '_>) {

@@ -166,6 +166,24 @@ impl Fd {
             unix_peers: None,
         }
     }
+
+    /// `fd.name` of an IP socket: `cip:cport->sip:sport`, or `ip:port` for
+    /// a server socket that is only bound; empty without a tuple.
+    pub fn tuple_name(&self) -> String {
+        let Some(t) = self.tuple else {
+            return String::new();
+        };
+        if self.is_server && t.sport == 0 && t.sip.is_unspecified() {
+            return format!("{}:{}", t.dip, t.dport);
+        }
+        format!("{}:{}->{}:{}", t.sip, t.sport, t.dip, t.dport)
+    }
+
+    /// Names an IP socket after its tuple (`name` and `name_raw`).
+    pub fn name_by_tuple(&mut self) {
+        self.name = self.tuple_name();
+        self.name_raw = self.name.clone();
+    }
 }
 
 /// Fd numbers below this live in a dense vector indexed by number (the

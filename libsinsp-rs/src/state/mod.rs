@@ -5,6 +5,7 @@ pub mod container;
 pub mod containers;
 pub mod fd;
 pub mod paths;
+pub mod scap;
 pub mod thread;
 pub mod users;
 
