@@ -12,7 +12,7 @@
 use super::error::ConfigError;
 use super::rules::strings_of;
 use super::types::Doc;
-use super::yaml::{Kind, Node};
+use super::yaml::Kind;
 
 /// The fields falco-rs suggests for `suggested_output` on the syscall
 /// source: what Falco's container plugin suggests (container identity,
@@ -53,19 +53,19 @@ impl AppendOutput {
             && self.tags.iter().all(|t| tags.contains(t))
     }
 
-    fn load(item: &Node) -> Result<AppendOutput, ConfigError> {
+    fn load(doc: Doc) -> Result<AppendOutput, ConfigError> {
+        let item = doc.root;
         if !matches!(item.kind, Kind::Map(_)) {
             return Err(ConfigError::at(
                 &item.origin,
                 "append_output: each entry must be a mapping",
             ));
         }
-        let doc = Doc::new(item);
         let mut entry = AppendOutput {
             source: doc.scalar("match.source")?.map(|(s, _)| s.to_owned()),
             rule: doc.scalar("match.rule")?.map(|(s, _)| s.to_owned()),
             tags: match doc.node("match") {
-                Some(m) => strings_of(&Doc::new(m), "tags")?,
+                Some(m) => strings_of(&doc.item(m, "match"), "tags")?,
                 None => Vec::new(),
             },
             extra_output: doc.string("extra_output", "")?,
@@ -128,7 +128,7 @@ pub fn load(doc: &Doc) -> Result<(Vec<AppendOutput>, Vec<String>), ConfigError> 
             }
         };
         for item in items {
-            let entry = AppendOutput::load(item)?;
+            let entry = AppendOutput::load(doc.item(item, "append_output"))?;
             if let (Some(rule), false) = (&entry.rule, entry.tags.is_empty()) {
                 let tags = entry.tags.join(", ");
                 warnings.push(format!(

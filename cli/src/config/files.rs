@@ -96,7 +96,7 @@ fn include_entries(root: &Node) -> Result<Vec<(String, Strategy, Origin)>, Confi
             Kind::Null => {}
             Kind::Scalar(path) => out.push((path.clone(), Strategy::Append, item.origin.clone())),
             Kind::Map(_) => {
-                let doc = Doc::new(item);
+                let doc = Doc::new(root).item(item, CONFIG_FILES_KEY);
                 let Some((path, _)) = doc.scalar("path")? else {
                     return Err(ConfigError::at(
                         &item.origin,

@@ -210,4 +210,6 @@ impl Config {
 }
 
 #[cfg(test)]
+mod schema_tests;
+#[cfg(test)]
 mod tests;

@@ -213,7 +213,9 @@ mod tests {
         };
         assert_eq!(rules.len(), 2, "each [] appends a new entry");
         assert_eq!(
-            Doc::new(&rules[1]).string("enable.tag", "").unwrap(),
+            doc.item(&rules[1], "rules")
+                .string("enable.tag", "")
+                .unwrap(),
             "network"
         );
         assert!(apply(&mut root, "rules_files[7]=/q.yaml").is_err());
@@ -227,10 +229,11 @@ mod tests {
             r#"append_output[]={"match": {"source": "syscall"}, "extra_output": "on CPU %evt.cpu"}"#,
         )
         .unwrap();
-        let Kind::Seq(items) = &Doc::new(&root).node("append_output").unwrap().kind else {
+        let doc = Doc::new(&root);
+        let Kind::Seq(items) = &doc.node("append_output").unwrap().kind else {
             panic!()
         };
-        let doc = Doc::new(&items[0]);
+        let doc = doc.item(&items[0], "append_output");
         assert_eq!(doc.string("match.source", "").unwrap(), "syscall");
         assert_eq!(doc.string("extra_output", "").unwrap(), "on CPU %evt.cpu");
     }

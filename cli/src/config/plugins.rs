@@ -30,7 +30,7 @@ impl PluginsConfig {
                 _ => return Err(ConfigError::at(&node.origin, "plugins must be a sequence")),
             };
             for item in items {
-                let entry = Doc::new(item);
+                let entry = doc.item(item, "plugins");
                 let name = entry.scalar("name")?;
                 let library_path = entry.scalar("library_path")?;
                 let (Some((name, _)), Some((library_path, _))) = (name, library_path) else {

@@ -68,26 +68,29 @@ impl RulesConfig {
                 }
             };
             for item in items {
-                config.selection.push(selection_entry(item)?);
+                config
+                    .selection
+                    .push(selection_entry(doc.item(item, "rules"))?);
             }
         }
         Ok(config)
     }
 }
 
-fn selection_entry(item: &super::yaml::Node) -> Result<RuleSelection, ConfigError> {
+fn selection_entry(entry: Doc) -> Result<RuleSelection, ConfigError> {
+    let item = entry.root;
     let bad = || {
         ConfigError::at(
             &item.origin,
             "rules: each entry must be 'enable' or 'disable' with a 'rule' or a 'tag'",
         )
     };
-    let (enable, body) = match (item.get("enable"), item.get("disable")) {
-        (Some(body), None) => (true, body),
-        (None, Some(body)) => (false, body),
+    let (enable, key, body) = match (entry.node("enable"), entry.node("disable")) {
+        (Some(body), None) => (true, "enable", body),
+        (None, Some(body)) => (false, "disable", body),
         _ => return Err(bad()),
     };
-    let doc = Doc::new(body);
+    let doc = entry.item(body, key);
     let rule = doc.scalar("rule")?.map(|(s, _)| s.to_owned());
     let tag = doc.scalar("tag")?.map(|(s, _)| s.to_owned());
     if rule.is_none() && tag.is_none() {

@@ -26,6 +26,42 @@ pub enum Shape {
     Any,
 }
 
+impl Shape {
+    /// The shape at a dotted `path` of mapping keys (what
+    /// [`super::types::Doc`] reads), if the schema has that path.
+    pub fn at(&self, path: &str) -> Option<&Shape> {
+        path.split('.').try_fold(self, |shape, key| shape.key(key))
+    }
+
+    fn key(&self, name: &str) -> Option<&Shape> {
+        match self {
+            Shape::Obj(props) => props.iter().find(|p| p.name == name).map(|p| &p.shape),
+            Shape::Dict(value) => Some(value),
+            Shape::Any => Some(&Shape::Any),
+            Shape::AnyOf(shapes) => shapes.iter().find_map(|s| s.key(name)),
+            _ => None,
+        }
+    }
+
+    /// Whether a value of this shape may be what `fits` (anything may be
+    /// `Any`; `AnyOf` when one of its shapes fits).
+    pub fn accepts(&self, fits: fn(&Shape) -> bool) -> bool {
+        match self {
+            Shape::Any => true,
+            Shape::AnyOf(shapes) => shapes.iter().any(|s| s.accepts(fits)),
+            other => fits(other),
+        }
+    }
+
+    /// The shape of an item of a list (anything else is its own item).
+    pub fn item(&self) -> &Shape {
+        match self {
+            Shape::List(item) => item,
+            other => other,
+        }
+    }
+}
+
 /// A key of a mapping.
 #[derive(Debug)]
 pub struct Prop {

@@ -8,6 +8,7 @@
 //! "use the default", as in Falco.
 
 use super::error::ConfigError;
+use super::schema::{Shape, FALCO_CONFIG};
 use super::yaml::{Kind, Node, Origin};
 
 /// yaml-cpp's boolean spellings.
@@ -69,18 +70,56 @@ pub fn parse_float(s: &str) -> Option<f64> {
 }
 
 /// Typed access to a configuration tree by dotted path (`a.b.c`).
+///
+/// A document knows the schema of its root, and every path read must be
+/// in it: debug builds (the tests) panic on a read the schema lacks, so
+/// the schema cannot fall behind what the loaders read.
 #[derive(Debug, Clone, Copy)]
 pub struct Doc<'a> {
     pub root: &'a Node,
+    shape: &'static Shape,
 }
 
 impl<'a> Doc<'a> {
+    /// The root of falco.yaml ([`FALCO_CONFIG`]).
     pub fn new(root: &'a Node) -> Doc<'a> {
-        Doc { root }
+        Doc::with_shape(root, &FALCO_CONFIG)
+    }
+
+    /// A tree of the given shape ([`Shape::Any`] allows any path).
+    pub fn with_shape(root: &'a Node, shape: &'static Shape) -> Doc<'a> {
+        Doc { root, shape }
+    }
+
+    /// An item of the sequence at `path` (a `plugins` entry...), or the
+    /// mapping at `path` itself when that is not a sequence.
+    pub fn item(&self, node: &'a Node, path: &str) -> Doc<'a> {
+        Doc::with_shape(node, self.schema(path).item())
+    }
+
+    /// What the schema says is at `path`.
+    fn schema(&self, path: &str) -> &'static Shape {
+        let shape = self.shape.at(path);
+        debug_assert!(
+            shape.is_some(),
+            "the configuration key '{path}' is read but not in the schema (config/schema.rs)"
+        );
+        shape.unwrap_or(&Shape::Any)
+    }
+
+    /// Checks (debug builds) that the schema gives `path` the type the
+    /// getter reads, so that `--config-schema` describes what is accepted.
+    fn check_type(&self, path: &str, getter: &str, fits: fn(&Shape) -> bool) {
+        let shape = self.schema(path);
+        debug_assert!(
+            shape.accepts(fits),
+            "the configuration key '{path}' is read as {getter} but the schema says {shape:?}"
+        );
     }
 
     /// The node at `path`, if every step is a mapping that has the key.
     pub fn node(&self, path: &str) -> Option<&'a Node> {
+        self.schema(path);
         path.split('.')
             .try_fold(self.root, |node, key| node.get(key))
     }
@@ -107,6 +146,7 @@ impl<'a> Doc<'a> {
     }
 
     pub fn bool(&self, path: &str, default: bool) -> Result<bool, ConfigError> {
+        self.check_type(path, "a boolean", |s| matches!(s, Shape::Bool));
         match self.scalar(path)? {
             None => Ok(default),
             Some((s, origin)) => parse_bool(s).ok_or_else(|| {
@@ -120,6 +160,7 @@ impl<'a> Doc<'a> {
 
     /// An integer converted to `T` (range checked).
     pub fn int<T: TryFrom<i64> + Copy>(&self, path: &str, default: T) -> Result<T, ConfigError> {
+        self.check_type(path, "an integer", |s| matches!(s, Shape::Int));
         match self.scalar(path)? {
             None => Ok(default),
             Some((s, origin)) => {
@@ -133,6 +174,7 @@ impl<'a> Doc<'a> {
     }
 
     pub fn float(&self, path: &str, default: f64) -> Result<f64, ConfigError> {
+        self.check_type(path, "a number", |s| matches!(s, Shape::Num | Shape::Int));
         match self.scalar(path)? {
             None => Ok(default),
             Some((s, origin)) => parse_int(s)
@@ -145,6 +187,9 @@ impl<'a> Doc<'a> {
     }
 
     pub fn string(&self, path: &str, default: &str) -> Result<String, ConfigError> {
+        self.check_type(path, "a string", |s| {
+            matches!(s, Shape::Str | Shape::Enum(_))
+        });
         Ok(self
             .scalar(path)?
             .map_or_else(|| default.to_owned(), |(s, _)| s.to_owned()))
@@ -218,7 +263,7 @@ mod tests {
     #[test]
     fn typed_getters_report_the_position() {
         let root = parse("c.yaml", "a:\n  b: maybe\n  n: 300\n  s: [x, y]\n  e:\n").unwrap();
-        let doc = Doc::new(&root);
+        let doc = Doc::with_shape(&root, &Shape::Any);
         let err = doc.bool("a.b", false).unwrap_err().to_string();
         assert_eq!(
             err,

@@ -1,21 +1,18 @@
 //! falco.yaml as a tree whose every node knows where it came from: a file
 //! with a line and a column, or a `-o key=value` option.
 //!
-//! Built from libyaml's events (through `libyaml-safer`), so falco.yaml is
-//! read with libyaml's leniency, which is what Falco's yaml-cpp accepts.
-//! Node kinds follow yaml-cpp: a plain `~`, `null`, `Null`, `NULL` or an
+//! Read by the engine's YAML reader ([`falco_engine::yaml`], libyaml's
+//! leniency, which is what Falco's yaml-cpp accepts, and its limits), so
+//! node kinds follow yaml-cpp: a plain `~`, `null`, `Null`, `NULL` or an
 //! empty plain value is null. Only the first document of a file counts
-//! (yaml-cpp's `LoadFile`).
+//! (yaml-cpp's `LoadFile`), and a mapping key must be a scalar. What is
+//! configuration-specific lives here: the [`Origin`] of a node (which may
+//! be a `-o` option), keys by name, and changing the tree as files and
+//! options are merged.
 
-use libyaml_safer::{EventData, Mark, Parser, ScalarStyle};
-use std::collections::HashMap;
+use falco_engine::yaml::{self, Documents, Mark, Options};
 use std::fmt;
 use std::sync::Arc;
-
-/// How deeply sequences and mappings may nest in a configuration file.
-const MAX_DEPTH: usize = 128;
-/// How many nodes a configuration file may expand to (aliases included).
-const MAX_NODES: usize = 1_000_000;
 
 /// Where a node came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,7 +211,7 @@ pub fn expand_env_vars(value: &str, env: &dyn Fn(&str) -> Option<String>) -> Str
 /// document is a null node.
 pub fn parse(path: &str, text: &str) -> Result<Node, SyntaxError> {
     let path: Arc<str> = Arc::from(path);
-    let mut docs = parse_guarded(&path, text, false)?;
+    let mut docs = read(&path, text, Documents::First)?;
     Ok(if docs.is_empty() {
         Node::null(Origin::File {
             path,
@@ -230,214 +227,52 @@ pub fn parse(path: &str, text: &str) -> Result<Node, SyntaxError> {
 /// uses for rules files). A stream without documents gives none; an
 /// empty document is a null node.
 pub fn parse_all(path: &str, text: &str) -> Result<Vec<Node>, SyntaxError> {
-    parse_guarded(&Arc::from(path), text, true)
+    read(&Arc::from(path), text, Documents::All)
 }
 
-fn parse_guarded(path: &Arc<str>, text: &str, all: bool) -> Result<Vec<Node>, SyntaxError> {
-    // libyaml-safer can panic on a few malformed inputs; a final line break
-    // avoids the known case and any other panic becomes a syntax error.
-    let padded;
-    let text = if text.ends_with('\n') {
-        text
-    } else {
-        padded = format!("{text}\n");
-        &padded
+/// The engine's YAML reader, with falco.yaml's rule that keys are
+/// scalars, its nodes turned into configuration nodes.
+fn read(path: &Arc<str>, text: &str, documents: Documents) -> Result<Vec<Node>, SyntaxError> {
+    let options = Options {
+        documents,
+        scalar_keys: true,
     };
-    let origin0 = Origin::File {
+    let locate = |mark: Mark| Origin::File {
         path: path.clone(),
-        line: 1,
-        column: 1,
+        line: mark.line,
+        column: mark.column,
     };
-    std::panic::catch_unwind(|| parse_events(path, text, all)).unwrap_or_else(|_| {
-        Err(SyntaxError {
-            message: "the YAML parser failed on this input".to_owned(),
-            origin: origin0,
-        })
-    })
-}
-
-fn origin(path: &Arc<str>, mark: Mark) -> Origin {
-    Origin::File {
-        path: path.clone(),
-        line: usize::try_from(mark.line)
-            .unwrap_or(usize::MAX)
-            .saturating_add(1),
-        column: usize::try_from(mark.column)
-            .unwrap_or(usize::MAX)
-            .saturating_add(1),
+    match yaml::parse(text, options, locate) {
+        Ok(docs) => Ok(docs.into_iter().map(Node::from).collect()),
+        Err(err) => Err(SyntaxError {
+            message: err.message,
+            origin: err.pos,
+        }),
     }
 }
 
-enum Frame {
-    Seq(Vec<Node>),
-    Map(Vec<(Key, Node)>, Option<Node>),
-}
-
-struct Open {
-    frame: Frame,
-    anchor: Option<String>,
-    origin: Origin,
-}
-
-fn parse_events(path: &Arc<str>, text: &str, all: bool) -> Result<Vec<Node>, SyntaxError> {
-    let mut input = text.as_bytes();
-    let mut parser = Parser::new();
-    parser.set_input_string(&mut input);
-    let mut stack: Vec<Open> = Vec::new();
-    let mut anchors: HashMap<String, Node> = HashMap::new();
-    let mut document: Option<Node> = None;
-    let mut docs: Vec<Node> = Vec::new();
-    let mut nodes = 0usize;
-    loop {
-        let event = parser.parse().map_err(|err| {
-            let mark = err.problem_mark().unwrap_or_default();
-            let message = match err.context() {
-                Some(context) => format!("{} {context}", err.problem()),
-                None => err.problem().to_owned(),
-            };
-            SyntaxError {
-                message,
-                origin: origin(path, mark),
-            }
-        })?;
-        let here = origin(path, event.start_mark);
-        let is_seq_start = matches!(event.data, EventData::SequenceStart { .. });
-        let too_big = |origin: Origin| SyntaxError {
-            message: format!("the document is larger than {MAX_NODES} nodes"),
-            origin,
+impl From<yaml::Node<Origin>> for Node {
+    fn from(node: yaml::Node<Origin>) -> Node {
+        let kind = match node.kind {
+            yaml::NodeKind::Null => Kind::Null,
+            yaml::NodeKind::Scalar(value) => Kind::Scalar(value),
+            yaml::NodeKind::Seq(items) => Kind::Seq(items.into_iter().map(Node::from).collect()),
+            yaml::NodeKind::Map(entries) => Kind::Map(
+                entries
+                    .into_iter()
+                    .map(|(key, value)| {
+                        // A null key is the empty name; the reader
+                        // rejected any other kind (`scalar_keys`).
+                        let key = Key {
+                            name: key.as_scalar().unwrap_or_default().to_owned(),
+                            origin: key.start,
+                        };
+                        (key, Node::from(value))
+                    })
+                    .collect(),
+            ),
         };
-        let node = match event.data {
-            EventData::StreamEnd => break,
-            // Unless `all`, only the first document counts, like
-            // yaml-cpp's LoadFile.
-            EventData::DocumentEnd { .. } => {
-                docs.push(document.take().unwrap_or_else(|| Node::null(here)));
-                if all {
-                    anchors.clear();
-                    continue;
-                }
-                break;
-            }
-            EventData::StreamStart { .. } | EventData::DocumentStart { .. } => continue,
-            EventData::Alias { anchor } => {
-                let Some(node) = anchors.get(&anchor) else {
-                    return Err(SyntaxError {
-                        message: format!("the anchor '{anchor}' is not defined"),
-                        origin: here,
-                    });
-                };
-                nodes = nodes.saturating_add(count(node));
-                if nodes > MAX_NODES {
-                    return Err(too_big(here));
-                }
-                node.clone()
-            }
-            EventData::Scalar {
-                anchor,
-                tag,
-                value,
-                style,
-                ..
-            } => {
-                let null = matches!(style, ScalarStyle::Plain | ScalarStyle::Any)
-                    && tag.is_none()
-                    && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL");
-                let node = Node::new(
-                    if null {
-                        Kind::Null
-                    } else {
-                        Kind::Scalar(value)
-                    },
-                    here,
-                );
-                if let Some(anchor) = anchor {
-                    anchors.insert(anchor, node.clone());
-                }
-                node
-            }
-            EventData::SequenceStart { anchor, .. } | EventData::MappingStart { anchor, .. } => {
-                let is_seq = is_seq_start;
-                if stack.len() >= MAX_DEPTH {
-                    return Err(SyntaxError {
-                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
-                        origin: here,
-                    });
-                }
-                let frame = if is_seq {
-                    Frame::Seq(Vec::new())
-                } else {
-                    Frame::Map(Vec::new(), None)
-                };
-                stack.push(Open {
-                    frame,
-                    anchor,
-                    origin: here,
-                });
-                continue;
-            }
-            EventData::SequenceEnd | EventData::MappingEnd => {
-                let Some(open) = stack.pop() else {
-                    return Err(SyntaxError {
-                        message: "unbalanced end of a collection".to_owned(),
-                        origin: here,
-                    });
-                };
-                let kind = match open.frame {
-                    Frame::Seq(items) => Kind::Seq(items),
-                    Frame::Map(entries, _) => Kind::Map(entries),
-                };
-                let node = Node::new(kind, open.origin);
-                if let Some(anchor) = open.anchor {
-                    anchors.insert(anchor, node.clone());
-                }
-                node
-            }
-        };
-        nodes = nodes.saturating_add(1);
-        if nodes > MAX_NODES {
-            return Err(too_big(node.origin));
-        }
-        match stack.last_mut() {
-            None => document = Some(node),
-            Some(Open {
-                frame: Frame::Seq(items),
-                ..
-            }) => items.push(node),
-            Some(Open {
-                frame: Frame::Map(entries, pending),
-                ..
-            }) => match pending.take() {
-                None => *pending = Some(node),
-                Some(key) => {
-                    let name = match &key.kind {
-                        Kind::Scalar(s) => s.clone(),
-                        Kind::Null => String::new(),
-                        _ => {
-                            return Err(SyntaxError {
-                                message: "a mapping key must be a scalar".to_owned(),
-                                origin: key.origin,
-                            })
-                        }
-                    };
-                    entries.push((
-                        Key {
-                            name,
-                            origin: key.origin,
-                        },
-                        node,
-                    ));
-                }
-            },
-        }
-    }
-    Ok(docs)
-}
-
-fn count(node: &Node) -> usize {
-    match &node.kind {
-        Kind::Null | Kind::Scalar(_) => 1,
-        Kind::Seq(items) => 1 + items.iter().map(count).sum::<usize>(),
-        Kind::Map(entries) => 1 + entries.iter().map(|(_, v)| 1 + count(v)).sum::<usize>(),
+        Node::new(kind, node.start)
     }
 }
 
@@ -503,6 +338,17 @@ mod tests {
         assert_eq!(root.get("a").unwrap().kind, root.get("b").unwrap().kind);
         assert!(parse("f.yaml", "").unwrap().is_null());
         assert!(parse("f.yaml", "a: *nope\n").is_err());
+    }
+
+    #[test]
+    fn keys_are_scalars_and_errors_are_libyamls() {
+        let err = parse("f.yaml", "? [a]\n: 1\n").unwrap_err();
+        assert_eq!(err.message, "a mapping key must be a scalar");
+        assert_eq!(err.origin.to_string(), "f.yaml:1:3");
+        assert!(parse("f.yaml", "~: 1\n").unwrap().get("").is_some());
+        // libyaml's own words, without the rules loader's "error at line".
+        let err = parse("bad.yaml", "a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(err.message.starts_with("did not find expected"), "{err:?}");
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! far is compiled again — so, as in Falco, warnings about earlier files
 //! (an unused macro) show up again in later files' results.
 //!
-//! - [`yaml`]: a YAML tree with positions (libyaml through `libyaml-safer`);
+//! - `yaml`: rules files through [`crate::yaml`], positions in [`sources`];
 //! - `items`, `rule_item`, `overrides`, `exceptions`, `decode`: reading;
 //! - `collector`: define / append / replace / enable, in load order;
 //! - `lists`, `macros`, `compile`: expansion into condition trees;
@@ -53,6 +53,7 @@ pub mod sources;
 mod version;
 pub(crate) mod yaml;
 
+pub use crate::yaml::{MAX_YAML_DEPTH, MAX_YAML_NODES};
 pub use codes::{ErrorCode, WarningCode};
 pub use context::{Context, ItemType, Location};
 pub use fields::FieldCatalog;
@@ -66,7 +67,6 @@ pub use sources::{Position, SourceFile, Sources};
 pub use version::{
     check_plugin_requirement, PluginRequirement, Version, BUILTIN_PLUGINS, ENGINE_VERSION,
 };
-pub use yaml::{MAX_YAML_DEPTH, MAX_YAML_NODES};
 
 use collector::Collector;
 use result::Fail;
