@@ -11,7 +11,7 @@ use falco_engine::drive::outline_suffices;
 use falco_scap::kmod::{KmodEngine, KmodOptions};
 use falco_scap::modern_ebpf::{ModernEbpfEngine, ModernEbpfOptions};
 use falco_scap::procfs::ScanOptions;
-use falco_scap::{Engine, SavefileEngine, ThreadedEngine};
+use falco_scap::{Engine, EngineError, EngineFailure, SavefileEngine, ScapError, ThreadedEngine};
 use falco_sinsp::SyscallFields;
 use std::collections::BTreeSet;
 
@@ -92,6 +92,28 @@ fn cpus() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
+}
+
+/// Why the eBPF engine did not open, with what the user can do about it.
+fn ebpf_open_failed(e: ScapError) -> anyhow::Error {
+    let hint = match &e {
+        ScapError::Engine(ee) => match ee.failure {
+            EngineFailure::NoBtf => {
+                " (this kernel exposes no BTF, CONFIG_DEBUG_INFO_BTF: the eBPF engine \
+                 cannot run here; use engine.kind=kmod with the falco module)"
+            }
+            EngineFailure::NotPermitted => {
+                " (run falco as root, or with CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE)"
+            }
+            EngineFailure::VerifierRejected => {
+                " (this kernel's verifier refused the probe: please report it with the \
+                 kernel version; engine.kind=kmod does without eBPF)"
+            }
+            _ => "",
+        },
+        _ => "",
+    };
+    anyhow!("{e}{hint}")
 }
 
 /// Opens the source `engine.kind` names.
@@ -175,7 +197,7 @@ pub fn open_engine(
                 scan: Some(ScanOptions::default()),
                 ..ModernEbpfOptions::default()
             };
-            let engine = ModernEbpfEngine::open(&opts).map_err(|e| anyhow!("{e}"))?;
+            let engine = ModernEbpfEngine::open(&opts).map_err(ebpf_open_failed)?;
             Ok(Box::new(engine))
         }
         other => bail!(
@@ -191,6 +213,18 @@ pub fn open_engine(
 mod tests {
     use super::*;
     use falco_engine::loader::{EventSource, RulesLoader};
+
+    #[test]
+    fn an_ebpf_failure_says_what_to_do_about_it() {
+        let failed = |failure| {
+            ebpf_open_failed(EngineError::new(failure, "modern_ebpf: step: cause").into())
+                .to_string()
+        };
+        assert!(failed(EngineFailure::NoBtf).contains("use engine.kind=kmod"));
+        assert!(failed(EngineFailure::NotPermitted).contains("run falco as root"));
+        assert!(failed(EngineFailure::VerifierRejected).contains("verifier refused"));
+        assert_eq!(failed(EngineFailure::Other), "modern_ebpf: step: cause");
+    }
 
     fn compiled(rules: &str) -> CompiledRuleset<SyscallFields> {
         let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(

@@ -31,7 +31,7 @@ pub mod threaded;
 
 pub use converter::TidHasher;
 pub use engine::{replay_all, Engine, EngineStats, Next, ReplaySummary, SavefileEngine};
-pub use error::{Result, ScapError};
+pub use error::{EngineError, EngineFailure, Result, ScapError};
 pub use event::{Event, HeaderLayout, Param, ParamValue};
 pub use savefile::{SavefileReader, SavefileWriter};
 pub use threaded::ThreadedEngine;

@@ -8,7 +8,7 @@
 //! engine is passed on as one.
 
 use crate::engine::{Engine, EngineStats, Next, Touch};
-use crate::error::{Result, ScapError};
+use crate::error::{EngineError, EngineFailure, Result, ScapError};
 use crate::event::{Event, EventMeta};
 use crate::state::InitialState;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
@@ -87,7 +87,8 @@ impl ThreadedEngine {
             .name(format!("{name}-reader"))
             .spawn(move || read_ahead(engine, tx, recycled))
             .map_err(|e| {
-                ScapError::Engine(format!("cannot start the {name} reader thread: {e}"))
+                let text = format!("cannot start the {name} reader thread: {e}");
+                ScapError::from(EngineError::new(EngineFailure::Other, text).caused_by(e))
             })?;
         Ok(ThreadedEngine {
             name,
@@ -177,10 +178,11 @@ impl Engine for ThreadedEngine {
                 Err(_) => {
                     self.finished = true;
                     self.cur.end = Some(End::Eof);
-                    return Err(ScapError::Engine(format!(
-                        "the {} reader thread stopped unexpectedly",
-                        self.name
-                    )));
+                    return Err(EngineError::new(
+                        EngineFailure::Other,
+                        format!("the {} reader thread stopped unexpectedly", self.name),
+                    )
+                    .into());
                 }
             };
             let done = std::mem::replace(&mut self.cur, next);
@@ -196,7 +198,13 @@ impl Engine for ThreadedEngine {
             Item::Event(at, meta) => meta
                 .attach(&self.cur.bytes[*at..])
                 .map(Next::Event)
-                .ok_or_else(|| ScapError::Engine("batched event does not fit its bytes".into())),
+                .ok_or_else(|| {
+                    EngineError::new(
+                        EngineFailure::Malformed,
+                        "batched event does not fit its bytes",
+                    )
+                    .into()
+                }),
             Item::Touch(t) => Ok(Next::Touch(*t)),
         }
     }

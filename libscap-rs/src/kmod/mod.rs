@@ -24,7 +24,7 @@
 mod ring;
 
 use crate::engine::{Engine, EngineStats, Next};
-use crate::error::{Result, ScapError};
+use crate::error::{EngineError, EngineFailure, Result, ScapError};
 use crate::event::{Event, HeaderLayout};
 use crate::procfs::{self, ScanOptions};
 use crate::state::InitialState;
@@ -125,25 +125,29 @@ fn device_path(prefix: &Path, cpu: usize) -> PathBuf {
 }
 
 /// Why a device could not be opened, in words a user can act on.
-fn open_error(path: &Path, e: &std::io::Error) -> ScapError {
+fn open_error(path: &Path, e: std::io::Error) -> ScapError {
     let p = path.display();
-    let text = match e.raw_os_error() {
-        Some(nix::libc::EBUSY) => {
-            format!("kmod: another consumer holds {p} (is another falco running?)")
-        }
-        Some(nix::libc::ENOENT) => {
-            format!("kmod: no {p}: is the falco module loaded? (modprobe falco)")
-        }
+    let (failure, text) = match e.raw_os_error() {
+        Some(nix::libc::EBUSY) => (
+            EngineFailure::Busy,
+            format!("kmod: another consumer holds {p} (is another falco running?)"),
+        ),
+        Some(nix::libc::ENOENT) => (
+            EngineFailure::ModuleNotLoaded,
+            format!("kmod: no {p}: is the falco module loaded? (modprobe falco)"),
+        ),
         // A stale device node without its driver.
-        Some(nix::libc::ENXIO | nix::libc::ENODEV) => {
-            format!("kmod: {p}: {e}: is the falco module loaded? (modprobe falco)")
-        }
-        _ if e.kind() == ErrorKind::PermissionDenied => {
-            format!("kmod: {p}: {e} (run falco as root)")
-        }
-        _ => format!("kmod: {p}: {e}"),
+        Some(nix::libc::ENXIO | nix::libc::ENODEV) => (
+            EngineFailure::ModuleNotLoaded,
+            format!("kmod: {p}: {e}: is the falco module loaded? (modprobe falco)"),
+        ),
+        _ if e.kind() == ErrorKind::PermissionDenied => (
+            EngineFailure::NotPermitted,
+            format!("kmod: {p}: {e} (run falco as root)"),
+        ),
+        _ => (EngineFailure::Other, format!("kmod: {p}: {e}")),
     };
-    ScapError::Engine(text)
+    EngineError::new(failure, text).caused_by(e).into()
 }
 
 impl KmodEngine {
@@ -173,7 +177,7 @@ impl KmodEngine {
             let dev = match Device::open(&path) {
                 Ok(dev) => dev,
                 Err(e) if e.kind() == ErrorKind::NotFound && cpu > 0 => break,
-                Err(e) => return Err(open_error(&path, &e)),
+                Err(e) => return Err(open_error(&path, e)),
             };
             // The version first: nothing else is asked of a module whose
             // ABI we may not share.
@@ -244,13 +248,17 @@ impl KmodEngine {
                         break;
                     }
                     Record::Corrupt { offset } => {
-                        return Err(ScapError::Engine(format!(
-                            "kmod: {}: corrupt ring at data offset {offset} \
-                             (head {}, tail {})",
-                            ring.path().display(),
-                            ring.head(),
-                            ring.tail()
-                        )))
+                        return Err(EngineError::new(
+                            EngineFailure::Malformed,
+                            format!(
+                                "kmod: {}: corrupt ring at data offset {offset} \
+                                 (head {}, tail {})",
+                                ring.path().display(),
+                                ring.head(),
+                                ring.tail()
+                            ),
+                        )
+                        .into())
                     }
                 }
             }
@@ -298,10 +306,11 @@ impl Engine for KmodEngine {
         };
         let n = self.delivered + 1;
         let ev = Event::parse(&self.buf, HeaderLayout::V2).map_err(|e| {
-            ScapError::Engine(format!(
+            let text = format!(
                 "kmod: event #{n} from {} is malformed: {e}",
                 self.rings[cpu].path().display()
-            ))
+            );
+            ScapError::from(EngineError::new(EngineFailure::Malformed, text).caused_by(e))
         })?;
         self.delivered = n;
         Ok(Next::Event(ev.with_origin(cpu as u16, 0)))

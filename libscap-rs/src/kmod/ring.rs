@@ -18,7 +18,7 @@
 
 #![allow(unsafe_code)]
 
-use crate::error::{Result, ScapError};
+use crate::error::{EngineError, EngineFailure, Result, ScapError};
 use falco_abi::ioctl::{
     ApiVersion, SyscallMask, API_VERSION, IOCTL_DISABLE_CAPTURE, IOCTL_ENABLE_CAPTURE,
     IOCTL_GET_API_VERSION, IOCTL_GET_STATS, IOCTL_SET_SNAPLEN, IOCTL_SET_SYSCALL_MASK,
@@ -53,8 +53,16 @@ mod sys {
     nix::ioctl_read_bad!(get_stats, super::IOCTL_GET_STATS, RingStats);
 }
 
-fn fail(path: &Path, what: &str, e: impl std::fmt::Display) -> ScapError {
-    ScapError::Engine(format!("kmod: {}: {what}: {e}", path.display()))
+/// "kmod: {path}: {what}: {e}", of kind `failure`.
+fn fail(failure: EngineFailure, path: &Path, what: &str, e: impl std::fmt::Display) -> ScapError {
+    EngineError::new(failure, format!("kmod: {}: {what}: {e}", path.display())).into()
+}
+
+/// A system call's failure on the device, `e` kept as the cause.
+fn sys_fail(path: &Path, what: &str, e: nix::errno::Errno, hint: &str) -> ScapError {
+    let failure = EngineError::classify(&e, EngineFailure::Other);
+    let text = format!("kmod: {}: {what}: {}{hint}", path.display(), e.desc());
+    EngineError::new(failure, text).caused_by(e).into()
 }
 
 /// An ioctl's failure, with a hint when the file is not one of ours.
@@ -64,11 +72,7 @@ fn ioctl_fail(path: &Path, name: &str, e: nix::errno::Errno) -> ScapError {
     } else {
         ""
     };
-    fail(
-        path,
-        &format!("ioctl {name}"),
-        format!("{}{hint}", e.desc()),
-    )
+    sys_fail(path, &format!("ioctl {name}"), e, hint)
 }
 
 /// An opened device, not yet mapped.
@@ -136,12 +140,13 @@ impl Device {
     /// then control page + data area in one mapping.
     pub(super) fn map(self) -> Result<Ring> {
         let control = Mapping::new(&self.file, RING_CONTROL_SIZE)
-            .map_err(|e| fail(&self.path, "mmap of the control page", e))?;
+            .map_err(|e| sys_fail(&self.path, "mmap of the control page", e, ""))?;
         let data_size = control.load_u64(offset_of!(RingControl, data_size));
         let version = ApiVersion::decode(control.load_u64(offset_of!(RingControl, api_version)));
         drop(control);
         if !API_VERSION.compatible_with(version) {
             return Err(fail(
+                EngineFailure::Malformed,
                 &self.path,
                 "control page",
                 format!(
@@ -158,6 +163,7 @@ impl Device {
             })
             .ok_or_else(|| {
                 fail(
+                    EngineFailure::Malformed,
                     &self.path,
                     "control page",
                     format!(
@@ -167,7 +173,7 @@ impl Device {
                 )
             })?;
         let map = Mapping::new(&self.file, RING_CONTROL_SIZE + data_size)
-            .map_err(|e| fail(&self.path, "mmap of the ring", e))?;
+            .map_err(|e| sys_fail(&self.path, "mmap of the ring", e, ""))?;
         Ok(Ring {
             map,
             data_size,
@@ -183,6 +189,7 @@ pub(super) fn check_version(path: &Path, theirs: ApiVersion) -> Result<()> {
         return Ok(());
     }
     Err(fail(
+        EngineFailure::Other,
         path,
         "incompatible driver",
         format!(

@@ -133,7 +133,7 @@ fn a_regular_file_is_refused_by_its_first_ioctl_naming_the_path() {
 #[test]
 fn open_errors_say_what_to_do() {
     let p = Path::new("/dev/falco1");
-    let e = |n| open_error(p, &std::io::Error::from_raw_os_error(n)).to_string();
+    let e = |n| open_error(p, std::io::Error::from_raw_os_error(n)).to_string();
     assert_eq!(
         e(nix::libc::EBUSY),
         "kmod: another consumer holds /dev/falco1 (is another falco running?)"
@@ -152,6 +152,16 @@ fn open_errors_say_what_to_do() {
         device_path(Path::new("/dev/falco"), 12),
         Path::new("/dev/falco12")
     );
+    // The kind a program can act on.
+    let kind = |n| match open_error(p, std::io::Error::from_raw_os_error(n)) {
+        ScapError::Engine(e) => e.failure,
+        other => panic!("not an engine error: {other}"),
+    };
+    assert_eq!(kind(nix::libc::EBUSY), EngineFailure::Busy);
+    assert_eq!(kind(nix::libc::ENOENT), EngineFailure::ModuleNotLoaded);
+    assert_eq!(kind(nix::libc::ENODEV), EngineFailure::ModuleNotLoaded);
+    assert_eq!(kind(nix::libc::EACCES), EngineFailure::NotPermitted);
+    assert_eq!(kind(nix::libc::EIO), EngineFailure::Other);
 }
 
 /// A ring in a regular file laid out like a device's mapping: the control

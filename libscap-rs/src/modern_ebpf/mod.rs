@@ -17,7 +17,7 @@ mod fillers;
 pub use fillers::{Filler, FILLERS};
 
 use crate::engine::{Engine, EngineStats, Next};
-use crate::error::{Result, ScapError};
+use crate::error::{EngineError, EngineFailure, Result, ScapError};
 use crate::event::{Event, HeaderLayout};
 use crate::procfs::{self, ScanOptions};
 use crate::state::InitialState;
@@ -95,13 +95,29 @@ impl std::fmt::Debug for ModernEbpfEngine {
     }
 }
 
-fn fail(what: &str, e: impl std::fmt::Display) -> ScapError {
-    ScapError::Engine(format!("modern_ebpf: {what}: {e}"))
+/// An engine error of kind `failure`: "modern_ebpf: {what}: {e}".
+fn fail(failure: EngineFailure, what: &str, e: impl std::fmt::Display) -> ScapError {
+    EngineError::new(failure, format!("modern_ebpf: {what}: {e}")).into()
 }
 
-/// An aya error with its causes: aya's own messages are terse ("error
-/// relocating section") and the cause says which program and why.
-fn fail_chain(what: &str, e: &dyn std::error::Error) -> ScapError {
+/// An error `e` of the kernel or aya as an engine error of kind `failure`
+/// (or `NotPermitted`, when the kernel refused permission), "modern_ebpf:
+/// {what}: {e}", keeping `e` as its cause.
+fn fail_from<E>(failure: EngineFailure, what: &str, e: E) -> ScapError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let text = e.to_string();
+    from_error(failure, what, text, e)
+}
+
+/// Like `fail_from`, with `e`'s causes in the message too: aya's own
+/// messages are terse ("error relocating section") and the cause says
+/// which program and why.
+fn fail_chain<E>(failure: EngineFailure, what: &str, e: E) -> ScapError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
     let mut text = e.to_string();
     let mut cause = e.source();
     while let Some(c) = cause {
@@ -109,7 +125,17 @@ fn fail_chain(what: &str, e: &dyn std::error::Error) -> ScapError {
         text.push_str(&c.to_string());
         cause = c.source();
     }
-    fail(what, text)
+    from_error(failure, what, text, e)
+}
+
+fn from_error<E>(failure: EngineFailure, what: &str, text: String, e: E) -> ScapError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let failure = EngineError::classify(&e, failure);
+    EngineError::new(failure, format!("modern_ebpf: {what}: {text}"))
+        .caused_by(e)
+        .into()
 }
 
 /// CLOCK_REALTIME - CLOCK_BOOTTIME: added in the probe to its boot-time
@@ -117,12 +143,13 @@ fn fail_chain(what: &str, e: &dyn std::error::Error) -> ScapError {
 fn boot_to_epoch_ns() -> Result<u64> {
     use nix::time::{clock_gettime, ClockId};
     let ns = |id| -> Result<i128> {
-        let t = clock_gettime(id).map_err(|e| fail("clock_gettime", e))?;
+        let t =
+            clock_gettime(id).map_err(|e| fail_from(EngineFailure::Other, "clock_gettime", e))?;
         Ok(t.tv_sec() as i128 * 1_000_000_000 + t.tv_nsec() as i128)
     };
     let real = ns(ClockId::CLOCK_REALTIME)?;
     let boot = ns(ClockId::CLOCK_BOOTTIME)?;
-    u64::try_from(real - boot).map_err(|e| fail("clock offset", e))
+    u64::try_from(real - boot).map_err(|e| fail_from(EngineFailure::Other, "clock offset", e))
 }
 
 impl ModernEbpfEngine {
@@ -132,13 +159,20 @@ impl ModernEbpfEngine {
         let size = opts.buffer_bytes;
         if !size.is_power_of_two() || !(4096..=(1 << 30)).contains(&size) {
             return Err(fail(
+                EngineFailure::Other,
                 "ring size",
                 format!("{size} bytes is not a power of two between 4 KiB and 1 GiB"),
             ));
         }
-        let btf = Btf::from_sys_fs()
-            .map_err(|e| fail("reading the kernel's BTF (/sys/kernel/btf/vmlinux)", e))?;
-        let ncpus = aya::util::nr_cpus().map_err(|(what, e)| fail(what, e))?;
+        let btf = Btf::from_sys_fs().map_err(|e| {
+            fail_from(
+                EngineFailure::NoBtf,
+                "reading the kernel's BTF (/sys/kernel/btf/vmlinux)",
+                e,
+            )
+        })?;
+        let ncpus =
+            aya::util::nr_cpus().map_err(|(what, e)| fail_from(EngineFailure::Other, what, e))?;
         let own_tgid = std::process::id();
         let epoch = boot_to_epoch_ns()?;
         let wakeup_above = (size / 4) as u64;
@@ -153,31 +187,45 @@ impl ModernEbpfEngine {
             .map_max_entries("aux_maps", ncpus as u32)
             .map_max_entries("events", size as u32)
             .load(PROBE)
-            .map_err(|e| fail_chain("loading the probe", &e))?;
+            .map_err(|e| fail_chain(EngineFailure::Other, "loading the probe", e))?;
 
         for (name, prog) in ebpf.programs_mut() {
             let tp: &mut BtfTracePoint = prog
                 .try_into()
-                .map_err(|e| fail(&format!("program {name}"), e))?;
+                .map_err(|e| fail_from(EngineFailure::Other, &format!("program {name}"), e))?;
             // Fillers are tail-called from sys_exit and load against it.
             let hook = match name {
                 "sched_process_exit" | "sched_process_exec" => name,
                 _ => "sys_exit",
             };
-            tp.load(hook, &btf)
-                .map_err(|e| fail(&format!("verifying program {name}"), verifier_detail(e)))?;
+            tp.load(hook, &btf).map_err(|e| {
+                let detail = verifier_detail(&e);
+                from_error(
+                    EngineFailure::VerifierRejected,
+                    &format!("verifying program {name}"),
+                    detail,
+                    e,
+                )
+            })?;
         }
 
         let mut fillers = ProgramArray::try_from(take_map(&mut ebpf, "exit_fillers")?)
-            .map_err(|e| fail("exit_fillers", e))?;
+            .map_err(|e| fail_from(EngineFailure::Other, "exit_fillers", e))?;
         for f in FILLERS {
-            let prog = ebpf
-                .program(f.program)
-                .ok_or_else(|| fail("probe object", format!("no program {}", f.program)))?;
-            let fd = prog.fd().map_err(|e| fail(f.program, e))?;
+            let prog = ebpf.program(f.program).ok_or_else(|| {
+                fail(
+                    EngineFailure::Other,
+                    "probe object",
+                    format!("no program {}", f.program),
+                )
+            })?;
+            let fd = prog
+                .fd()
+                .map_err(|e| fail_from(EngineFailure::Other, f.program, e))?;
             for e in f.events {
                 fillers.set(*e as u32, fd, 0).map_err(|err| {
-                    fail(
+                    fail_from(
+                        EngineFailure::Other,
                         &format!("registering {} for event {}", f.program, *e as u16),
                         err,
                     )
@@ -186,7 +234,7 @@ impl ModernEbpfEngine {
         }
 
         let mut table: Array<MapData, u64> = Array::try_from(take_map(&mut ebpf, "syscall_table")?)
-            .map_err(|e| fail("syscall_table", e))?;
+            .map_err(|e| fail_from(EngineFailure::Other, "syscall_table", e))?;
         for sc in X86_64_SYSCALLS.iter().filter(|s| s.nr < SYSCALL_SLOTS) {
             let wanted = opts
                 .syscalls
@@ -195,26 +243,36 @@ impl ModernEbpfEngine {
             let row = sc.exit_event as u64
                 | (sc.ppm_sc as u64) << 16
                 | if wanted { ROW_INTERESTING } else { 0 };
-            table
-                .set(sc.nr as u32, row, 0)
-                .map_err(|e| fail(&format!("syscall_table[{}]", sc.nr), e))?;
+            table.set(sc.nr as u32, row, 0).map_err(|e| {
+                fail_from(
+                    EngineFailure::Other,
+                    &format!("syscall_table[{}]", sc.nr),
+                    e,
+                )
+            })?;
         }
 
         let ring = RingBuf::try_from(take_map(&mut ebpf, "events")?)
-            .map_err(|e| fail("events ring", e))?;
+            .map_err(|e| fail_from(EngineFailure::Other, "events ring", e))?;
         let counters = PerCpuArray::try_from(take_map(&mut ebpf, "counters")?)
-            .map_err(|e| fail("counters", e))?;
+            .map_err(|e| fail_from(EngineFailure::Other, "counters", e))?;
 
         // Exits and execs first, so no process ends unseen and no execve
         // exit misses its file name between the attaches.
         for name in ["sched_process_exit", "sched_process_exec", "sys_exit"] {
             let tp: &mut BtfTracePoint = ebpf
                 .program_mut(name)
-                .ok_or_else(|| fail("probe object", format!("no program {name}")))?
+                .ok_or_else(|| {
+                    fail(
+                        EngineFailure::Other,
+                        "probe object",
+                        format!("no program {name}"),
+                    )
+                })?
                 .try_into()
-                .map_err(|e| fail(name, e))?;
+                .map_err(|e| fail_from(EngineFailure::Other, name, e))?;
             tp.attach()
-                .map_err(|e| fail(&format!("attaching {name}"), e))?;
+                .map_err(|e| fail_from(EngineFailure::Other, &format!("attaching {name}"), e))?;
         }
 
         // Scanned after attaching: a process that starts during the scan is
@@ -240,7 +298,7 @@ impl ModernEbpfEngine {
         let per_cpu = self
             .counters
             .get(&0, 0)
-            .map_err(|e| fail("reading counters", e))?;
+            .map_err(|e| fail_from(EngineFailure::Other, "reading counters", e))?;
         let mut sum = [0u64; COUNTERS];
         for cpu in per_cpu.iter() {
             for (s, v) in sum.iter_mut().zip(cpu) {
@@ -276,21 +334,26 @@ impl ModernEbpfEngine {
         let mut fds = [PollFd::new(self.ring.as_fd(), PollFlags::POLLIN)];
         match poll(&mut fds, PollTimeout::from(ms)) {
             Ok(_) | Err(nix::errno::Errno::EINTR) => Ok(()),
-            Err(e) => Err(fail("polling the ring", e)),
+            Err(e) => Err(fail_from(EngineFailure::Other, "polling the ring", e)),
         }
     }
 }
 
 /// The verifier's log is long; keep its last lines, where the reason is.
-fn verifier_detail(e: aya::programs::ProgramError) -> String {
+fn verifier_detail(e: &aya::programs::ProgramError) -> String {
     let text = format!("{e:?}");
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(12)..].join("\n")
 }
 
 fn take_map(ebpf: &mut Ebpf, name: &str) -> Result<aya::maps::Map> {
-    ebpf.take_map(name)
-        .ok_or_else(|| fail("probe object", format!("no map {name}")))
+    ebpf.take_map(name).ok_or_else(|| {
+        fail(
+            EngineFailure::Other,
+            "probe object",
+            format!("no map {name}"),
+        )
+    })
 }
 
 impl Engine for ModernEbpfEngine {
@@ -311,9 +374,13 @@ impl Engine for ModernEbpfEngine {
         }
         let n = self.delivered + 1;
         let ev = Event::parse(&self.buf, HeaderLayout::V2).map_err(|e| {
-            ScapError::Engine(format!(
-                "modern_ebpf: event #{n} from the ring is malformed: {e}"
-            ))
+            ScapError::from(
+                EngineError::new(
+                    EngineFailure::Malformed,
+                    format!("modern_ebpf: event #{n} from the ring is malformed: {e}"),
+                )
+                .caused_by(e),
+            )
         })?;
         self.delivered = n;
         Ok(Next::Event(ev))

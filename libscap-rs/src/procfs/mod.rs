@@ -34,7 +34,7 @@ pub mod parse;
 mod thread;
 pub mod users;
 
-use crate::error::{Result, ScapError};
+use crate::error::{EngineError, EngineFailure, Result, ScapError};
 use crate::state::{InitialState, ThreadInfo};
 use std::collections::HashSet;
 use std::io;
@@ -169,9 +169,11 @@ impl ItemError {
     fn into_scap(self) -> ScapError {
         match self {
             ItemError::Io { path, source } => ScapError::Open { path, source },
-            ItemError::Parse { path, what } => {
-                ScapError::Engine(format!("{}: {what}", path.display()))
-            }
+            ItemError::Parse { path, what } => EngineError::new(
+                EngineFailure::Malformed,
+                format!("{}: {what}", path.display()),
+            )
+            .into(),
         }
     }
 }
