@@ -11,7 +11,7 @@ use falco_engine::drive::outline_suffices;
 use falco_scap::kmod::{KmodEngine, KmodOptions};
 use falco_scap::modern_ebpf::{ModernEbpfEngine, ModernEbpfOptions};
 use falco_scap::procfs::ScanOptions;
-use falco_scap::{Engine, EngineError, EngineFailure, SavefileEngine, ScapError, ThreadedEngine};
+use falco_scap::{Engine, EngineFailure, SavefileEngine, ScapError, ThreadedEngine};
 use falco_sinsp::SyscallFields;
 use std::collections::BTreeSet;
 
@@ -213,6 +213,7 @@ pub fn open_engine(
 mod tests {
     use super::*;
     use falco_engine::loader::{EventSource, RulesLoader};
+    use falco_scap::EngineError;
 
     #[test]
     fn an_ebpf_failure_says_what_to_do_about_it() {
