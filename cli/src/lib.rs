@@ -16,19 +16,24 @@
 pub mod app;
 pub mod capture;
 pub mod config;
+pub mod context;
 pub mod describe;
 pub mod drops;
 pub mod flag;
 pub mod listing;
 pub mod logger;
 pub mod metrics;
+pub mod mode;
 pub mod options;
 pub mod outputs;
 pub mod rule_schema;
+pub mod rules;
 pub mod run;
 pub mod signals;
 pub mod source;
+pub mod summary;
 pub mod version;
+pub mod watch;
 pub mod webserver;
 
 /// Writes to standard output; a closed pipe (`falco -L | head`) is not an
