@@ -10,9 +10,11 @@
 
 use crate::config::runtime::{CaptureConfig, CaptureMode};
 use crate::logger;
+use falco_engine::compiler::CompiledRuleset;
+use falco_engine::loader::Ruleset;
 use falco_scap::state::{FdTarget, FdType};
 use falco_scap::SavefileWriter;
-use falco_sinsp::Ctx;
+use falco_sinsp::{Ctx, SyscallFields};
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::PathBuf;
@@ -51,6 +53,23 @@ impl std::fmt::Debug for Recorder {
 pub struct RuleCapture {
     pub capture: bool,
     pub duration_ms: u32,
+}
+
+impl RuleCapture {
+    /// The capture settings of every compiled rule (same order as
+    /// `set.rules`), from its rule in `ruleset`.
+    pub fn for_rules(set: &CompiledRuleset<SyscallFields>, ruleset: &Ruleset) -> Vec<RuleCapture> {
+        set.rules
+            .iter()
+            .map(|r| {
+                let loaded = ruleset.rules.iter().find(|l| l.name == r.name);
+                RuleCapture {
+                    capture: loaded.is_some_and(|l| l.capture),
+                    duration_ms: loaded.map_or(0, |l| l.capture_duration),
+                }
+            })
+            .collect()
+    }
 }
 
 impl Recorder {
@@ -179,5 +198,36 @@ fn downgrade_fd_type(target: &mut FdTarget) {
 impl Drop for Recorder {
     fn drop(&mut self) {
         self.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_compiled_rule_gets_its_capture_settings() {
+        let mut loader = crate::rules::rules_loader();
+        let result = loader.load_file(
+            "r.yaml",
+            "- rule: Plain\n  desc: d\n  condition: evt.type = close\n  output: o\n  priority: INFO\n\
+             - rule: Records\n  desc: d\n  condition: evt.type = close\n  output: o\n  priority: INFO\n  capture: true\n  capture_duration: 250\n",
+        );
+        assert!(result.successful(), "{result:?}");
+        let ruleset = loader.ruleset().unwrap();
+        let (set, _) = CompiledRuleset::compile(ruleset, SyscallFields::new());
+        assert_eq!(
+            RuleCapture::for_rules(&set, ruleset),
+            [
+                RuleCapture {
+                    capture: false,
+                    duration_ms: 0
+                },
+                RuleCapture {
+                    capture: true,
+                    duration_ms: 250
+                },
+            ]
+        );
     }
 }

@@ -3,10 +3,19 @@
 //! - [`options`]: the command line (clap), deprecated flags mapped to `-o`;
 //! - [`config`]: falco.yaml, includes, `-o` overrides, typed settings
 //!   (one module per concern);
-//! - [`outputs`]: alerts, their text/JSON rendering, the queue and the
-//!   output channels (one module per output);
-//! - [`app`]: `-V`, `-L`/`-l`, `--support`, `--dry-run`, and the run
-//!   (`run_events`, to be wired to the event loop);
+//! - [`mode`]: the one thing a command line asks for, which `main` does;
+//! - [`outputs`]: alerts (built from a match in [`outputs::alert`]), their
+//!   text/JSON rendering, the queue and the output channels (one module per
+//!   output);
+//! - [`app`]: the modes that load rules: `-V`, `-L`/`-l`, `--support`,
+//!   `--dry-run` and the run;
+//! - [`rules`]: loading the rules files, the `rules:` selection, compiling
+//!   for the `syscall` source;
+//! - [`context`]: what a run is given ([`context::RunContext`]) and how it
+//!   ends;
+//! - [`run`]: the event loop's wiring: [`source`] (the engine),
+//!   [`summary`] (end-of-run counts), [`watch`] (signals, `-M`, watched
+//!   files), [`metrics`], [`drops`], [`capture`], [`webserver`];
 //! - [`listing`], [`describe`], [`version`], [`rule_schema`]: what the
 //!   informational flags print;
 //! - [`logger`], [`signals`]: Falco's own log, signal flags.
@@ -16,19 +25,24 @@
 pub mod app;
 pub mod capture;
 pub mod config;
+pub mod context;
 pub mod describe;
 pub mod drops;
 pub mod flag;
 pub mod listing;
 pub mod logger;
 pub mod metrics;
+pub mod mode;
 pub mod options;
 pub mod outputs;
 pub mod rule_schema;
+pub mod rules;
 pub mod run;
 pub mod signals;
 pub mod source;
+pub mod summary;
 pub mod version;
+pub mod watch;
 pub mod webserver;
 
 /// Writes to standard output; a closed pipe (`falco -L | head`) is not an

@@ -4,6 +4,8 @@
 //! the `metrics` snapshots (`output_rule`: an internal alert, `output_file`:
 //! one JSON line per interval).
 
+pub mod live;
+
 use crate::config::runtime::MetricsConfig;
 use crate::logger::{self, LogLevel};
 use crate::outputs::{InternalMessage, Outputs};

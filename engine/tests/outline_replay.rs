@@ -21,6 +21,9 @@ impl Engine for Counting {
     fn name(&self) -> &'static str {
         self.0.name()
     }
+    fn is_live(&self) -> bool {
+        self.0.is_live()
+    }
     fn take_initial_state(&mut self) -> falco_scap::state::InitialState {
         self.0.take_initial_state()
     }

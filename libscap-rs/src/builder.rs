@@ -151,6 +151,10 @@ impl crate::engine::Engine for TestEngine {
         "test"
     }
 
+    fn is_live(&self) -> bool {
+        false
+    }
+
     fn take_initial_state(&mut self) -> crate::state::InitialState {
         std::mem::take(&mut self.initial)
     }

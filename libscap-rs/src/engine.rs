@@ -49,6 +49,10 @@ pub struct EngineStats {
 pub trait Engine {
     /// The engine's name as falco.yaml spells `engine.kind`.
     fn name(&self) -> &'static str;
+    /// Whether events come from the running system as they happen (a
+    /// driver), rather than from a recording. Live runs serve metrics and
+    /// the web server and watch for drops, as in Falco.
+    fn is_live(&self) -> bool;
     /// The state to seed process and fd tables with (taken once).
     fn take_initial_state(&mut self) -> InitialState;
     fn next(&mut self) -> Result<Next<'_>>;
@@ -142,6 +146,10 @@ pub fn replay_all(reader: SavefileReader) -> Result<ReplaySummary> {
 impl Engine for SavefileEngine {
     fn name(&self) -> &'static str {
         "replay"
+    }
+
+    fn is_live(&self) -> bool {
+        false
     }
 
     fn take_initial_state(&mut self) -> InitialState {

@@ -64,6 +64,8 @@ impl Batch {
 #[derive(Debug)]
 pub struct ThreadedEngine {
     name: &'static str,
+    /// The inner engine's answer.
+    live: bool,
     initial: Option<InitialState>,
     batches: Receiver<Batch>,
     /// Emptied batches go back to the reader to be filled again.
@@ -80,6 +82,7 @@ impl ThreadedEngine {
     /// Takes `engine`'s initial state, then moves it to a new thread.
     pub fn spawn<E: Engine + Send + 'static>(mut engine: E) -> Result<ThreadedEngine> {
         let name = engine.name();
+        let live = engine.is_live();
         let initial = engine.take_initial_state();
         let (tx, batches) = sync_channel::<Batch>(IN_FLIGHT);
         let (recycle, recycled) = sync_channel::<Batch>(IN_FLIGHT + 2);
@@ -92,6 +95,7 @@ impl ThreadedEngine {
             })?;
         Ok(ThreadedEngine {
             name,
+            live,
             initial: Some(initial),
             batches,
             recycle,
@@ -147,6 +151,10 @@ impl Drop for ThreadedEngine {
 impl Engine for ThreadedEngine {
     fn name(&self) -> &'static str {
         self.name
+    }
+
+    fn is_live(&self) -> bool {
+        self.live
     }
 
     fn take_initial_state(&mut self) -> InitialState {

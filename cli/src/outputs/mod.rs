@@ -1,6 +1,7 @@
 //! Alerts and where they go.
 //!
-//! The event loop builds an [`Alert`] for every rule match and hands it to
+//! The event loop builds an [`Alert`] for every rule match ([`alert`]:
+//! the rule's output format and `output_fields`) and hands it to
 //! [`Outputs::send`], which renders it (text or JSON, [`format`]) and puts
 //! it on a queue (crossbeam-channel; `outputs_queue.capacity`, 0 meaning
 //! unbounded as in Falco). One worker thread takes messages off the queue
@@ -11,6 +12,7 @@
 //! next output still runs, and an output that blocks longer than
 //! `output_timeout` is reported by a watchdog, as Falco does.
 
+pub mod alert;
 pub mod file;
 pub mod format;
 pub mod http;

@@ -289,6 +289,10 @@ impl Engine for KmodEngine {
         "kmod"
     }
 
+    fn is_live(&self) -> bool {
+        true
+    }
+
     fn take_initial_state(&mut self) -> InitialState {
         self.initial.take().unwrap_or_default()
     }

@@ -361,6 +361,10 @@ impl Engine for ModernEbpfEngine {
         "modern_ebpf"
     }
 
+    fn is_live(&self) -> bool {
+        true
+    }
+
     fn take_initial_state(&mut self) -> InitialState {
         self.initial.take().unwrap_or_default()
     }

@@ -133,3 +133,34 @@ fn outlines_cross_in_order_with_whole_events() {
     assert!(end.is_ok());
     assert!(got == want, "{} events, want {}", got.len(), want.len());
 }
+
+/// A test engine that says it is live, as a driver would.
+struct Live(crate::builder::TestEngine);
+
+impl Engine for Live {
+    fn name(&self) -> &'static str {
+        "live-test"
+    }
+    fn is_live(&self) -> bool {
+        true
+    }
+    fn take_initial_state(&mut self) -> InitialState {
+        self.0.take_initial_state()
+    }
+    fn next(&mut self) -> Result<Next<'_>> {
+        self.0.next()
+    }
+    fn stats(&self) -> EngineStats {
+        self.0.stats()
+    }
+}
+
+#[test]
+fn is_live_when_its_inner_engine_is() {
+    let bytes = capture(1);
+    assert!(!savefile(&bytes).is_live(), "a replay is not live");
+    assert!(!ThreadedEngine::spawn(savefile(&bytes)).unwrap().is_live());
+    let live = ThreadedEngine::spawn(Live(crate::builder::TestEngine::default())).unwrap();
+    assert!(live.is_live());
+    assert_eq!(live.name(), "live-test");
+}

@@ -1,0 +1,128 @@
+//! Falco's end-of-run summary: the matches counted by severity and by
+//! rule (`Events detected: N` ...), and with `-v` the elapsed time and
+//! event rate, and (live runs) the drop monitoring.
+
+use falco_engine::loader::Priority;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The matches of a run, as the summary counts them.
+#[derive(Debug, Default)]
+pub struct Counts {
+    total: u64,
+    by_priority: BTreeMap<Priority, u64>,
+    /// In the order rules first matched.
+    by_rule: Vec<(String, u64)>,
+}
+
+impl Counts {
+    /// Counts one match of `rule`.
+    pub fn add(&mut self, priority: Priority, rule: &str) {
+        self.total += 1;
+        *self.by_priority.entry(priority).or_default() += 1;
+        match self.by_rule.iter_mut().find(|(r, _)| r == rule) {
+            Some((_, n)) => *n += 1,
+            None => self.by_rule.push((rule.to_string(), 1)),
+        }
+    }
+
+    /// The matches of each rule that matched, in the order rules first
+    /// matched.
+    pub fn by_rule(&self) -> &[(String, u64)] {
+        &self.by_rule
+    }
+
+    /// Falco's end-of-run text: severities from the most severe.
+    pub fn text(&self) -> String {
+        let mut s = format!(
+            "Events detected: {}\nRule counts by severity:\n",
+            self.total
+        );
+        for (p, n) in &self.by_priority {
+            s.push_str(&format!("   {}: {n}\n", p.as_str().to_uppercase()));
+        }
+        s.push_str("Triggered rules by rule name:\n");
+        for (r, n) in &self.by_rule {
+            s.push_str(&format!("   {r}: {n}\n"));
+        }
+        s
+    }
+}
+
+/// `-v`: how long the run took and how many events it read.
+pub fn elapsed_text(elapsed: Duration, events: u64) -> String {
+    let secs = elapsed.as_secs_f64();
+    format!(
+        "Elapsed time: {secs:.3}, Captured Events: {events}, {:.2} eps\n",
+        if secs > 0.0 {
+            events as f64 / secs
+        } else {
+            0.0
+        }
+    )
+}
+
+/// `-v` on a live run: what `syscall_event_drops` saw and did.
+pub fn drops_text(drops_detected: u64, actions_taken: u64) -> String {
+    format!(
+        "Syscall event drop monitoring:\n   - event drop detected: {drops_detected} occurrences\n   - num times actions taken: {actions_taken}\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_matches() {
+        assert_eq!(
+            Counts::default().text(),
+            "Events detected: 0\nRule counts by severity:\nTriggered rules by rule name:\n"
+        );
+    }
+
+    #[test]
+    fn severities_from_the_most_severe_rules_in_first_match_order() {
+        let mut counts = Counts::default();
+        counts.add(Priority::Notice, "Zeta");
+        counts.add(Priority::Critical, "Alpha");
+        counts.add(Priority::Notice, "Zeta");
+        counts.add(Priority::Warning, "Mid");
+        counts.add(Priority::Notice, "Other notice");
+        assert_eq!(
+            counts.text(),
+            "Events detected: 5\n\
+             Rule counts by severity:\n   CRITICAL: 1\n   WARNING: 1\n   NOTICE: 3\n\
+             Triggered rules by rule name:\n   Zeta: 2\n   Alpha: 1\n   Mid: 1\n   Other notice: 1\n"
+        );
+        assert_eq!(
+            counts.by_rule(),
+            [
+                ("Zeta".to_string(), 2),
+                ("Alpha".to_string(), 1),
+                ("Mid".to_string(), 1),
+                ("Other notice".to_string(), 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn elapsed_time_and_rate() {
+        assert_eq!(
+            elapsed_text(Duration::from_millis(2500), 1000),
+            "Elapsed time: 2.500, Captured Events: 1000, 400.00 eps\n"
+        );
+        assert_eq!(
+            elapsed_text(Duration::ZERO, 7),
+            "Elapsed time: 0.000, Captured Events: 7, 0.00 eps\n"
+        );
+    }
+
+    #[test]
+    fn drop_monitoring() {
+        assert_eq!(
+            drops_text(3, 2),
+            "Syscall event drop monitoring:\n   - event drop detected: 3 occurrences\n   - num times actions taken: 2\n"
+        );
+    }
+}
