@@ -12,7 +12,7 @@
 //! - `yaml`: rules files through [`crate::yaml`], positions in [`sources`];
 //! - `items`, `rule_item`, `overrides`, `exceptions`, `decode`: reading;
 //! - `collector`: define / append / replace / enable, in load order;
-//! - `lists`, `macros`, `compile`: expansion into condition trees;
+//! - `lists`, `macros`, `assemble`: expansion into condition trees;
 //! - `result`, `codes`, `context`, `report`, `snippet`: what is reported;
 //! - [`mapped_text`] and [`sources`]: positions, so that every message and
 //!   every node of an expanded condition points into the right file.
@@ -30,9 +30,9 @@
 //! assert_eq!(falco_engine::print_condition(&rule.condition), "evt.type = execve and proc.name = bash");
 //! ```
 
+mod assemble;
 mod codes;
 mod collector;
-mod compile;
 mod context;
 mod decode;
 mod exceptions;
@@ -188,7 +188,7 @@ impl RulesLoader {
         .read();
         self.ruleset = None;
         if read {
-            match compile::compile(&self.collector, &self.event_sources, &self.files, &mut res) {
+            match assemble::assemble(&self.collector, &self.event_sources, &self.files, &mut res) {
                 Ok(ruleset) => self.ruleset = Some(ruleset),
                 Err(fail) => res.add_error(fail),
             }

@@ -1,5 +1,6 @@
-//! The syscall workload of the live event tests, shared by every engine
-//! (the modern eBPF engine now, the kernel module's later): a Python
+//! The syscall workload of the live event tests, shared by both live
+//! engines (modern_ebpf_events.rs on the host, kmod_events.rs in the test
+//! VM with the kernel module loaded): a Python
 //! workload makes each supported syscall with known arguments through
 //! libc's syscall(), and `check_every_supported_syscall` asserts every
 //! parameter of the exit event the engine delivered.

@@ -1,8 +1,10 @@
-//! Turning what the collector holds into a [`Ruleset`]: lists expanded,
-//! macros parsed and resolved, rule conditions assembled (exceptions
-//! folded in, list names substituted), parsed, resolved and checked
-//! (rule_loader_compiler.cpp). The first error stops the compile; unused
-//! macros and lists are reported after a successful one.
+//! Assembling what the collector holds into a [`Ruleset`]: lists
+//! expanded, macros parsed and resolved, rule conditions put together
+//! (exceptions folded in, list names substituted), parsed, resolved and
+//! checked. This is what Falco's rule_loader_compiler.cpp does; in this
+//! crate, `crate::compiler` then turns the ruleset into typed nodes to
+//! evaluate. The first error stops the assembly; unused macros and lists
+//! are reported after a successful one.
 
 use super::codes::{ErrorCode, WarningCode};
 use super::collector::{Collector, RuleInfo};
@@ -23,7 +25,7 @@ use std::collections::{BTreeSet, HashMap};
 
 const CONTAINER_INFO: &str = "%container.info";
 
-struct Compiler<'a> {
+struct Assembler<'a> {
     collector: &'a Collector,
     event_sources: &'a [EventSource],
     files: &'a Sources,
@@ -32,13 +34,13 @@ struct Compiler<'a> {
     macro_index: HashMap<&'a str, usize>,
 }
 
-pub(crate) fn compile(
+pub(crate) fn assemble(
     collector: &Collector,
     event_sources: &[EventSource],
     files: &Sources,
     res: &mut FileResult,
 ) -> Check<Ruleset> {
-    let mut compiler = Compiler {
+    let mut assembler = Assembler {
         collector,
         event_sources,
         files,
@@ -50,8 +52,8 @@ pub(crate) fn compile(
             .map(|(i, m)| (m.name.as_str(), i))
             .collect(),
     };
-    let (macros, mut macros_used) = compiler.macros()?;
-    let rules = compiler.rules(&macros, &mut macros_used, res)?;
+    let (macros, mut macros_used) = assembler.macros()?;
+    let rules = assembler.rules(&macros, &mut macros_used, res)?;
     let mut ruleset = Ruleset {
         rules,
         required_engine_version: collector.required_engine_version,
@@ -76,7 +78,7 @@ pub(crate) fn compile(
             used,
         });
     }
-    for list in compiler.lists {
+    for list in assembler.lists {
         if !list.used {
             res.warn(
                 WarningCode::UnusedList,
@@ -93,7 +95,7 @@ pub(crate) fn compile(
     Ok(ruleset)
 }
 
-impl Compiler<'_> {
+impl Assembler<'_> {
     /// The context of a condition token at byte `offset` of `text`.
     fn token_ctx(&self, parent: &Context, text: &MappedText, offset: usize) -> Context {
         let global = text.locate(offset);
