@@ -3,1876 +3,925 @@
 //
 // Per flag set: a module of its values as constants, typed by the
 // parameters that carry it (u8, u16 or u32, widened until every value
-// fits), and the name table Falco prints them with, built from them.
+// fits), and the name table Falco prints them with, built from them
+// by `flag_set!` (flags.rs).
 
-/// `OPEN_FLAGS`: the values of `PT_FLAGS16`, `PT_FLAGS32` parameters.
-pub mod open_flags {
-    use crate::flags::FlagName;
-
-    pub const O_LARGEFILE: u32 = 0x800;
-    pub const O_DIRECTORY: u32 = 0x400;
-    pub const O_DIRECT: u32 = 0x200;
-    pub const O_TRUNC: u32 = 0x100;
-    pub const O_SYNC: u32 = 0x80;
-    pub const O_NONBLOCK: u32 = 0x40;
-    pub const O_EXCL: u32 = 0x20;
-    pub const O_DSYNC: u32 = 0x10;
-    pub const O_APPEND: u32 = 0x8;
-    pub const O_CREAT: u32 = 0x4;
-    pub const O_RDWR: u32 = 0x3;
-    pub const O_WRONLY: u32 = 0x2;
-    pub const O_RDONLY: u32 = 0x1;
-    pub const O_CLOEXEC: u32 = 0x1000;
-    pub const O_NONE: u32 = 0x0;
-    pub const O_TMPFILE: u32 = 0x2000;
-    pub const O_F_CREATED: u32 = 0x4000;
-    pub const FD_UPPER_LAYER: u32 = 0x8000;
-    pub const FD_LOWER_LAYER: u32 = 0x10000;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("O_LARGEFILE", O_LARGEFILE),
-        FlagName::new("O_DIRECTORY", O_DIRECTORY),
-        FlagName::new("O_DIRECT", O_DIRECT),
-        FlagName::new("O_TRUNC", O_TRUNC),
-        FlagName::new("O_SYNC", O_SYNC),
-        FlagName::new("O_NONBLOCK", O_NONBLOCK),
-        FlagName::new("O_EXCL", O_EXCL),
-        FlagName::new("O_DSYNC", O_DSYNC),
-        FlagName::new("O_APPEND", O_APPEND),
-        FlagName::new("O_CREAT", O_CREAT),
-        FlagName::new("O_RDWR", O_RDWR),
-        FlagName::new("O_WRONLY", O_WRONLY),
-        FlagName::new("O_RDONLY", O_RDONLY),
-        FlagName::new("O_CLOEXEC", O_CLOEXEC),
-        FlagName::new("O_NONE", O_NONE),
-        FlagName::new("O_TMPFILE", O_TMPFILE),
-        FlagName::new("O_F_CREATED", O_F_CREATED),
-        FlagName::new("FD_UPPER_LAYER", FD_UPPER_LAYER),
-        FlagName::new("FD_LOWER_LAYER", FD_LOWER_LAYER),
-    ];
+crate::flags::flag_set! {
+    /// `OPEN_FLAGS`: the values of `PT_FLAGS16`, `PT_FLAGS32` parameters.
+    OPEN_FLAGS, open_flags: u32 {
+        O_LARGEFILE = 0x800,
+        O_DIRECTORY = 0x400,
+        O_DIRECT = 0x200,
+        O_TRUNC = 0x100,
+        O_SYNC = 0x80,
+        O_NONBLOCK = 0x40,
+        O_EXCL = 0x20,
+        O_DSYNC = 0x10,
+        O_APPEND = 0x8,
+        O_CREAT = 0x4,
+        O_RDWR = 0x3,
+        O_WRONLY = 0x2,
+        O_RDONLY = 0x1,
+        O_CLOEXEC = 0x1000,
+        O_NONE = 0x0,
+        O_TMPFILE = 0x2000,
+        O_F_CREATED = 0x4000,
+        FD_UPPER_LAYER = 0x8000,
+        FD_LOWER_LAYER = 0x10000,
+    }
 }
-pub use open_flags::NAMES as OPEN_FLAGS;
 
-/// `CLONE_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod clone_flags {
-    use crate::flags::FlagName;
-
-    pub const CLONE_FILES: u32 = 0x1;
-    pub const CLONE_FS: u32 = 0x2;
-    pub const CLONE_IO: u32 = 0x4;
-    pub const CLONE_NEWIPC: u32 = 0x8;
-    pub const CLONE_NEWNET: u32 = 0x10;
-    pub const CLONE_NEWNS: u32 = 0x20;
-    pub const CLONE_NEWPID: u32 = 0x40;
-    pub const CLONE_NEWUTS: u32 = 0x80;
-    pub const CLONE_PARENT: u32 = 0x100;
-    pub const CLONE_PARENT_SETTID: u32 = 0x200;
-    pub const CLONE_PTRACE: u32 = 0x400;
-    pub const CLONE_SIGHAND: u32 = 0x800;
-    pub const CLONE_SYSVSEM: u32 = 0x1000;
-    pub const CLONE_THREAD: u32 = 0x2000;
-    pub const CLONE_UNTRACED: u32 = 0x4000;
-    pub const CLONE_VM: u32 = 0x8000;
-    pub const CLONE_INVERTED: u32 = 0x10000;
-    pub const NAME_CHANGED: u32 = 0x20000;
-    pub const CLOSED: u32 = 0x40000;
-    pub const CLONE_NEWUSER: u32 = 0x100000;
-    pub const CLONE_CHILD_CLEARTID: u32 = 0x800000;
-    pub const CLONE_CHILD_SETTID: u32 = 0x1000000;
-    pub const CLONE_SETTLS: u32 = 0x2000000;
-    pub const CLONE_STOPPED: u32 = 0x4000000;
-    pub const CLONE_VFORK: u32 = 0x8000000;
-    pub const CLONE_NEWCGROUP: u32 = 0x10000000;
-    pub const CLONE_CHILD_IN_PIDNS: u32 = 0x20000000;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("CLONE_FILES", CLONE_FILES),
-        FlagName::new("CLONE_FS", CLONE_FS),
-        FlagName::new("CLONE_IO", CLONE_IO),
-        FlagName::new("CLONE_NEWIPC", CLONE_NEWIPC),
-        FlagName::new("CLONE_NEWNET", CLONE_NEWNET),
-        FlagName::new("CLONE_NEWNS", CLONE_NEWNS),
-        FlagName::new("CLONE_NEWPID", CLONE_NEWPID),
-        FlagName::new("CLONE_NEWUTS", CLONE_NEWUTS),
-        FlagName::new("CLONE_PARENT", CLONE_PARENT),
-        FlagName::new("CLONE_PARENT_SETTID", CLONE_PARENT_SETTID),
-        FlagName::new("CLONE_PTRACE", CLONE_PTRACE),
-        FlagName::new("CLONE_SIGHAND", CLONE_SIGHAND),
-        FlagName::new("CLONE_SYSVSEM", CLONE_SYSVSEM),
-        FlagName::new("CLONE_THREAD", CLONE_THREAD),
-        FlagName::new("CLONE_UNTRACED", CLONE_UNTRACED),
-        FlagName::new("CLONE_VM", CLONE_VM),
-        FlagName::new("CLONE_INVERTED", CLONE_INVERTED),
-        FlagName::new("NAME_CHANGED", NAME_CHANGED),
-        FlagName::new("CLOSED", CLOSED),
-        FlagName::new("CLONE_NEWUSER", CLONE_NEWUSER),
-        FlagName::new("CLONE_CHILD_CLEARTID", CLONE_CHILD_CLEARTID),
-        FlagName::new("CLONE_CHILD_SETTID", CLONE_CHILD_SETTID),
-        FlagName::new("CLONE_SETTLS", CLONE_SETTLS),
-        FlagName::new("CLONE_STOPPED", CLONE_STOPPED),
-        FlagName::new("CLONE_VFORK", CLONE_VFORK),
-        FlagName::new("CLONE_NEWCGROUP", CLONE_NEWCGROUP),
-        FlagName::new("CLONE_CHILD_IN_PIDNS", CLONE_CHILD_IN_PIDNS),
-    ];
+crate::flags::flag_set! {
+    /// `CLONE_FLAGS`: the values of `PT_FLAGS32` parameters.
+    CLONE_FLAGS, clone_flags: u32 {
+        CLONE_FILES = 0x1,
+        CLONE_FS = 0x2,
+        CLONE_IO = 0x4,
+        CLONE_NEWIPC = 0x8,
+        CLONE_NEWNET = 0x10,
+        CLONE_NEWNS = 0x20,
+        CLONE_NEWPID = 0x40,
+        CLONE_NEWUTS = 0x80,
+        CLONE_PARENT = 0x100,
+        CLONE_PARENT_SETTID = 0x200,
+        CLONE_PTRACE = 0x400,
+        CLONE_SIGHAND = 0x800,
+        CLONE_SYSVSEM = 0x1000,
+        CLONE_THREAD = 0x2000,
+        CLONE_UNTRACED = 0x4000,
+        CLONE_VM = 0x8000,
+        CLONE_INVERTED = 0x10000,
+        NAME_CHANGED = 0x20000,
+        CLOSED = 0x40000,
+        CLONE_NEWUSER = 0x100000,
+        CLONE_CHILD_CLEARTID = 0x800000,
+        CLONE_CHILD_SETTID = 0x1000000,
+        CLONE_SETTLS = 0x2000000,
+        CLONE_STOPPED = 0x4000000,
+        CLONE_VFORK = 0x8000000,
+        CLONE_NEWCGROUP = 0x10000000,
+        CLONE_CHILD_IN_PIDNS = 0x20000000,
+    }
 }
-pub use clone_flags::NAMES as CLONE_FLAGS;
 
-/// `SOCKET_FAMILIES`: the values of `PT_ENUMFLAGS32` parameters.
-pub mod socket_families {
-    use crate::flags::FlagName;
-
-    pub const AF_NFC: u32 = 0x27;
-    pub const AF_ALG: u32 = 0x26;
-    pub const AF_CAIF: u32 = 0x25;
-    pub const AF_IEEE802154: u32 = 0x24;
-    pub const AF_PHONET: u32 = 0x23;
-    pub const AF_ISDN: u32 = 0x22;
-    pub const AF_RXRPC: u32 = 0x21;
-    pub const AF_IUCV: u32 = 0x20;
-    pub const AF_BLUETOOTH: u32 = 0x1f;
-    pub const AF_TIPC: u32 = 0x1e;
-    pub const AF_CAN: u32 = 0x1d;
-    pub const AF_LLC: u32 = 0x1a;
-    pub const AF_WANPIPE: u32 = 0x19;
-    pub const AF_PPPOX: u32 = 0x18;
-    pub const AF_IRDA: u32 = 0x17;
-    pub const AF_SNA: u32 = 0x16;
-    pub const AF_RDS: u32 = 0x15;
-    pub const AF_ATMSVC: u32 = 0x14;
-    pub const AF_ECONET: u32 = 0x13;
-    pub const AF_ASH: u32 = 0x12;
-    pub const AF_PACKET: u32 = 0x11;
-    pub const AF_ROUTE: u32 = 0x10;
-    pub const AF_NETLINK: u32 = 0x10;
-    pub const AF_KEY: u32 = 0xf;
-    pub const AF_SECURITY: u32 = 0xe;
-    pub const AF_NETBEUI: u32 = 0xd;
+crate::flags::flag_set! {
+    /// `SOCKET_FAMILIES`: the values of `PT_ENUMFLAGS32` parameters.
     #[allow(non_upper_case_globals)]
-    pub const AF_DECnet: u32 = 0xc;
-    pub const AF_ROSE: u32 = 0xb;
-    pub const AF_INET6: u32 = 0xa;
-    pub const AF_X25: u32 = 0x9;
-    pub const AF_ATMPVC: u32 = 0x8;
-    pub const AF_BRIDGE: u32 = 0x7;
-    pub const AF_NETROM: u32 = 0x6;
-    pub const AF_APPLETALK: u32 = 0x5;
-    pub const AF_IPX: u32 = 0x4;
-    pub const AF_AX25: u32 = 0x3;
-    pub const AF_INET: u32 = 0x2;
-    pub const AF_LOCAL: u32 = 0x1;
-    pub const AF_UNIX: u32 = 0x1;
-    pub const AF_UNSPEC: u32 = 0x0;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("AF_NFC", AF_NFC),
-        FlagName::new("AF_ALG", AF_ALG),
-        FlagName::new("AF_CAIF", AF_CAIF),
-        FlagName::new("AF_IEEE802154", AF_IEEE802154),
-        FlagName::new("AF_PHONET", AF_PHONET),
-        FlagName::new("AF_ISDN", AF_ISDN),
-        FlagName::new("AF_RXRPC", AF_RXRPC),
-        FlagName::new("AF_IUCV", AF_IUCV),
-        FlagName::new("AF_BLUETOOTH", AF_BLUETOOTH),
-        FlagName::new("AF_TIPC", AF_TIPC),
-        FlagName::new("AF_CAN", AF_CAN),
-        FlagName::new("AF_LLC", AF_LLC),
-        FlagName::new("AF_WANPIPE", AF_WANPIPE),
-        FlagName::new("AF_PPPOX", AF_PPPOX),
-        FlagName::new("AF_IRDA", AF_IRDA),
-        FlagName::new("AF_SNA", AF_SNA),
-        FlagName::new("AF_RDS", AF_RDS),
-        FlagName::new("AF_ATMSVC", AF_ATMSVC),
-        FlagName::new("AF_ECONET", AF_ECONET),
-        FlagName::new("AF_ASH", AF_ASH),
-        FlagName::new("AF_PACKET", AF_PACKET),
-        FlagName::new("AF_ROUTE", AF_ROUTE),
-        FlagName::new("AF_NETLINK", AF_NETLINK),
-        FlagName::new("AF_KEY", AF_KEY),
-        FlagName::new("AF_SECURITY", AF_SECURITY),
-        FlagName::new("AF_NETBEUI", AF_NETBEUI),
-        FlagName::new("AF_DECnet", AF_DECnet),
-        FlagName::new("AF_ROSE", AF_ROSE),
-        FlagName::new("AF_INET6", AF_INET6),
-        FlagName::new("AF_X25", AF_X25),
-        FlagName::new("AF_ATMPVC", AF_ATMPVC),
-        FlagName::new("AF_BRIDGE", AF_BRIDGE),
-        FlagName::new("AF_NETROM", AF_NETROM),
-        FlagName::new("AF_APPLETALK", AF_APPLETALK),
-        FlagName::new("AF_IPX", AF_IPX),
-        FlagName::new("AF_AX25", AF_AX25),
-        FlagName::new("AF_INET", AF_INET),
-        FlagName::new("AF_LOCAL", AF_LOCAL),
-        FlagName::new("AF_UNIX", AF_UNIX),
-        FlagName::new("AF_UNSPEC", AF_UNSPEC),
-    ];
+    SOCKET_FAMILIES, socket_families: u32 {
+        AF_NFC = 0x27,
+        AF_ALG = 0x26,
+        AF_CAIF = 0x25,
+        AF_IEEE802154 = 0x24,
+        AF_PHONET = 0x23,
+        AF_ISDN = 0x22,
+        AF_RXRPC = 0x21,
+        AF_IUCV = 0x20,
+        AF_BLUETOOTH = 0x1f,
+        AF_TIPC = 0x1e,
+        AF_CAN = 0x1d,
+        AF_LLC = 0x1a,
+        AF_WANPIPE = 0x19,
+        AF_PPPOX = 0x18,
+        AF_IRDA = 0x17,
+        AF_SNA = 0x16,
+        AF_RDS = 0x15,
+        AF_ATMSVC = 0x14,
+        AF_ECONET = 0x13,
+        AF_ASH = 0x12,
+        AF_PACKET = 0x11,
+        AF_ROUTE = 0x10,
+        AF_NETLINK = 0x10,
+        AF_KEY = 0xf,
+        AF_SECURITY = 0xe,
+        AF_NETBEUI = 0xd,
+        AF_DECnet = 0xc,
+        AF_ROSE = 0xb,
+        AF_INET6 = 0xa,
+        AF_X25 = 0x9,
+        AF_ATMPVC = 0x8,
+        AF_BRIDGE = 0x7,
+        AF_NETROM = 0x6,
+        AF_APPLETALK = 0x5,
+        AF_IPX = 0x4,
+        AF_AX25 = 0x3,
+        AF_INET = 0x2,
+        AF_LOCAL = 0x1,
+        AF_UNIX = 0x1,
+        AF_UNSPEC = 0x0,
+    }
 }
-pub use socket_families::NAMES as SOCKET_FAMILIES;
 
-/// `SHUTDOWN_HOW`: the values of `PT_ENUMFLAGS8` parameters.
-pub mod shutdown_how {
-    use crate::flags::FlagName;
-
-    pub const SHUT_UNKNOWN: u16 = 0xffff;
-    pub const SHUT_RDWR: u16 = 0x2;
-    pub const SHUT_WR: u16 = 0x1;
-    pub const SHUT_RD: u16 = 0x0;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("SHUT_UNKNOWN", SHUT_UNKNOWN as u32),
-        FlagName::new("SHUT_RDWR", SHUT_RDWR as u32),
-        FlagName::new("SHUT_WR", SHUT_WR as u32),
-        FlagName::new("SHUT_RD", SHUT_RD as u32),
-    ];
+crate::flags::flag_set! {
+    /// `SHUTDOWN_HOW`: the values of `PT_ENUMFLAGS8` parameters.
+    SHUTDOWN_HOW, shutdown_how: u16 {
+        SHUT_UNKNOWN = 0xffff,
+        SHUT_RDWR = 0x2,
+        SHUT_WR = 0x1,
+        SHUT_RD = 0x0,
+    }
 }
-pub use shutdown_how::NAMES as SHUTDOWN_HOW;
 
-/// `SOCKOPT_LEVELS`: the values of `PT_ENUMFLAGS8` parameters.
-pub mod sockopt_levels {
-    use crate::flags::FlagName;
-
-    pub const SOL_SOCKET: u8 = 0x1;
-    pub const SOL_TCP: u8 = 0x2;
-    pub const UNKNOWN: u8 = 0x0;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("SOL_SOCKET", SOL_SOCKET as u32),
-        FlagName::new("SOL_TCP", SOL_TCP as u32),
-        FlagName::new("UNKNOWN", UNKNOWN as u32),
-    ];
+crate::flags::flag_set! {
+    /// `SOCKOPT_LEVELS`: the values of `PT_ENUMFLAGS8` parameters.
+    SOCKOPT_LEVELS, sockopt_levels: u8 {
+        SOL_SOCKET = 0x1,
+        SOL_TCP = 0x2,
+        UNKNOWN = 0x0,
+    }
 }
-pub use sockopt_levels::NAMES as SOCKOPT_LEVELS;
 
-/// `SOCKOPT_OPTNAMES`: the values of `PT_ENUMFLAGS8` parameters.
-pub mod sockopt_optnames {
-    use crate::flags::FlagName;
-
-    pub const SO_COOKIE: u8 = 0x35;
-    pub const SO_MEMINFO: u8 = 0x34;
-    pub const SO_PEERGROUPS: u8 = 0x33;
-    pub const SO_ATTACH_BPF: u8 = 0x32;
-    pub const SO_INCOMING_CPU: u8 = 0x31;
-    pub const SO_BPF_EXTENSIONS: u8 = 0x30;
-    pub const SO_MAX_PACING_RATE: u8 = 0x2f;
-    pub const SO_BUSY_POLL: u8 = 0x2e;
-    pub const SO_SELECT_ERR_QUEUE: u8 = 0x2d;
-    pub const SO_LOCK_FILTER: u8 = 0x2c;
-    pub const SO_NOFCS: u8 = 0x2b;
-    pub const SO_PEEK_OFF: u8 = 0x2a;
-    pub const SO_WIFI_STATUS: u8 = 0x29;
-    pub const SO_RXQ_OVFL: u8 = 0x28;
-    pub const SO_DOMAIN: u8 = 0x27;
-    pub const SO_PROTOCOL: u8 = 0x26;
-    pub const SO_TIMESTAMPING: u8 = 0x25;
-    pub const SO_MARK: u8 = 0x24;
-    pub const SO_TIMESTAMPNS: u8 = 0x23;
-    pub const SO_PASSSEC: u8 = 0x22;
-    pub const SO_PEERSEC: u8 = 0x1f;
-    pub const SO_ACCEPTCONN: u8 = 0x1e;
-    pub const SO_TIMESTAMP: u8 = 0x1d;
-    pub const SO_PEERNAME: u8 = 0x1c;
-    pub const SO_DETACH_FILTER: u8 = 0x1b;
-    pub const SO_ATTACH_FILTER: u8 = 0x1a;
-    pub const SO_BINDTODEVICE: u8 = 0x19;
-    pub const SO_SECURITY_ENCRYPTION_NETWORK: u8 = 0x18;
-    pub const SO_SECURITY_ENCRYPTION_TRANSPORT: u8 = 0x17;
-    pub const SO_SECURITY_AUTHENTICATION: u8 = 0x16;
-    pub const SO_SNDTIMEO: u8 = 0x15;
-    pub const SO_RCVTIMEO: u8 = 0x14;
-    pub const SO_SNDLOWAT: u8 = 0x13;
-    pub const SO_RCVLOWAT: u8 = 0x12;
-    pub const SO_PEERCRED: u8 = 0x11;
-    pub const SO_PASSCRED: u8 = 0x10;
-    pub const SO_REUSEPORT: u8 = 0xf;
-    pub const SO_BSDCOMPAT: u8 = 0xe;
-    pub const SO_LINGER: u8 = 0xd;
-    pub const SO_PRIORITY: u8 = 0xc;
-    pub const SO_NO_CHECK: u8 = 0xb;
-    pub const SO_OOBINLINE: u8 = 0xa;
-    pub const SO_KEEPALIVE: u8 = 0x9;
-    pub const SO_RCVBUFFORCE: u8 = 0x21;
-    pub const SO_SNDBUFFORCE: u8 = 0x20;
-    pub const SO_RCVBUF: u8 = 0x8;
-    pub const SO_SNDBUF: u8 = 0x7;
-    pub const SO_BROADCAST: u8 = 0x6;
-    pub const SO_DONTROUTE: u8 = 0x5;
-    pub const SO_ERROR: u8 = 0x4;
-    pub const SO_TYPE: u8 = 0x3;
-    pub const SO_REUSEADDR: u8 = 0x2;
-    pub const SO_DEBUG: u8 = 0x1;
-    pub const UNKNOWN: u8 = 0x0;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("SO_COOKIE", SO_COOKIE as u32),
-        FlagName::new("SO_MEMINFO", SO_MEMINFO as u32),
-        FlagName::new("SO_PEERGROUPS", SO_PEERGROUPS as u32),
-        FlagName::new("SO_ATTACH_BPF", SO_ATTACH_BPF as u32),
-        FlagName::new("SO_INCOMING_CPU", SO_INCOMING_CPU as u32),
-        FlagName::new("SO_BPF_EXTENSIONS", SO_BPF_EXTENSIONS as u32),
-        FlagName::new("SO_MAX_PACING_RATE", SO_MAX_PACING_RATE as u32),
-        FlagName::new("SO_BUSY_POLL", SO_BUSY_POLL as u32),
-        FlagName::new("SO_SELECT_ERR_QUEUE", SO_SELECT_ERR_QUEUE as u32),
-        FlagName::new("SO_LOCK_FILTER", SO_LOCK_FILTER as u32),
-        FlagName::new("SO_NOFCS", SO_NOFCS as u32),
-        FlagName::new("SO_PEEK_OFF", SO_PEEK_OFF as u32),
-        FlagName::new("SO_WIFI_STATUS", SO_WIFI_STATUS as u32),
-        FlagName::new("SO_RXQ_OVFL", SO_RXQ_OVFL as u32),
-        FlagName::new("SO_DOMAIN", SO_DOMAIN as u32),
-        FlagName::new("SO_PROTOCOL", SO_PROTOCOL as u32),
-        FlagName::new("SO_TIMESTAMPING", SO_TIMESTAMPING as u32),
-        FlagName::new("SO_MARK", SO_MARK as u32),
-        FlagName::new("SO_TIMESTAMPNS", SO_TIMESTAMPNS as u32),
-        FlagName::new("SO_PASSSEC", SO_PASSSEC as u32),
-        FlagName::new("SO_PEERSEC", SO_PEERSEC as u32),
-        FlagName::new("SO_ACCEPTCONN", SO_ACCEPTCONN as u32),
-        FlagName::new("SO_TIMESTAMP", SO_TIMESTAMP as u32),
-        FlagName::new("SO_PEERNAME", SO_PEERNAME as u32),
-        FlagName::new("SO_DETACH_FILTER", SO_DETACH_FILTER as u32),
-        FlagName::new("SO_ATTACH_FILTER", SO_ATTACH_FILTER as u32),
-        FlagName::new("SO_BINDTODEVICE", SO_BINDTODEVICE as u32),
-        FlagName::new(
-            "SO_SECURITY_ENCRYPTION_NETWORK",
-            SO_SECURITY_ENCRYPTION_NETWORK as u32,
-        ),
-        FlagName::new(
-            "SO_SECURITY_ENCRYPTION_TRANSPORT",
-            SO_SECURITY_ENCRYPTION_TRANSPORT as u32,
-        ),
-        FlagName::new(
-            "SO_SECURITY_AUTHENTICATION",
-            SO_SECURITY_AUTHENTICATION as u32,
-        ),
-        FlagName::new("SO_SNDTIMEO", SO_SNDTIMEO as u32),
-        FlagName::new("SO_RCVTIMEO", SO_RCVTIMEO as u32),
-        FlagName::new("SO_SNDLOWAT", SO_SNDLOWAT as u32),
-        FlagName::new("SO_RCVLOWAT", SO_RCVLOWAT as u32),
-        FlagName::new("SO_PEERCRED", SO_PEERCRED as u32),
-        FlagName::new("SO_PASSCRED", SO_PASSCRED as u32),
-        FlagName::new("SO_REUSEPORT", SO_REUSEPORT as u32),
-        FlagName::new("SO_BSDCOMPAT", SO_BSDCOMPAT as u32),
-        FlagName::new("SO_LINGER", SO_LINGER as u32),
-        FlagName::new("SO_PRIORITY", SO_PRIORITY as u32),
-        FlagName::new("SO_NO_CHECK", SO_NO_CHECK as u32),
-        FlagName::new("SO_OOBINLINE", SO_OOBINLINE as u32),
-        FlagName::new("SO_KEEPALIVE", SO_KEEPALIVE as u32),
-        FlagName::new("SO_RCVBUFFORCE", SO_RCVBUFFORCE as u32),
-        FlagName::new("SO_SNDBUFFORCE", SO_SNDBUFFORCE as u32),
-        FlagName::new("SO_RCVBUF", SO_RCVBUF as u32),
-        FlagName::new("SO_SNDBUF", SO_SNDBUF as u32),
-        FlagName::new("SO_BROADCAST", SO_BROADCAST as u32),
-        FlagName::new("SO_DONTROUTE", SO_DONTROUTE as u32),
-        FlagName::new("SO_ERROR", SO_ERROR as u32),
-        FlagName::new("SO_TYPE", SO_TYPE as u32),
-        FlagName::new("SO_REUSEADDR", SO_REUSEADDR as u32),
-        FlagName::new("SO_DEBUG", SO_DEBUG as u32),
-        FlagName::new("UNKNOWN", UNKNOWN as u32),
-    ];
+crate::flags::flag_set! {
+    /// `SOCKOPT_OPTNAMES`: the values of `PT_ENUMFLAGS8` parameters.
+    SOCKOPT_OPTNAMES, sockopt_optnames: u8 {
+        SO_COOKIE = 0x35,
+        SO_MEMINFO = 0x34,
+        SO_PEERGROUPS = 0x33,
+        SO_ATTACH_BPF = 0x32,
+        SO_INCOMING_CPU = 0x31,
+        SO_BPF_EXTENSIONS = 0x30,
+        SO_MAX_PACING_RATE = 0x2f,
+        SO_BUSY_POLL = 0x2e,
+        SO_SELECT_ERR_QUEUE = 0x2d,
+        SO_LOCK_FILTER = 0x2c,
+        SO_NOFCS = 0x2b,
+        SO_PEEK_OFF = 0x2a,
+        SO_WIFI_STATUS = 0x29,
+        SO_RXQ_OVFL = 0x28,
+        SO_DOMAIN = 0x27,
+        SO_PROTOCOL = 0x26,
+        SO_TIMESTAMPING = 0x25,
+        SO_MARK = 0x24,
+        SO_TIMESTAMPNS = 0x23,
+        SO_PASSSEC = 0x22,
+        SO_PEERSEC = 0x1f,
+        SO_ACCEPTCONN = 0x1e,
+        SO_TIMESTAMP = 0x1d,
+        SO_PEERNAME = 0x1c,
+        SO_DETACH_FILTER = 0x1b,
+        SO_ATTACH_FILTER = 0x1a,
+        SO_BINDTODEVICE = 0x19,
+        SO_SECURITY_ENCRYPTION_NETWORK = 0x18,
+        SO_SECURITY_ENCRYPTION_TRANSPORT = 0x17,
+        SO_SECURITY_AUTHENTICATION = 0x16,
+        SO_SNDTIMEO = 0x15,
+        SO_RCVTIMEO = 0x14,
+        SO_SNDLOWAT = 0x13,
+        SO_RCVLOWAT = 0x12,
+        SO_PEERCRED = 0x11,
+        SO_PASSCRED = 0x10,
+        SO_REUSEPORT = 0xf,
+        SO_BSDCOMPAT = 0xe,
+        SO_LINGER = 0xd,
+        SO_PRIORITY = 0xc,
+        SO_NO_CHECK = 0xb,
+        SO_OOBINLINE = 0xa,
+        SO_KEEPALIVE = 0x9,
+        SO_RCVBUFFORCE = 0x21,
+        SO_SNDBUFFORCE = 0x20,
+        SO_RCVBUF = 0x8,
+        SO_SNDBUF = 0x7,
+        SO_BROADCAST = 0x6,
+        SO_DONTROUTE = 0x5,
+        SO_ERROR = 0x4,
+        SO_TYPE = 0x3,
+        SO_REUSEADDR = 0x2,
+        SO_DEBUG = 0x1,
+        UNKNOWN = 0x0,
+    }
 }
-pub use sockopt_optnames::NAMES as SOCKOPT_OPTNAMES;
 
-/// `CREAT_FLAGS`: the values of `PT_FLAGS16` parameters.
-pub mod creat_flags {
-    use crate::flags::FlagName;
-
-    pub const FD_UPPER_LAYER_CREAT: u16 = 0x1;
-    pub const FD_LOWER_LAYER_CREAT: u16 = 0x2;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("FD_UPPER_LAYER_CREAT", FD_UPPER_LAYER_CREAT as u32),
-        FlagName::new("FD_LOWER_LAYER_CREAT", FD_LOWER_LAYER_CREAT as u32),
-    ];
+crate::flags::flag_set! {
+    /// `CREAT_FLAGS`: the values of `PT_FLAGS16` parameters.
+    CREAT_FLAGS, creat_flags: u16 {
+        FD_UPPER_LAYER_CREAT = 0x1,
+        FD_LOWER_LAYER_CREAT = 0x2,
+    }
 }
-pub use creat_flags::NAMES as CREAT_FLAGS;
 
-/// `FUTEX_OPERATIONS`: the values of `PT_FLAGS16` parameters.
-pub mod futex_operations {
-    use crate::flags::FlagName;
-
-    pub const FUTEX_CLOCK_REALTIME: u16 = 0x100;
-    pub const FUTEX_PRIVATE_FLAG: u16 = 0x80;
-    pub const FUTEX_CMP_REQUEUE_PI: u16 = 0xc;
-    pub const FUTEX_WAIT_REQUEUE_PI: u16 = 0xb;
-    pub const FUTEX_WAKE_BITSET: u16 = 0xa;
-    pub const FUTEX_WAIT_BITSET: u16 = 0x9;
-    pub const FUTEX_TRYLOCK_PI: u16 = 0x8;
-    pub const FUTEX_UNLOCK_PI: u16 = 0x7;
-    pub const FUTEX_LOCK_PI: u16 = 0x6;
-    pub const FUTEX_WAKE_OP: u16 = 0x5;
-    pub const FUTEX_CMP_REQUEUE: u16 = 0x4;
-    pub const FUTEX_REQUEUE: u16 = 0x3;
-    pub const FUTEX_FD: u16 = 0x2;
-    pub const FUTEX_WAKE: u16 = 0x1;
-    pub const FUTEX_WAIT: u16 = 0x0;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("FUTEX_CLOCK_REALTIME", FUTEX_CLOCK_REALTIME as u32),
-        FlagName::new("FUTEX_PRIVATE_FLAG", FUTEX_PRIVATE_FLAG as u32),
-        FlagName::new("FUTEX_CMP_REQUEUE_PI", FUTEX_CMP_REQUEUE_PI as u32),
-        FlagName::new("FUTEX_WAIT_REQUEUE_PI", FUTEX_WAIT_REQUEUE_PI as u32),
-        FlagName::new("FUTEX_WAKE_BITSET", FUTEX_WAKE_BITSET as u32),
-        FlagName::new("FUTEX_WAIT_BITSET", FUTEX_WAIT_BITSET as u32),
-        FlagName::new("FUTEX_TRYLOCK_PI", FUTEX_TRYLOCK_PI as u32),
-        FlagName::new("FUTEX_UNLOCK_PI", FUTEX_UNLOCK_PI as u32),
-        FlagName::new("FUTEX_LOCK_PI", FUTEX_LOCK_PI as u32),
-        FlagName::new("FUTEX_WAKE_OP", FUTEX_WAKE_OP as u32),
-        FlagName::new("FUTEX_CMP_REQUEUE", FUTEX_CMP_REQUEUE as u32),
-        FlagName::new("FUTEX_REQUEUE", FUTEX_REQUEUE as u32),
-        FlagName::new("FUTEX_FD", FUTEX_FD as u32),
-        FlagName::new("FUTEX_WAKE", FUTEX_WAKE as u32),
-        FlagName::new("FUTEX_WAIT", FUTEX_WAIT as u32),
-    ];
+crate::flags::flag_set! {
+    /// `FUTEX_OPERATIONS`: the values of `PT_FLAGS16` parameters.
+    FUTEX_OPERATIONS, futex_operations: u16 {
+        FUTEX_CLOCK_REALTIME = 0x100,
+        FUTEX_PRIVATE_FLAG = 0x80,
+        FUTEX_CMP_REQUEUE_PI = 0xc,
+        FUTEX_WAIT_REQUEUE_PI = 0xb,
+        FUTEX_WAKE_BITSET = 0xa,
+        FUTEX_WAIT_BITSET = 0x9,
+        FUTEX_TRYLOCK_PI = 0x8,
+        FUTEX_UNLOCK_PI = 0x7,
+        FUTEX_LOCK_PI = 0x6,
+        FUTEX_WAKE_OP = 0x5,
+        FUTEX_CMP_REQUEUE = 0x4,
+        FUTEX_REQUEUE = 0x3,
+        FUTEX_FD = 0x2,
+        FUTEX_WAKE = 0x1,
+        FUTEX_WAIT = 0x0,
+    }
 }
-pub use futex_operations::NAMES as FUTEX_OPERATIONS;
 
-/// `LSEEK_WHENCE`: the values of `PT_ENUMFLAGS8` parameters.
-pub mod lseek_whence {
-    use crate::flags::FlagName;
-
-    pub const SEEK_END: u8 = 0x2;
-    pub const SEEK_CUR: u8 = 0x1;
-    pub const SEEK_SET: u8 = 0x0;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("SEEK_END", SEEK_END as u32),
-        FlagName::new("SEEK_CUR", SEEK_CUR as u32),
-        FlagName::new("SEEK_SET", SEEK_SET as u32),
-    ];
+crate::flags::flag_set! {
+    /// `LSEEK_WHENCE`: the values of `PT_ENUMFLAGS8` parameters.
+    LSEEK_WHENCE, lseek_whence: u8 {
+        SEEK_END = 0x2,
+        SEEK_CUR = 0x1,
+        SEEK_SET = 0x0,
+    }
 }
-pub use lseek_whence::NAMES as LSEEK_WHENCE;
 
-/// `RLIMIT_RESOURCES`: the values of `PT_ENUMFLAGS8` parameters.
-pub mod rlimit_resources {
-    use crate::flags::FlagName;
-
-    pub const RLIMIT_UNKNOWN: u8 = 0xff;
-    pub const RLIMIT_RTTIME: u8 = 0xf;
-    pub const RLIMIT_RTPRIO: u8 = 0xe;
-    pub const RLIMIT_NICE: u8 = 0xd;
-    pub const RLIMIT_MSGQUEUE: u8 = 0xc;
-    pub const RLIMIT_SIGPENDING: u8 = 0xb;
-    pub const RLIMIT_LOCKS: u8 = 0xa;
-    pub const RLIMIT_AS: u8 = 0x9;
-    pub const RLIMIT_MEMLOCK: u8 = 0x8;
-    pub const RLIMIT_NOFILE: u8 = 0x7;
-    pub const RLIMIT_NPROC: u8 = 0x6;
-    pub const RLIMIT_RSS: u8 = 0x5;
-    pub const RLIMIT_CORE: u8 = 0x4;
-    pub const RLIMIT_STACK: u8 = 0x3;
-    pub const RLIMIT_DATA: u8 = 0x2;
-    pub const RLIMIT_FSIZE: u8 = 0x1;
-    pub const RLIMIT_CPU: u8 = 0x0;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("RLIMIT_UNKNOWN", RLIMIT_UNKNOWN as u32),
-        FlagName::new("RLIMIT_RTTIME", RLIMIT_RTTIME as u32),
-        FlagName::new("RLIMIT_RTPRIO", RLIMIT_RTPRIO as u32),
-        FlagName::new("RLIMIT_NICE", RLIMIT_NICE as u32),
-        FlagName::new("RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE as u32),
-        FlagName::new("RLIMIT_SIGPENDING", RLIMIT_SIGPENDING as u32),
-        FlagName::new("RLIMIT_LOCKS", RLIMIT_LOCKS as u32),
-        FlagName::new("RLIMIT_AS", RLIMIT_AS as u32),
-        FlagName::new("RLIMIT_MEMLOCK", RLIMIT_MEMLOCK as u32),
-        FlagName::new("RLIMIT_NOFILE", RLIMIT_NOFILE as u32),
-        FlagName::new("RLIMIT_NPROC", RLIMIT_NPROC as u32),
-        FlagName::new("RLIMIT_RSS", RLIMIT_RSS as u32),
-        FlagName::new("RLIMIT_CORE", RLIMIT_CORE as u32),
-        FlagName::new("RLIMIT_STACK", RLIMIT_STACK as u32),
-        FlagName::new("RLIMIT_DATA", RLIMIT_DATA as u32),
-        FlagName::new("RLIMIT_FSIZE", RLIMIT_FSIZE as u32),
-        FlagName::new("RLIMIT_CPU", RLIMIT_CPU as u32),
-    ];
+crate::flags::flag_set! {
+    /// `RLIMIT_RESOURCES`: the values of `PT_ENUMFLAGS8` parameters.
+    RLIMIT_RESOURCES, rlimit_resources: u8 {
+        RLIMIT_UNKNOWN = 0xff,
+        RLIMIT_RTTIME = 0xf,
+        RLIMIT_RTPRIO = 0xe,
+        RLIMIT_NICE = 0xd,
+        RLIMIT_MSGQUEUE = 0xc,
+        RLIMIT_SIGPENDING = 0xb,
+        RLIMIT_LOCKS = 0xa,
+        RLIMIT_AS = 0x9,
+        RLIMIT_MEMLOCK = 0x8,
+        RLIMIT_NOFILE = 0x7,
+        RLIMIT_NPROC = 0x6,
+        RLIMIT_RSS = 0x5,
+        RLIMIT_CORE = 0x4,
+        RLIMIT_STACK = 0x3,
+        RLIMIT_DATA = 0x2,
+        RLIMIT_FSIZE = 0x1,
+        RLIMIT_CPU = 0x0,
+    }
 }
-pub use rlimit_resources::NAMES as RLIMIT_RESOURCES;
 
-/// `FCNTL_COMMANDS`: the values of `PT_ENUMFLAGS8` parameters.
-pub mod fcntl_commands {
-    use crate::flags::FlagName;
-
-    pub const F_GETPIPE_SZ: u8 = 0x1d;
-    pub const F_SETPIPE_SZ: u8 = 0x1c;
-    pub const F_NOTIFY: u8 = 0x1b;
-    pub const F_DUPFD_CLOEXEC: u8 = 0x1a;
-    pub const F_CANCELLK: u8 = 0x19;
-    pub const F_GETLEASE: u8 = 0x18;
-    pub const F_SETLEASE: u8 = 0x17;
-    pub const F_GETOWN_EX: u8 = 0x16;
-    pub const F_SETOWN_EX: u8 = 0x15;
-    pub const F_SETLKW64: u8 = 0x13;
-    pub const F_SETLK64: u8 = 0x12;
-    pub const F_GETLK64: u8 = 0x11;
-    pub const F_GETSIG: u8 = 0xf;
-    pub const F_SETSIG: u8 = 0xd;
-    pub const F_GETOWN: u8 = 0xc;
-    pub const F_SETOWN: u8 = 0xa;
-    pub const F_SETLKW: u8 = 0x9;
-    pub const F_SETLK: u8 = 0x8;
-    pub const F_GETLK: u8 = 0x6;
-    pub const F_SETFL: u8 = 0x5;
-    pub const F_GETFL: u8 = 0x4;
-    pub const F_SETFD: u8 = 0x3;
-    pub const F_GETFD: u8 = 0x2;
-    pub const F_DUPFD: u8 = 0x1;
-    pub const F_OFD_GETLK: u8 = 0x1e;
-    pub const F_OFD_SETLK: u8 = 0x1f;
-    pub const F_OFD_SETLKW: u8 = 0x20;
-    pub const UNKNOWN: u8 = 0x0;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("F_GETPIPE_SZ", F_GETPIPE_SZ as u32),
-        FlagName::new("F_SETPIPE_SZ", F_SETPIPE_SZ as u32),
-        FlagName::new("F_NOTIFY", F_NOTIFY as u32),
-        FlagName::new("F_DUPFD_CLOEXEC", F_DUPFD_CLOEXEC as u32),
-        FlagName::new("F_CANCELLK", F_CANCELLK as u32),
-        FlagName::new("F_GETLEASE", F_GETLEASE as u32),
-        FlagName::new("F_SETLEASE", F_SETLEASE as u32),
-        FlagName::new("F_GETOWN_EX", F_GETOWN_EX as u32),
-        FlagName::new("F_SETOWN_EX", F_SETOWN_EX as u32),
-        FlagName::new("F_SETLKW64", F_SETLKW64 as u32),
-        FlagName::new("F_SETLK64", F_SETLK64 as u32),
-        FlagName::new("F_GETLK64", F_GETLK64 as u32),
-        FlagName::new("F_GETSIG", F_GETSIG as u32),
-        FlagName::new("F_SETSIG", F_SETSIG as u32),
-        FlagName::new("F_GETOWN", F_GETOWN as u32),
-        FlagName::new("F_SETOWN", F_SETOWN as u32),
-        FlagName::new("F_SETLKW", F_SETLKW as u32),
-        FlagName::new("F_SETLK", F_SETLK as u32),
-        FlagName::new("F_GETLK", F_GETLK as u32),
-        FlagName::new("F_SETFL", F_SETFL as u32),
-        FlagName::new("F_GETFL", F_GETFL as u32),
-        FlagName::new("F_SETFD", F_SETFD as u32),
-        FlagName::new("F_GETFD", F_GETFD as u32),
-        FlagName::new("F_DUPFD", F_DUPFD as u32),
-        FlagName::new("F_OFD_GETLK", F_OFD_GETLK as u32),
-        FlagName::new("F_OFD_SETLK", F_OFD_SETLK as u32),
-        FlagName::new("F_OFD_SETLKW", F_OFD_SETLKW as u32),
-        FlagName::new("UNKNOWN", UNKNOWN as u32),
-    ];
+crate::flags::flag_set! {
+    /// `FCNTL_COMMANDS`: the values of `PT_ENUMFLAGS8` parameters.
+    FCNTL_COMMANDS, fcntl_commands: u8 {
+        F_GETPIPE_SZ = 0x1d,
+        F_SETPIPE_SZ = 0x1c,
+        F_NOTIFY = 0x1b,
+        F_DUPFD_CLOEXEC = 0x1a,
+        F_CANCELLK = 0x19,
+        F_GETLEASE = 0x18,
+        F_SETLEASE = 0x17,
+        F_GETOWN_EX = 0x16,
+        F_SETOWN_EX = 0x15,
+        F_SETLKW64 = 0x13,
+        F_SETLK64 = 0x12,
+        F_GETLK64 = 0x11,
+        F_GETSIG = 0xf,
+        F_SETSIG = 0xd,
+        F_GETOWN = 0xc,
+        F_SETOWN = 0xa,
+        F_SETLKW = 0x9,
+        F_SETLK = 0x8,
+        F_GETLK = 0x6,
+        F_SETFL = 0x5,
+        F_GETFL = 0x4,
+        F_SETFD = 0x3,
+        F_GETFD = 0x2,
+        F_DUPFD = 0x1,
+        F_OFD_GETLK = 0x1e,
+        F_OFD_SETLK = 0x1f,
+        F_OFD_SETLKW = 0x20,
+        UNKNOWN = 0x0,
+    }
 }
-pub use fcntl_commands::NAMES as FCNTL_COMMANDS;
 
-/// `PROT_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod prot_flags {
-    use crate::flags::FlagName;
-
-    pub const PROT_READ: u32 = 0x1;
-    pub const PROT_WRITE: u32 = 0x2;
-    pub const PROT_EXEC: u32 = 0x4;
-    pub const PROT_SEM: u32 = 0x8;
-    pub const PROT_GROWSDOWN: u32 = 0x10;
-    pub const PROT_GROWSUP: u32 = 0x20;
-    pub const PROT_SAO: u32 = 0x40;
-    pub const PROT_NONE: u32 = 0x0;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("PROT_READ", PROT_READ),
-        FlagName::new("PROT_WRITE", PROT_WRITE),
-        FlagName::new("PROT_EXEC", PROT_EXEC),
-        FlagName::new("PROT_SEM", PROT_SEM),
-        FlagName::new("PROT_GROWSDOWN", PROT_GROWSDOWN),
-        FlagName::new("PROT_GROWSUP", PROT_GROWSUP),
-        FlagName::new("PROT_SAO", PROT_SAO),
-        FlagName::new("PROT_NONE", PROT_NONE),
-    ];
+crate::flags::flag_set! {
+    /// `PROT_FLAGS`: the values of `PT_FLAGS32` parameters.
+    PROT_FLAGS, prot_flags: u32 {
+        PROT_READ = 0x1,
+        PROT_WRITE = 0x2,
+        PROT_EXEC = 0x4,
+        PROT_SEM = 0x8,
+        PROT_GROWSDOWN = 0x10,
+        PROT_GROWSUP = 0x20,
+        PROT_SAO = 0x40,
+        PROT_NONE = 0x0,
+    }
 }
-pub use prot_flags::NAMES as PROT_FLAGS;
 
-/// `MMAP_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod mmap_flags {
-    use crate::flags::FlagName;
-
-    pub const MAP_SHARED: u32 = 0x1;
-    pub const MAP_PRIVATE: u32 = 0x2;
-    pub const MAP_FIXED: u32 = 0x4;
-    pub const MAP_ANONYMOUS: u32 = 0x8;
-    pub const MAP_32BIT: u32 = 0x10;
-    pub const MAP_RENAME: u32 = 0x20;
-    pub const MAP_NORESERVE: u32 = 0x40;
-    pub const MAP_POPULATE: u32 = 0x80;
-    pub const MAP_NONBLOCK: u32 = 0x100;
-    pub const MAP_GROWSDOWN: u32 = 0x200;
-    pub const MAP_DENYWRITE: u32 = 0x400;
-    pub const MAP_EXECUTABLE: u32 = 0x800;
-    pub const MAP_INHERIT: u32 = 0x1000;
-    pub const MAP_FILE: u32 = 0x2000;
-    pub const MAP_LOCKED: u32 = 0x4000;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("MAP_SHARED", MAP_SHARED),
-        FlagName::new("MAP_PRIVATE", MAP_PRIVATE),
-        FlagName::new("MAP_FIXED", MAP_FIXED),
-        FlagName::new("MAP_ANONYMOUS", MAP_ANONYMOUS),
-        FlagName::new("MAP_32BIT", MAP_32BIT),
-        FlagName::new("MAP_RENAME", MAP_RENAME),
-        FlagName::new("MAP_NORESERVE", MAP_NORESERVE),
-        FlagName::new("MAP_POPULATE", MAP_POPULATE),
-        FlagName::new("MAP_NONBLOCK", MAP_NONBLOCK),
-        FlagName::new("MAP_GROWSDOWN", MAP_GROWSDOWN),
-        FlagName::new("MAP_DENYWRITE", MAP_DENYWRITE),
-        FlagName::new("MAP_EXECUTABLE", MAP_EXECUTABLE),
-        FlagName::new("MAP_INHERIT", MAP_INHERIT),
-        FlagName::new("MAP_FILE", MAP_FILE),
-        FlagName::new("MAP_LOCKED", MAP_LOCKED),
-    ];
+crate::flags::flag_set! {
+    /// `MMAP_FLAGS`: the values of `PT_FLAGS32` parameters.
+    MMAP_FLAGS, mmap_flags: u32 {
+        MAP_SHARED = 0x1,
+        MAP_PRIVATE = 0x2,
+        MAP_FIXED = 0x4,
+        MAP_ANONYMOUS = 0x8,
+        MAP_32BIT = 0x10,
+        MAP_RENAME = 0x20,
+        MAP_NORESERVE = 0x40,
+        MAP_POPULATE = 0x80,
+        MAP_NONBLOCK = 0x100,
+        MAP_GROWSDOWN = 0x200,
+        MAP_DENYWRITE = 0x400,
+        MAP_EXECUTABLE = 0x800,
+        MAP_INHERIT = 0x1000,
+        MAP_FILE = 0x2000,
+        MAP_LOCKED = 0x4000,
+    }
 }
-pub use mmap_flags::NAMES as MMAP_FLAGS;
 
-/// `SPLICE_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod splice_flags {
-    use crate::flags::FlagName;
-
-    pub const SPLICE_F_MOVE: u32 = 0x1;
-    pub const SPLICE_F_NONBLOCK: u32 = 0x2;
-    pub const SPLICE_F_MORE: u32 = 0x4;
-    pub const SPLICE_F_GIFT: u32 = 0x8;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("SPLICE_F_MOVE", SPLICE_F_MOVE),
-        FlagName::new("SPLICE_F_NONBLOCK", SPLICE_F_NONBLOCK),
-        FlagName::new("SPLICE_F_MORE", SPLICE_F_MORE),
-        FlagName::new("SPLICE_F_GIFT", SPLICE_F_GIFT),
-    ];
+crate::flags::flag_set! {
+    /// `SPLICE_FLAGS`: the values of `PT_FLAGS32` parameters.
+    SPLICE_FLAGS, splice_flags: u32 {
+        SPLICE_F_MOVE = 0x1,
+        SPLICE_F_NONBLOCK = 0x2,
+        SPLICE_F_MORE = 0x4,
+        SPLICE_F_GIFT = 0x8,
+    }
 }
-pub use splice_flags::NAMES as SPLICE_FLAGS;
 
-/// `PTRACE_REQUESTS`: the values of `PT_ENUMFLAGS16` parameters.
-pub mod ptrace_requests {
-    use crate::flags::FlagName;
-
-    pub const PTRACE_SINGLEBLOCK: u16 = 0x26;
-    pub const PTRACE_SYSEMU_SINGLESTEP: u16 = 0x25;
-    pub const PTRACE_SYSEMU: u16 = 0x24;
-    pub const PTRACE_ARCH_PRCTL: u16 = 0x23;
-    pub const PTRACE_SET_THREAD_AREA: u16 = 0x22;
-    pub const PTRACE_GET_THREAD_AREA: u16 = 0x21;
-    pub const PTRACE_OLDSETOPTIONS: u16 = 0x20;
-    pub const PTRACE_SETFPXREGS: u16 = 0x1f;
-    pub const PTRACE_GETFPXREGS: u16 = 0x1e;
-    pub const PTRACE_SETFPREGS: u16 = 0x1d;
-    pub const PTRACE_GETFPREGS: u16 = 0x1c;
-    pub const PTRACE_SETREGS: u16 = 0x1b;
-    pub const PTRACE_GETREGS: u16 = 0x1a;
-    pub const PTRACE_SETSIGMASK: u16 = 0x19;
-    pub const PTRACE_GETSIGMASK: u16 = 0x18;
-    pub const PTRACE_PEEKSIGINFO: u16 = 0x17;
-    pub const PTRACE_LISTEN: u16 = 0x16;
-    pub const PTRACE_INTERRUPT: u16 = 0x15;
-    pub const PTRACE_SEIZE: u16 = 0x14;
-    pub const PTRACE_SETREGSET: u16 = 0x13;
-    pub const PTRACE_GETREGSET: u16 = 0x12;
-    pub const PTRACE_SETSIGINFO: u16 = 0x11;
-    pub const PTRACE_GETSIGINFO: u16 = 0x10;
-    pub const PTRACE_GETEVENTMSG: u16 = 0xf;
-    pub const PTRACE_SETOPTIONS: u16 = 0xe;
-    pub const PTRACE_SYSCALL: u16 = 0xd;
-    pub const PTRACE_DETACH: u16 = 0xc;
-    pub const PTRACE_ATTACH: u16 = 0xb;
-    pub const PTRACE_SINGLESTEP: u16 = 0xa;
-    pub const PTRACE_KILL: u16 = 0x9;
-    pub const PTRACE_CONT: u16 = 0x8;
-    pub const PTRACE_POKEUSR: u16 = 0x7;
-    pub const PTRACE_POKEDATA: u16 = 0x6;
-    pub const PTRACE_POKETEXT: u16 = 0x5;
-    pub const PTRACE_PEEKUSR: u16 = 0x4;
-    pub const PTRACE_PEEKDATA: u16 = 0x3;
-    pub const PTRACE_PEEKTEXT: u16 = 0x2;
-    pub const PTRACE_TRACEME: u16 = 0x1;
-    pub const PTRACE_UNKNOWN: u16 = 0x0;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("PTRACE_SINGLEBLOCK", PTRACE_SINGLEBLOCK as u32),
-        FlagName::new("PTRACE_SYSEMU_SINGLESTEP", PTRACE_SYSEMU_SINGLESTEP as u32),
-        FlagName::new("PTRACE_SYSEMU", PTRACE_SYSEMU as u32),
-        FlagName::new("PTRACE_ARCH_PRCTL", PTRACE_ARCH_PRCTL as u32),
-        FlagName::new("PTRACE_SET_THREAD_AREA", PTRACE_SET_THREAD_AREA as u32),
-        FlagName::new("PTRACE_GET_THREAD_AREA", PTRACE_GET_THREAD_AREA as u32),
-        FlagName::new("PTRACE_OLDSETOPTIONS", PTRACE_OLDSETOPTIONS as u32),
-        FlagName::new("PTRACE_SETFPXREGS", PTRACE_SETFPXREGS as u32),
-        FlagName::new("PTRACE_GETFPXREGS", PTRACE_GETFPXREGS as u32),
-        FlagName::new("PTRACE_SETFPREGS", PTRACE_SETFPREGS as u32),
-        FlagName::new("PTRACE_GETFPREGS", PTRACE_GETFPREGS as u32),
-        FlagName::new("PTRACE_SETREGS", PTRACE_SETREGS as u32),
-        FlagName::new("PTRACE_GETREGS", PTRACE_GETREGS as u32),
-        FlagName::new("PTRACE_SETSIGMASK", PTRACE_SETSIGMASK as u32),
-        FlagName::new("PTRACE_GETSIGMASK", PTRACE_GETSIGMASK as u32),
-        FlagName::new("PTRACE_PEEKSIGINFO", PTRACE_PEEKSIGINFO as u32),
-        FlagName::new("PTRACE_LISTEN", PTRACE_LISTEN as u32),
-        FlagName::new("PTRACE_INTERRUPT", PTRACE_INTERRUPT as u32),
-        FlagName::new("PTRACE_SEIZE", PTRACE_SEIZE as u32),
-        FlagName::new("PTRACE_SETREGSET", PTRACE_SETREGSET as u32),
-        FlagName::new("PTRACE_GETREGSET", PTRACE_GETREGSET as u32),
-        FlagName::new("PTRACE_SETSIGINFO", PTRACE_SETSIGINFO as u32),
-        FlagName::new("PTRACE_GETSIGINFO", PTRACE_GETSIGINFO as u32),
-        FlagName::new("PTRACE_GETEVENTMSG", PTRACE_GETEVENTMSG as u32),
-        FlagName::new("PTRACE_SETOPTIONS", PTRACE_SETOPTIONS as u32),
-        FlagName::new("PTRACE_SYSCALL", PTRACE_SYSCALL as u32),
-        FlagName::new("PTRACE_DETACH", PTRACE_DETACH as u32),
-        FlagName::new("PTRACE_ATTACH", PTRACE_ATTACH as u32),
-        FlagName::new("PTRACE_SINGLESTEP", PTRACE_SINGLESTEP as u32),
-        FlagName::new("PTRACE_KILL", PTRACE_KILL as u32),
-        FlagName::new("PTRACE_CONT", PTRACE_CONT as u32),
-        FlagName::new("PTRACE_POKEUSR", PTRACE_POKEUSR as u32),
-        FlagName::new("PTRACE_POKEDATA", PTRACE_POKEDATA as u32),
-        FlagName::new("PTRACE_POKETEXT", PTRACE_POKETEXT as u32),
-        FlagName::new("PTRACE_PEEKUSR", PTRACE_PEEKUSR as u32),
-        FlagName::new("PTRACE_PEEKDATA", PTRACE_PEEKDATA as u32),
-        FlagName::new("PTRACE_PEEKTEXT", PTRACE_PEEKTEXT as u32),
-        FlagName::new("PTRACE_TRACEME", PTRACE_TRACEME as u32),
-        FlagName::new("PTRACE_UNKNOWN", PTRACE_UNKNOWN as u32),
-    ];
+crate::flags::flag_set! {
+    /// `PTRACE_REQUESTS`: the values of `PT_ENUMFLAGS16` parameters.
+    PTRACE_REQUESTS, ptrace_requests: u16 {
+        PTRACE_SINGLEBLOCK = 0x26,
+        PTRACE_SYSEMU_SINGLESTEP = 0x25,
+        PTRACE_SYSEMU = 0x24,
+        PTRACE_ARCH_PRCTL = 0x23,
+        PTRACE_SET_THREAD_AREA = 0x22,
+        PTRACE_GET_THREAD_AREA = 0x21,
+        PTRACE_OLDSETOPTIONS = 0x20,
+        PTRACE_SETFPXREGS = 0x1f,
+        PTRACE_GETFPXREGS = 0x1e,
+        PTRACE_SETFPREGS = 0x1d,
+        PTRACE_GETFPREGS = 0x1c,
+        PTRACE_SETREGS = 0x1b,
+        PTRACE_GETREGS = 0x1a,
+        PTRACE_SETSIGMASK = 0x19,
+        PTRACE_GETSIGMASK = 0x18,
+        PTRACE_PEEKSIGINFO = 0x17,
+        PTRACE_LISTEN = 0x16,
+        PTRACE_INTERRUPT = 0x15,
+        PTRACE_SEIZE = 0x14,
+        PTRACE_SETREGSET = 0x13,
+        PTRACE_GETREGSET = 0x12,
+        PTRACE_SETSIGINFO = 0x11,
+        PTRACE_GETSIGINFO = 0x10,
+        PTRACE_GETEVENTMSG = 0xf,
+        PTRACE_SETOPTIONS = 0xe,
+        PTRACE_SYSCALL = 0xd,
+        PTRACE_DETACH = 0xc,
+        PTRACE_ATTACH = 0xb,
+        PTRACE_SINGLESTEP = 0xa,
+        PTRACE_KILL = 0x9,
+        PTRACE_CONT = 0x8,
+        PTRACE_POKEUSR = 0x7,
+        PTRACE_POKEDATA = 0x6,
+        PTRACE_POKETEXT = 0x5,
+        PTRACE_PEEKUSR = 0x4,
+        PTRACE_PEEKDATA = 0x3,
+        PTRACE_PEEKTEXT = 0x2,
+        PTRACE_TRACEME = 0x1,
+        PTRACE_UNKNOWN = 0x0,
+    }
 }
-pub use ptrace_requests::NAMES as PTRACE_REQUESTS;
 
-/// `QUOTACTL_CMDS`: the values of `PT_FLAGS16` parameters.
-pub mod quotactl_cmds {
-    use crate::flags::FlagName;
-
-    pub const Q_QUOTAON: u16 = 0x1;
-    pub const Q_QUOTAOFF: u16 = 0x2;
-    pub const Q_GETFMT: u16 = 0x4;
-    pub const Q_GETINFO: u16 = 0x8;
-    pub const Q_SETINFO: u16 = 0x10;
-    pub const Q_GETQUOTA: u16 = 0x20;
-    pub const Q_SETQUOTA: u16 = 0x40;
-    pub const Q_SYNC: u16 = 0x80;
-    pub const Q_XQUOTAON: u16 = 0x100;
-    pub const Q_XQUOTAOFF: u16 = 0x200;
-    pub const Q_XGETQUOTA: u16 = 0x400;
-    pub const Q_XSETQLIM: u16 = 0x800;
-    pub const Q_XGETQSTAT: u16 = 0x1000;
-    pub const Q_XQUOTARM: u16 = 0x2000;
-    pub const Q_XQUOTASYNC: u16 = 0x4000;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("Q_QUOTAON", Q_QUOTAON as u32),
-        FlagName::new("Q_QUOTAOFF", Q_QUOTAOFF as u32),
-        FlagName::new("Q_GETFMT", Q_GETFMT as u32),
-        FlagName::new("Q_GETINFO", Q_GETINFO as u32),
-        FlagName::new("Q_SETINFO", Q_SETINFO as u32),
-        FlagName::new("Q_GETQUOTA", Q_GETQUOTA as u32),
-        FlagName::new("Q_SETQUOTA", Q_SETQUOTA as u32),
-        FlagName::new("Q_SYNC", Q_SYNC as u32),
-        FlagName::new("Q_XQUOTAON", Q_XQUOTAON as u32),
-        FlagName::new("Q_XQUOTAOFF", Q_XQUOTAOFF as u32),
-        FlagName::new("Q_XGETQUOTA", Q_XGETQUOTA as u32),
-        FlagName::new("Q_XSETQLIM", Q_XSETQLIM as u32),
-        FlagName::new("Q_XGETQSTAT", Q_XGETQSTAT as u32),
-        FlagName::new("Q_XQUOTARM", Q_XQUOTARM as u32),
-        FlagName::new("Q_XQUOTASYNC", Q_XQUOTASYNC as u32),
-    ];
+crate::flags::flag_set! {
+    /// `QUOTACTL_CMDS`: the values of `PT_FLAGS16` parameters.
+    QUOTACTL_CMDS, quotactl_cmds: u16 {
+        Q_QUOTAON = 0x1,
+        Q_QUOTAOFF = 0x2,
+        Q_GETFMT = 0x4,
+        Q_GETINFO = 0x8,
+        Q_SETINFO = 0x10,
+        Q_GETQUOTA = 0x20,
+        Q_SETQUOTA = 0x40,
+        Q_SYNC = 0x80,
+        Q_XQUOTAON = 0x100,
+        Q_XQUOTAOFF = 0x200,
+        Q_XGETQUOTA = 0x400,
+        Q_XSETQLIM = 0x800,
+        Q_XGETQSTAT = 0x1000,
+        Q_XQUOTARM = 0x2000,
+        Q_XQUOTASYNC = 0x4000,
+    }
 }
-pub use quotactl_cmds::NAMES as QUOTACTL_CMDS;
 
-/// `QUOTACTL_TYPES`: the values of `PT_FLAGS8` parameters.
-pub mod quotactl_types {
-    use crate::flags::FlagName;
-
-    pub const USRQUOTA: u8 = 0x1;
-    pub const GRPQUOTA: u8 = 0x2;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("USRQUOTA", USRQUOTA as u32),
-        FlagName::new("GRPQUOTA", GRPQUOTA as u32),
-    ];
+crate::flags::flag_set! {
+    /// `QUOTACTL_TYPES`: the values of `PT_FLAGS8` parameters.
+    QUOTACTL_TYPES, quotactl_types: u8 {
+        USRQUOTA = 0x1,
+        GRPQUOTA = 0x2,
+    }
 }
-pub use quotactl_types::NAMES as QUOTACTL_TYPES;
 
-/// `QUOTACTL_QUOTA_FMTS`: the values of `PT_FLAGS8` parameters.
-pub mod quotactl_quota_fmts {
-    use crate::flags::FlagName;
-
-    pub const QFMT_NOT_USED: u8 = 0x1;
-    pub const QFMT_VFS_OLD: u8 = 0x2;
-    pub const QFMT_VFS_V0: u8 = 0x4;
-    pub const QFMT_VFS_V1: u8 = 0x8;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("QFMT_NOT_USED", QFMT_NOT_USED as u32),
-        FlagName::new("QFMT_VFS_OLD", QFMT_VFS_OLD as u32),
-        FlagName::new("QFMT_VFS_V0", QFMT_VFS_V0 as u32),
-        FlagName::new("QFMT_VFS_V1", QFMT_VFS_V1 as u32),
-    ];
+crate::flags::flag_set! {
+    /// `QUOTACTL_QUOTA_FMTS`: the values of `PT_FLAGS8` parameters.
+    QUOTACTL_QUOTA_FMTS, quotactl_quota_fmts: u8 {
+        QFMT_NOT_USED = 0x1,
+        QFMT_VFS_OLD = 0x2,
+        QFMT_VFS_V0 = 0x4,
+        QFMT_VFS_V1 = 0x8,
+    }
 }
-pub use quotactl_quota_fmts::NAMES as QUOTACTL_QUOTA_FMTS;
 
-/// `QUOTACTL_DQI_FLAGS`: the values of `PT_FLAGS8` parameters.
-pub mod quotactl_dqi_flags {
-    use crate::flags::FlagName;
-
-    pub const DQF_NONE: u8 = 0x1;
-    pub const V1_DQF_RSQUASH: u8 = 0x2;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("DQF_NONE", DQF_NONE as u32),
-        FlagName::new("V1_DQF_RSQUASH", V1_DQF_RSQUASH as u32),
-    ];
+crate::flags::flag_set! {
+    /// `QUOTACTL_DQI_FLAGS`: the values of `PT_FLAGS8` parameters.
+    QUOTACTL_DQI_FLAGS, quotactl_dqi_flags: u8 {
+        DQF_NONE = 0x1,
+        V1_DQF_RSQUASH = 0x2,
+    }
 }
-pub use quotactl_dqi_flags::NAMES as QUOTACTL_DQI_FLAGS;
 
-/// `FLOCK_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod flock_flags {
-    use crate::flags::FlagName;
-
-    pub const LOCK_SH: u32 = 0x1;
-    pub const LOCK_EX: u32 = 0x2;
-    pub const LOCK_NB: u32 = 0x4;
-    pub const LOCK_UN: u32 = 0x8;
-    pub const LOCK_NONE: u32 = 0x0;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("LOCK_SH", LOCK_SH),
-        FlagName::new("LOCK_EX", LOCK_EX),
-        FlagName::new("LOCK_NB", LOCK_NB),
-        FlagName::new("LOCK_UN", LOCK_UN),
-        FlagName::new("LOCK_NONE", LOCK_NONE),
-    ];
+crate::flags::flag_set! {
+    /// `FLOCK_FLAGS`: the values of `PT_FLAGS32` parameters.
+    FLOCK_FLAGS, flock_flags: u32 {
+        LOCK_SH = 0x1,
+        LOCK_EX = 0x2,
+        LOCK_NB = 0x4,
+        LOCK_UN = 0x8,
+        LOCK_NONE = 0x0,
+    }
 }
-pub use flock_flags::NAMES as FLOCK_FLAGS;
 
-/// `SEMOP_FLAGS`: the values of `PT_FLAGS16` parameters.
-pub mod semop_flags {
-    use crate::flags::FlagName;
-
-    pub const IPC_NOWAIT: u16 = 0x1;
-    pub const SEM_UNDO: u16 = 0x2;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("IPC_NOWAIT", IPC_NOWAIT as u32),
-        FlagName::new("SEM_UNDO", SEM_UNDO as u32),
-    ];
+crate::flags::flag_set! {
+    /// `SEMOP_FLAGS`: the values of `PT_FLAGS16` parameters.
+    SEMOP_FLAGS, semop_flags: u16 {
+        IPC_NOWAIT = 0x1,
+        SEM_UNDO = 0x2,
+    }
 }
-pub use semop_flags::NAMES as SEMOP_FLAGS;
 
-/// `SEMCTL_COMMANDS`: the values of `PT_FLAGS16` parameters.
-pub mod semctl_commands {
-    use crate::flags::FlagName;
-
-    pub const IPC_STAT: u16 = 0x1;
-    pub const IPC_SET: u16 = 0x2;
-    pub const IPC_RMID: u16 = 0x4;
-    pub const IPC_INFO: u16 = 0x8;
-    pub const SEM_INFO: u16 = 0x10;
-    pub const SEM_STAT: u16 = 0x20;
-    pub const GETALL: u16 = 0x40;
-    pub const GETNCNT: u16 = 0x80;
-    pub const GETPID: u16 = 0x100;
-    pub const GETVAL: u16 = 0x200;
-    pub const GETZCNT: u16 = 0x400;
-    pub const SETALL: u16 = 0x800;
-    pub const SETVAL: u16 = 0x1000;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("IPC_STAT", IPC_STAT as u32),
-        FlagName::new("IPC_SET", IPC_SET as u32),
-        FlagName::new("IPC_RMID", IPC_RMID as u32),
-        FlagName::new("IPC_INFO", IPC_INFO as u32),
-        FlagName::new("SEM_INFO", SEM_INFO as u32),
-        FlagName::new("SEM_STAT", SEM_STAT as u32),
-        FlagName::new("GETALL", GETALL as u32),
-        FlagName::new("GETNCNT", GETNCNT as u32),
-        FlagName::new("GETPID", GETPID as u32),
-        FlagName::new("GETVAL", GETVAL as u32),
-        FlagName::new("GETZCNT", GETZCNT as u32),
-        FlagName::new("SETALL", SETALL as u32),
-        FlagName::new("SETVAL", SETVAL as u32),
-    ];
+crate::flags::flag_set! {
+    /// `SEMCTL_COMMANDS`: the values of `PT_FLAGS16` parameters.
+    SEMCTL_COMMANDS, semctl_commands: u16 {
+        IPC_STAT = 0x1,
+        IPC_SET = 0x2,
+        IPC_RMID = 0x4,
+        IPC_INFO = 0x8,
+        SEM_INFO = 0x10,
+        SEM_STAT = 0x20,
+        GETALL = 0x40,
+        GETNCNT = 0x80,
+        GETPID = 0x100,
+        GETVAL = 0x200,
+        GETZCNT = 0x400,
+        SETALL = 0x800,
+        SETVAL = 0x1000,
+    }
 }
-pub use semctl_commands::NAMES as SEMCTL_COMMANDS;
 
-/// `MOUNT_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod mount_flags {
-    use crate::flags::FlagName;
-
-    pub const RDONLY: u32 = 0x1;
-    pub const NOSUID: u32 = 0x2;
-    pub const NODEV: u32 = 0x4;
-    pub const NOEXEC: u32 = 0x8;
-    pub const SYNCHRONOUS: u32 = 0x10;
-    pub const REMOUNT: u32 = 0x20;
-    pub const MANDLOCK: u32 = 0x40;
-    pub const DIRSYNC: u32 = 0x80;
-    pub const NOATIME: u32 = 0x400;
-    pub const NODIRATIME: u32 = 0x800;
-    pub const BIND: u32 = 0x1000;
-    pub const MOVE: u32 = 0x2000;
-    pub const REC: u32 = 0x4000;
-    pub const SILENT: u32 = 0x8000;
-    pub const POSIXACL: u32 = 0x10000;
-    pub const UNBINDABLE: u32 = 0x20000;
-    pub const PRIVATE: u32 = 0x40000;
-    pub const SLAVE: u32 = 0x80000;
-    pub const SHARED: u32 = 0x100000;
-    pub const RELATIME: u32 = 0x200000;
-    pub const KERNMOUNT: u32 = 0x400000;
-    pub const I_VERSION: u32 = 0x800000;
-    pub const STRICTATIME: u32 = 0x1000000;
-    pub const LAZYTIME: u32 = 0x2000000;
-    pub const NOSEC: u32 = 0x10000000;
-    pub const BORN: u32 = 0x20000000;
-    pub const ACTIVE: u32 = 0x40000000;
-    pub const NOUSER: u32 = 0x80000000;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("RDONLY", RDONLY),
-        FlagName::new("NOSUID", NOSUID),
-        FlagName::new("NODEV", NODEV),
-        FlagName::new("NOEXEC", NOEXEC),
-        FlagName::new("SYNCHRONOUS", SYNCHRONOUS),
-        FlagName::new("REMOUNT", REMOUNT),
-        FlagName::new("MANDLOCK", MANDLOCK),
-        FlagName::new("DIRSYNC", DIRSYNC),
-        FlagName::new("NOATIME", NOATIME),
-        FlagName::new("NODIRATIME", NODIRATIME),
-        FlagName::new("BIND", BIND),
-        FlagName::new("MOVE", MOVE),
-        FlagName::new("REC", REC),
-        FlagName::new("SILENT", SILENT),
-        FlagName::new("POSIXACL", POSIXACL),
-        FlagName::new("UNBINDABLE", UNBINDABLE),
-        FlagName::new("PRIVATE", PRIVATE),
-        FlagName::new("SLAVE", SLAVE),
-        FlagName::new("SHARED", SHARED),
-        FlagName::new("RELATIME", RELATIME),
-        FlagName::new("KERNMOUNT", KERNMOUNT),
-        FlagName::new("I_VERSION", I_VERSION),
-        FlagName::new("STRICTATIME", STRICTATIME),
-        FlagName::new("LAZYTIME", LAZYTIME),
-        FlagName::new("NOSEC", NOSEC),
-        FlagName::new("BORN", BORN),
-        FlagName::new("ACTIVE", ACTIVE),
-        FlagName::new("NOUSER", NOUSER),
-    ];
+crate::flags::flag_set! {
+    /// `MOUNT_FLAGS`: the values of `PT_FLAGS32` parameters.
+    MOUNT_FLAGS, mount_flags: u32 {
+        RDONLY = 0x1,
+        NOSUID = 0x2,
+        NODEV = 0x4,
+        NOEXEC = 0x8,
+        SYNCHRONOUS = 0x10,
+        REMOUNT = 0x20,
+        MANDLOCK = 0x40,
+        DIRSYNC = 0x80,
+        NOATIME = 0x400,
+        NODIRATIME = 0x800,
+        BIND = 0x1000,
+        MOVE = 0x2000,
+        REC = 0x4000,
+        SILENT = 0x8000,
+        POSIXACL = 0x10000,
+        UNBINDABLE = 0x20000,
+        PRIVATE = 0x40000,
+        SLAVE = 0x80000,
+        SHARED = 0x100000,
+        RELATIME = 0x200000,
+        KERNMOUNT = 0x400000,
+        I_VERSION = 0x800000,
+        STRICTATIME = 0x1000000,
+        LAZYTIME = 0x2000000,
+        NOSEC = 0x10000000,
+        BORN = 0x20000000,
+        ACTIVE = 0x40000000,
+        NOUSER = 0x80000000,
+    }
 }
-pub use mount_flags::NAMES as MOUNT_FLAGS;
 
-/// `UMOUNT_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod umount_flags {
-    use crate::flags::FlagName;
-
-    pub const FORCE: u32 = 0x1;
-    pub const DETACH: u32 = 0x2;
-    pub const EXPIRE: u32 = 0x4;
-    pub const NOFOLLOW: u32 = 0x8;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("FORCE", FORCE),
-        FlagName::new("DETACH", DETACH),
-        FlagName::new("EXPIRE", EXPIRE),
-        FlagName::new("NOFOLLOW", NOFOLLOW),
-    ];
+crate::flags::flag_set! {
+    /// `UMOUNT_FLAGS`: the values of `PT_FLAGS32` parameters.
+    UMOUNT_FLAGS, umount_flags: u32 {
+        FORCE = 0x1,
+        DETACH = 0x2,
+        EXPIRE = 0x4,
+        NOFOLLOW = 0x8,
+    }
 }
-pub use umount_flags::NAMES as UMOUNT_FLAGS;
 
-/// `SEMGET_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod semget_flags {
-    use crate::flags::FlagName;
-
-    pub const IPC_EXCL: u32 = 0x4000;
-    pub const IPC_CREAT: u32 = 0x2000;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("IPC_EXCL", IPC_EXCL),
-        FlagName::new("IPC_CREAT", IPC_CREAT),
-    ];
+crate::flags::flag_set! {
+    /// `SEMGET_FLAGS`: the values of `PT_FLAGS32` parameters.
+    SEMGET_FLAGS, semget_flags: u32 {
+        IPC_EXCL = 0x4000,
+        IPC_CREAT = 0x2000,
+    }
 }
-pub use semget_flags::NAMES as SEMGET_FLAGS;
 
-/// `ACCESS_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod access_flags {
-    use crate::flags::FlagName;
-
-    pub const F_OK: u32 = 0x0;
-    pub const R_OK: u32 = 0x4;
-    pub const W_OK: u32 = 0x2;
-    pub const X_OK: u32 = 0x1;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("F_OK", F_OK),
-        FlagName::new("R_OK", R_OK),
-        FlagName::new("W_OK", W_OK),
-        FlagName::new("X_OK", X_OK),
-    ];
+crate::flags::flag_set! {
+    /// `ACCESS_FLAGS`: the values of `PT_FLAGS32` parameters.
+    ACCESS_FLAGS, access_flags: u32 {
+        F_OK = 0x0,
+        R_OK = 0x4,
+        W_OK = 0x2,
+        X_OK = 0x1,
+    }
 }
-pub use access_flags::NAMES as ACCESS_FLAGS;
 
-/// `PF_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod pf_flags {
-    use crate::flags::FlagName;
-
-    pub const PROTECTION_VIOLATION: u32 = 0x1;
-    pub const PAGE_NOT_PRESENT: u32 = 0x2;
-    pub const WRITE_ACCESS: u32 = 0x4;
-    pub const READ_ACCESS: u32 = 0x8;
-    pub const USER_FAULT: u32 = 0x10;
-    pub const SUPERVISOR_FAULT: u32 = 0x20;
-    pub const RESERVED_PAGE: u32 = 0x40;
-    pub const INSTRUCTION_FETCH: u32 = 0x80;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("PROTECTION_VIOLATION", PROTECTION_VIOLATION),
-        FlagName::new("PAGE_NOT_PRESENT", PAGE_NOT_PRESENT),
-        FlagName::new("WRITE_ACCESS", WRITE_ACCESS),
-        FlagName::new("READ_ACCESS", READ_ACCESS),
-        FlagName::new("USER_FAULT", USER_FAULT),
-        FlagName::new("SUPERVISOR_FAULT", SUPERVISOR_FAULT),
-        FlagName::new("RESERVED_PAGE", RESERVED_PAGE),
-        FlagName::new("INSTRUCTION_FETCH", INSTRUCTION_FETCH),
-    ];
+crate::flags::flag_set! {
+    /// `PF_FLAGS`: the values of `PT_FLAGS32` parameters.
+    PF_FLAGS, pf_flags: u32 {
+        PROTECTION_VIOLATION = 0x1,
+        PAGE_NOT_PRESENT = 0x2,
+        WRITE_ACCESS = 0x4,
+        READ_ACCESS = 0x8,
+        USER_FAULT = 0x10,
+        SUPERVISOR_FAULT = 0x20,
+        RESERVED_PAGE = 0x40,
+        INSTRUCTION_FETCH = 0x80,
+    }
 }
-pub use pf_flags::NAMES as PF_FLAGS;
 
-/// `EXECVE_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod execve_flags {
-    use crate::flags::FlagName;
-
-    pub const EXE_WRITABLE: u32 = 0x1;
-    pub const EXE_UPPER_LAYER: u32 = 0x2;
-    pub const EXE_FROM_MEMFD: u32 = 0x4;
-    pub const EXE_LOWER_LAYER: u32 = 0x8;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("EXE_WRITABLE", EXE_WRITABLE),
-        FlagName::new("EXE_UPPER_LAYER", EXE_UPPER_LAYER),
-        FlagName::new("EXE_FROM_MEMFD", EXE_FROM_MEMFD),
-        FlagName::new("EXE_LOWER_LAYER", EXE_LOWER_LAYER),
-    ];
+crate::flags::flag_set! {
+    /// `EXECVE_FLAGS`: the values of `PT_FLAGS32` parameters.
+    EXECVE_FLAGS, execve_flags: u32 {
+        EXE_WRITABLE = 0x1,
+        EXE_UPPER_LAYER = 0x2,
+        EXE_FROM_MEMFD = 0x4,
+        EXE_LOWER_LAYER = 0x8,
+    }
 }
-pub use execve_flags::NAMES as EXECVE_FLAGS;
 
-/// `UNLINKAT_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod unlinkat_flags {
-    use crate::flags::FlagName;
-
-    pub const AT_REMOVEDIR: u32 = 0x200;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[FlagName::new("AT_REMOVEDIR", AT_REMOVEDIR)];
+crate::flags::flag_set! {
+    /// `UNLINKAT_FLAGS`: the values of `PT_FLAGS32` parameters.
+    UNLINKAT_FLAGS, unlinkat_flags: u32 {
+        AT_REMOVEDIR = 0x200,
+    }
 }
-pub use unlinkat_flags::NAMES as UNLINKAT_FLAGS;
 
-/// `LINKAT_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod linkat_flags {
-    use crate::flags::FlagName;
-
-    pub const AT_SYMLINK_FOLLOW: u32 = 0x400;
-    pub const AT_EMPTY_PATH: u32 = 0x1000;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("AT_SYMLINK_FOLLOW", AT_SYMLINK_FOLLOW),
-        FlagName::new("AT_EMPTY_PATH", AT_EMPTY_PATH),
-    ];
+crate::flags::flag_set! {
+    /// `LINKAT_FLAGS`: the values of `PT_FLAGS32` parameters.
+    LINKAT_FLAGS, linkat_flags: u32 {
+        AT_SYMLINK_FOLLOW = 0x400,
+        AT_EMPTY_PATH = 0x1000,
+    }
 }
-pub use linkat_flags::NAMES as LINKAT_FLAGS;
 
-/// `CHMOD_MODE`: the values of `PT_MODE` parameters.
-pub mod chmod_mode {
-    use crate::flags::FlagName;
-
-    pub const S_IXOTH: u32 = 0x1;
-    pub const S_IWOTH: u32 = 0x2;
-    pub const S_IROTH: u32 = 0x4;
-    pub const S_IXGRP: u32 = 0x8;
-    pub const S_IWGRP: u32 = 0x10;
-    pub const S_IRGRP: u32 = 0x20;
-    pub const S_IXUSR: u32 = 0x40;
-    pub const S_IWUSR: u32 = 0x80;
-    pub const S_IRUSR: u32 = 0x100;
-    pub const S_ISVTX: u32 = 0x200;
-    pub const S_ISGID: u32 = 0x400;
-    pub const S_ISUID: u32 = 0x800;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("S_IXOTH", S_IXOTH),
-        FlagName::new("S_IWOTH", S_IWOTH),
-        FlagName::new("S_IROTH", S_IROTH),
-        FlagName::new("S_IXGRP", S_IXGRP),
-        FlagName::new("S_IWGRP", S_IWGRP),
-        FlagName::new("S_IRGRP", S_IRGRP),
-        FlagName::new("S_IXUSR", S_IXUSR),
-        FlagName::new("S_IWUSR", S_IWUSR),
-        FlagName::new("S_IRUSR", S_IRUSR),
-        FlagName::new("S_ISVTX", S_ISVTX),
-        FlagName::new("S_ISGID", S_ISGID),
-        FlagName::new("S_ISUID", S_ISUID),
-    ];
+crate::flags::flag_set! {
+    /// `CHMOD_MODE`: the values of `PT_MODE` parameters.
+    CHMOD_MODE, chmod_mode: u32 {
+        S_IXOTH = 0x1,
+        S_IWOTH = 0x2,
+        S_IROTH = 0x4,
+        S_IXGRP = 0x8,
+        S_IWGRP = 0x10,
+        S_IRGRP = 0x20,
+        S_IXUSR = 0x40,
+        S_IWUSR = 0x80,
+        S_IRUSR = 0x100,
+        S_ISVTX = 0x200,
+        S_ISGID = 0x400,
+        S_ISUID = 0x800,
+    }
 }
-pub use chmod_mode::NAMES as CHMOD_MODE;
 
-/// `RENAMEAT2_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod renameat2_flags {
-    use crate::flags::FlagName;
-
-    pub const RENAME_NOREPLACE: u32 = 0x1;
-    pub const RENAME_EXCHANGE: u32 = 0x2;
-    pub const RENAME_WHITEOUT: u32 = 0x4;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("RENAME_NOREPLACE", RENAME_NOREPLACE),
-        FlagName::new("RENAME_EXCHANGE", RENAME_EXCHANGE),
-        FlagName::new("RENAME_WHITEOUT", RENAME_WHITEOUT),
-    ];
+crate::flags::flag_set! {
+    /// `RENAMEAT2_FLAGS`: the values of `PT_FLAGS32` parameters.
+    RENAMEAT2_FLAGS, renameat2_flags: u32 {
+        RENAME_NOREPLACE = 0x1,
+        RENAME_EXCHANGE = 0x2,
+        RENAME_WHITEOUT = 0x4,
+    }
 }
-pub use renameat2_flags::NAMES as RENAMEAT2_FLAGS;
 
-/// `OPENAT2_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod openat2_flags {
-    use crate::flags::FlagName;
-
-    pub const RESOLVE_BENEATH: u32 = 0x1;
-    pub const RESOLVE_IN_ROOT: u32 = 0x2;
-    pub const RESOLVE_NO_MAGICLINKS: u32 = 0x4;
-    pub const RESOLVE_NO_SYMLINKS: u32 = 0x8;
-    pub const RESOLVE_NO_XDEV: u32 = 0x10;
-    pub const RESOLVE_CACHED: u32 = 0x20;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("RESOLVE_BENEATH", RESOLVE_BENEATH),
-        FlagName::new("RESOLVE_IN_ROOT", RESOLVE_IN_ROOT),
-        FlagName::new("RESOLVE_NO_MAGICLINKS", RESOLVE_NO_MAGICLINKS),
-        FlagName::new("RESOLVE_NO_SYMLINKS", RESOLVE_NO_SYMLINKS),
-        FlagName::new("RESOLVE_NO_XDEV", RESOLVE_NO_XDEV),
-        FlagName::new("RESOLVE_CACHED", RESOLVE_CACHED),
-    ];
+crate::flags::flag_set! {
+    /// `OPENAT2_FLAGS`: the values of `PT_FLAGS32` parameters.
+    OPENAT2_FLAGS, openat2_flags: u32 {
+        RESOLVE_BENEATH = 0x1,
+        RESOLVE_IN_ROOT = 0x2,
+        RESOLVE_NO_MAGICLINKS = 0x4,
+        RESOLVE_NO_SYMLINKS = 0x8,
+        RESOLVE_NO_XDEV = 0x10,
+        RESOLVE_CACHED = 0x20,
+    }
 }
-pub use openat2_flags::NAMES as OPENAT2_FLAGS;
 
-/// `EXECVEAT_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod execveat_flags {
-    use crate::flags::FlagName;
-
-    pub const AT_EMPTY_PATH: u32 = 0x1;
-    pub const AT_SYMLINK_NOFOLLOW: u32 = 0x2;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("AT_EMPTY_PATH", AT_EMPTY_PATH),
-        FlagName::new("AT_SYMLINK_NOFOLLOW", AT_SYMLINK_NOFOLLOW),
-    ];
+crate::flags::flag_set! {
+    /// `EXECVEAT_FLAGS`: the values of `PT_FLAGS32` parameters.
+    EXECVEAT_FLAGS, execveat_flags: u32 {
+        AT_EMPTY_PATH = 0x1,
+        AT_SYMLINK_NOFOLLOW = 0x2,
+    }
 }
-pub use execveat_flags::NAMES as EXECVEAT_FLAGS;
 
-/// `IO_URING_SETUP_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod io_uring_setup_flags {
-    use crate::flags::FlagName;
-
-    pub const IORING_SETUP_IOPOLL: u32 = 0x1;
-    pub const IORING_SETUP_SQPOLL: u32 = 0x2;
-    pub const IORING_SQ_NEED_WAKEUP: u32 = 0x4;
-    pub const IORING_SETUP_SQ_AFF: u32 = 0x8;
-    pub const IORING_SETUP_CQSIZE: u32 = 0x10;
-    pub const IORING_SETUP_CLAMP: u32 = 0x20;
-    pub const IORING_SETUP_ATTACH_RW: u32 = 0x40;
-    pub const IORING_SETUP_R_DISABLED: u32 = 0x80;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("IORING_SETUP_IOPOLL", IORING_SETUP_IOPOLL),
-        FlagName::new("IORING_SETUP_SQPOLL", IORING_SETUP_SQPOLL),
-        FlagName::new("IORING_SQ_NEED_WAKEUP", IORING_SQ_NEED_WAKEUP),
-        FlagName::new("IORING_SETUP_SQ_AFF", IORING_SETUP_SQ_AFF),
-        FlagName::new("IORING_SETUP_CQSIZE", IORING_SETUP_CQSIZE),
-        FlagName::new("IORING_SETUP_CLAMP", IORING_SETUP_CLAMP),
-        FlagName::new("IORING_SETUP_ATTACH_RW", IORING_SETUP_ATTACH_RW),
-        FlagName::new("IORING_SETUP_R_DISABLED", IORING_SETUP_R_DISABLED),
-    ];
+crate::flags::flag_set! {
+    /// `IO_URING_SETUP_FLAGS`: the values of `PT_FLAGS32` parameters.
+    IO_URING_SETUP_FLAGS, io_uring_setup_flags: u32 {
+        IORING_SETUP_IOPOLL = 0x1,
+        IORING_SETUP_SQPOLL = 0x2,
+        IORING_SQ_NEED_WAKEUP = 0x4,
+        IORING_SETUP_SQ_AFF = 0x8,
+        IORING_SETUP_CQSIZE = 0x10,
+        IORING_SETUP_CLAMP = 0x20,
+        IORING_SETUP_ATTACH_RW = 0x40,
+        IORING_SETUP_R_DISABLED = 0x80,
+    }
 }
-pub use io_uring_setup_flags::NAMES as IO_URING_SETUP_FLAGS;
 
-/// `IO_URING_SETUP_FEATS`: the values of `PT_FLAGS32` parameters.
-pub mod io_uring_setup_feats {
-    use crate::flags::FlagName;
-
-    pub const IORING_FEAT_SINGLE_MMAP: u32 = 0x1;
-    pub const IORING_FEAT_NODROP: u32 = 0x2;
-    pub const IORING_FEAT_SUBMIT_STABLE: u32 = 0x4;
-    pub const IORING_FEAT_RW_CUR_POS: u32 = 0x8;
-    pub const IORING_FEAT_CUR_PERSONALITY: u32 = 0x10;
-    pub const IORING_FEAT_FAST_POLL: u32 = 0x20;
-    pub const IORING_FEAT_POLL_32BITS: u32 = 0x40;
-    pub const IORING_FEAT_SQPOLL_NONFIXED: u32 = 0x80;
-    pub const IORING_FEAT_ENTER_EXT_ARG: u32 = 0x100;
-    pub const IORING_FEAT_NATIVE_WORKERS: u32 = 0x200;
-    pub const IORING_FEAT_RSRC_TAGS: u32 = 0x400;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("IORING_FEAT_SINGLE_MMAP", IORING_FEAT_SINGLE_MMAP),
-        FlagName::new("IORING_FEAT_NODROP", IORING_FEAT_NODROP),
-        FlagName::new("IORING_FEAT_SUBMIT_STABLE", IORING_FEAT_SUBMIT_STABLE),
-        FlagName::new("IORING_FEAT_RW_CUR_POS", IORING_FEAT_RW_CUR_POS),
-        FlagName::new("IORING_FEAT_CUR_PERSONALITY", IORING_FEAT_CUR_PERSONALITY),
-        FlagName::new("IORING_FEAT_FAST_POLL", IORING_FEAT_FAST_POLL),
-        FlagName::new("IORING_FEAT_POLL_32BITS", IORING_FEAT_POLL_32BITS),
-        FlagName::new("IORING_FEAT_SQPOLL_NONFIXED", IORING_FEAT_SQPOLL_NONFIXED),
-        FlagName::new("IORING_FEAT_ENTER_EXT_ARG", IORING_FEAT_ENTER_EXT_ARG),
-        FlagName::new("IORING_FEAT_NATIVE_WORKERS", IORING_FEAT_NATIVE_WORKERS),
-        FlagName::new("IORING_FEAT_RSRC_TAGS", IORING_FEAT_RSRC_TAGS),
-    ];
+crate::flags::flag_set! {
+    /// `IO_URING_SETUP_FEATS`: the values of `PT_FLAGS32` parameters.
+    IO_URING_SETUP_FEATS, io_uring_setup_feats: u32 {
+        IORING_FEAT_SINGLE_MMAP = 0x1,
+        IORING_FEAT_NODROP = 0x2,
+        IORING_FEAT_SUBMIT_STABLE = 0x4,
+        IORING_FEAT_RW_CUR_POS = 0x8,
+        IORING_FEAT_CUR_PERSONALITY = 0x10,
+        IORING_FEAT_FAST_POLL = 0x20,
+        IORING_FEAT_POLL_32BITS = 0x40,
+        IORING_FEAT_SQPOLL_NONFIXED = 0x80,
+        IORING_FEAT_ENTER_EXT_ARG = 0x100,
+        IORING_FEAT_NATIVE_WORKERS = 0x200,
+        IORING_FEAT_RSRC_TAGS = 0x400,
+    }
 }
-pub use io_uring_setup_feats::NAMES as IO_URING_SETUP_FEATS;
 
-/// `IO_URING_ENTER_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod io_uring_enter_flags {
-    use crate::flags::FlagName;
-
-    pub const IORING_ENTER_GETEVENTS: u32 = 0x1;
-    pub const IORING_ENTER_SQ_WAKEUP: u32 = 0x2;
-    pub const IORING_ENTER_SQ_WAIT: u32 = 0x4;
-    pub const IORING_ENTER_EXT_ARG: u32 = 0x8;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("IORING_ENTER_GETEVENTS", IORING_ENTER_GETEVENTS),
-        FlagName::new("IORING_ENTER_SQ_WAKEUP", IORING_ENTER_SQ_WAKEUP),
-        FlagName::new("IORING_ENTER_SQ_WAIT", IORING_ENTER_SQ_WAIT),
-        FlagName::new("IORING_ENTER_EXT_ARG", IORING_ENTER_EXT_ARG),
-    ];
+crate::flags::flag_set! {
+    /// `IO_URING_ENTER_FLAGS`: the values of `PT_FLAGS32` parameters.
+    IO_URING_ENTER_FLAGS, io_uring_enter_flags: u32 {
+        IORING_ENTER_GETEVENTS = 0x1,
+        IORING_ENTER_SQ_WAKEUP = 0x2,
+        IORING_ENTER_SQ_WAIT = 0x4,
+        IORING_ENTER_EXT_ARG = 0x8,
+    }
 }
-pub use io_uring_enter_flags::NAMES as IO_URING_ENTER_FLAGS;
 
-/// `IO_URING_REGISTER_OPCODES`: the values of `PT_ENUMFLAGS16` parameters.
-pub mod io_uring_register_opcodes {
-    use crate::flags::FlagName;
-
-    pub const IORING_REGISTER_BUFFERS: u16 = 0x0;
-    pub const IORING_UNREGISTER_BUFFERS: u16 = 0x1;
-    pub const IORING_REGISTER_FILES: u16 = 0x2;
-    pub const IORING_UNREGISTER_FILES: u16 = 0x3;
-    pub const IORING_REGISTER_EVENTFD: u16 = 0x4;
-    pub const IORING_UNREGISTER_EVENTFD: u16 = 0x5;
-    pub const IORING_REGISTER_FILES_UPDATE: u16 = 0x6;
-    pub const IORING_REGISTER_EVENTFD_ASYNC: u16 = 0x7;
-    pub const IORING_REGISTER_PROBE: u16 = 0x8;
-    pub const IORING_REGISTER_PERSONALITY: u16 = 0x9;
-    pub const IORING_UNREGISTER_PERSONALITY: u16 = 0xa;
-    pub const IORING_REGISTER_RESTRICTIONS: u16 = 0xb;
-    pub const IORING_REGISTER_ENABLE_RINGS: u16 = 0xc;
-    pub const IORING_REGISTER_FILES2: u16 = 0xd;
-    pub const IORING_REGISTER_FILES_UPDATE2: u16 = 0xe;
-    pub const IORING_REGISTER_BUFFERS2: u16 = 0xf;
-    pub const IORING_REGISTER_BUFFERS_UPDATE: u16 = 0x10;
-    pub const IORING_REGISTER_IOWQ_AFF: u16 = 0x11;
-    pub const IORING_UNREGISTER_IOWQ_AFF: u16 = 0x12;
-    pub const IORING_REGISTER_IOWQ_MAX_WORKERS: u16 = 0x13;
-    pub const IORING_REGISTER_RING_FDS: u16 = 0x14;
-    pub const IORING_UNREGISTER_RING_FDS: u16 = 0x15;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("IORING_REGISTER_BUFFERS", IORING_REGISTER_BUFFERS as u32),
-        FlagName::new(
-            "IORING_UNREGISTER_BUFFERS",
-            IORING_UNREGISTER_BUFFERS as u32,
-        ),
-        FlagName::new("IORING_REGISTER_FILES", IORING_REGISTER_FILES as u32),
-        FlagName::new("IORING_UNREGISTER_FILES", IORING_UNREGISTER_FILES as u32),
-        FlagName::new("IORING_REGISTER_EVENTFD", IORING_REGISTER_EVENTFD as u32),
-        FlagName::new(
-            "IORING_UNREGISTER_EVENTFD",
-            IORING_UNREGISTER_EVENTFD as u32,
-        ),
-        FlagName::new(
-            "IORING_REGISTER_FILES_UPDATE",
-            IORING_REGISTER_FILES_UPDATE as u32,
-        ),
-        FlagName::new(
-            "IORING_REGISTER_EVENTFD_ASYNC",
-            IORING_REGISTER_EVENTFD_ASYNC as u32,
-        ),
-        FlagName::new("IORING_REGISTER_PROBE", IORING_REGISTER_PROBE as u32),
-        FlagName::new(
-            "IORING_REGISTER_PERSONALITY",
-            IORING_REGISTER_PERSONALITY as u32,
-        ),
-        FlagName::new(
-            "IORING_UNREGISTER_PERSONALITY",
-            IORING_UNREGISTER_PERSONALITY as u32,
-        ),
-        FlagName::new(
-            "IORING_REGISTER_RESTRICTIONS",
-            IORING_REGISTER_RESTRICTIONS as u32,
-        ),
-        FlagName::new(
-            "IORING_REGISTER_ENABLE_RINGS",
-            IORING_REGISTER_ENABLE_RINGS as u32,
-        ),
-        FlagName::new("IORING_REGISTER_FILES2", IORING_REGISTER_FILES2 as u32),
-        FlagName::new(
-            "IORING_REGISTER_FILES_UPDATE2",
-            IORING_REGISTER_FILES_UPDATE2 as u32,
-        ),
-        FlagName::new("IORING_REGISTER_BUFFERS2", IORING_REGISTER_BUFFERS2 as u32),
-        FlagName::new(
-            "IORING_REGISTER_BUFFERS_UPDATE",
-            IORING_REGISTER_BUFFERS_UPDATE as u32,
-        ),
-        FlagName::new("IORING_REGISTER_IOWQ_AFF", IORING_REGISTER_IOWQ_AFF as u32),
-        FlagName::new(
-            "IORING_UNREGISTER_IOWQ_AFF",
-            IORING_UNREGISTER_IOWQ_AFF as u32,
-        ),
-        FlagName::new(
-            "IORING_REGISTER_IOWQ_MAX_WORKERS",
-            IORING_REGISTER_IOWQ_MAX_WORKERS as u32,
-        ),
-        FlagName::new("IORING_REGISTER_RING_FDS", IORING_REGISTER_RING_FDS as u32),
-        FlagName::new(
-            "IORING_UNREGISTER_RING_FDS",
-            IORING_UNREGISTER_RING_FDS as u32,
-        ),
-    ];
+crate::flags::flag_set! {
+    /// `IO_URING_REGISTER_OPCODES`: the values of `PT_ENUMFLAGS16` parameters.
+    IO_URING_REGISTER_OPCODES, io_uring_register_opcodes: u16 {
+        IORING_REGISTER_BUFFERS = 0x0,
+        IORING_UNREGISTER_BUFFERS = 0x1,
+        IORING_REGISTER_FILES = 0x2,
+        IORING_UNREGISTER_FILES = 0x3,
+        IORING_REGISTER_EVENTFD = 0x4,
+        IORING_UNREGISTER_EVENTFD = 0x5,
+        IORING_REGISTER_FILES_UPDATE = 0x6,
+        IORING_REGISTER_EVENTFD_ASYNC = 0x7,
+        IORING_REGISTER_PROBE = 0x8,
+        IORING_REGISTER_PERSONALITY = 0x9,
+        IORING_UNREGISTER_PERSONALITY = 0xa,
+        IORING_REGISTER_RESTRICTIONS = 0xb,
+        IORING_REGISTER_ENABLE_RINGS = 0xc,
+        IORING_REGISTER_FILES2 = 0xd,
+        IORING_REGISTER_FILES_UPDATE2 = 0xe,
+        IORING_REGISTER_BUFFERS2 = 0xf,
+        IORING_REGISTER_BUFFERS_UPDATE = 0x10,
+        IORING_REGISTER_IOWQ_AFF = 0x11,
+        IORING_UNREGISTER_IOWQ_AFF = 0x12,
+        IORING_REGISTER_IOWQ_MAX_WORKERS = 0x13,
+        IORING_REGISTER_RING_FDS = 0x14,
+        IORING_UNREGISTER_RING_FDS = 0x15,
+    }
 }
-pub use io_uring_register_opcodes::NAMES as IO_URING_REGISTER_OPCODES;
 
-/// `MLOCKALL_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod mlockall_flags {
-    use crate::flags::FlagName;
-
-    pub const MCL_CURRENT: u32 = 0x1;
-    pub const MCL_FUTURE: u32 = 0x2;
-    pub const MCL_ONFAULT: u32 = 0x4;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("MCL_CURRENT", MCL_CURRENT),
-        FlagName::new("MCL_FUTURE", MCL_FUTURE),
-        FlagName::new("MCL_ONFAULT", MCL_ONFAULT),
-    ];
+crate::flags::flag_set! {
+    /// `MLOCKALL_FLAGS`: the values of `PT_FLAGS32` parameters.
+    MLOCKALL_FLAGS, mlockall_flags: u32 {
+        MCL_CURRENT = 0x1,
+        MCL_FUTURE = 0x2,
+        MCL_ONFAULT = 0x4,
+    }
 }
-pub use mlockall_flags::NAMES as MLOCKALL_FLAGS;
 
-/// `BPF_COMMANDS`: the values of `PT_ENUMFLAGS32` parameters.
-pub mod bpf_commands {
-    use crate::flags::FlagName;
-
-    pub const BPF_MAP_CREATE: u32 = 0x0;
-    pub const BPF_MAP_LOOKUP_ELEM: u32 = 0x1;
-    pub const BPF_MAP_UPDATE_ELEM: u32 = 0x2;
-    pub const BPF_MAP_DELETE_ELEM: u32 = 0x3;
-    pub const BPF_MAP_GET_NEXT_KEY: u32 = 0x4;
-    pub const BPF_PROG_LOAD: u32 = 0x5;
-    pub const BPF_OBJ_PIN: u32 = 0x6;
-    pub const BPF_OBJ_GET: u32 = 0x7;
-    pub const BPF_PROG_ATTACH: u32 = 0x8;
-    pub const BPF_PROG_DETACH: u32 = 0x9;
-    pub const BPF_PROG_TEST_RUN: u32 = 0xa;
-    pub const BPF_PROG_RUN: u32 = 0xa;
-    pub const BPF_PROG_GET_NEXT_ID: u32 = 0xb;
-    pub const BPF_MAP_GET_NEXT_ID: u32 = 0xc;
-    pub const BPF_PROG_GET_FD_BY_ID: u32 = 0xd;
-    pub const BPF_MAP_GET_FD_BY_ID: u32 = 0xe;
-    pub const BPF_OBJ_GET_INFO_BY_FD: u32 = 0xf;
-    pub const BPF_PROG_QUERY: u32 = 0x10;
-    pub const BPF_RAW_TRACEPOINT_OPEN: u32 = 0x11;
-    pub const BPF_BTF_LOAD: u32 = 0x12;
-    pub const BPF_BTF_GET_FD_BY_ID: u32 = 0x13;
-    pub const BPF_TASK_FD_QUERY: u32 = 0x14;
-    pub const BPF_MAP_LOOKUP_AND_DELETE_ELEM: u32 = 0x15;
-    pub const BPF_MAP_FREEZE: u32 = 0x16;
-    pub const BPF_BTF_GET_NEXT_ID: u32 = 0x17;
-    pub const BPF_MAP_LOOKUP_BATCH: u32 = 0x18;
-    pub const BPF_MAP_LOOKUP_AND_DELETE_BATCH: u32 = 0x19;
-    pub const BPF_MAP_UPDATE_BATCH: u32 = 0x1a;
-    pub const BPF_MAP_DELETE_BATCH: u32 = 0x1b;
-    pub const BPF_LINK_CREATE: u32 = 0x1c;
-    pub const BPF_LINK_UPDATE: u32 = 0x1d;
-    pub const BPF_LINK_GET_FD_BY_ID: u32 = 0x1e;
-    pub const BPF_LINK_GET_NEXT_ID: u32 = 0x1f;
-    pub const BPF_ENABLE_STATS: u32 = 0x20;
-    pub const BPF_ITER_CREATE: u32 = 0x21;
-    pub const BPF_LINK_DETACH: u32 = 0x22;
-    pub const BPF_PROG_BIND_MAP: u32 = 0x23;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("BPF_MAP_CREATE", BPF_MAP_CREATE),
-        FlagName::new("BPF_MAP_LOOKUP_ELEM", BPF_MAP_LOOKUP_ELEM),
-        FlagName::new("BPF_MAP_UPDATE_ELEM", BPF_MAP_UPDATE_ELEM),
-        FlagName::new("BPF_MAP_DELETE_ELEM", BPF_MAP_DELETE_ELEM),
-        FlagName::new("BPF_MAP_GET_NEXT_KEY", BPF_MAP_GET_NEXT_KEY),
-        FlagName::new("BPF_PROG_LOAD", BPF_PROG_LOAD),
-        FlagName::new("BPF_OBJ_PIN", BPF_OBJ_PIN),
-        FlagName::new("BPF_OBJ_GET", BPF_OBJ_GET),
-        FlagName::new("BPF_PROG_ATTACH", BPF_PROG_ATTACH),
-        FlagName::new("BPF_PROG_DETACH", BPF_PROG_DETACH),
-        FlagName::new("BPF_PROG_TEST_RUN", BPF_PROG_TEST_RUN),
-        FlagName::new("BPF_PROG_RUN", BPF_PROG_RUN),
-        FlagName::new("BPF_PROG_GET_NEXT_ID", BPF_PROG_GET_NEXT_ID),
-        FlagName::new("BPF_MAP_GET_NEXT_ID", BPF_MAP_GET_NEXT_ID),
-        FlagName::new("BPF_PROG_GET_FD_BY_ID", BPF_PROG_GET_FD_BY_ID),
-        FlagName::new("BPF_MAP_GET_FD_BY_ID", BPF_MAP_GET_FD_BY_ID),
-        FlagName::new("BPF_OBJ_GET_INFO_BY_FD", BPF_OBJ_GET_INFO_BY_FD),
-        FlagName::new("BPF_PROG_QUERY", BPF_PROG_QUERY),
-        FlagName::new("BPF_RAW_TRACEPOINT_OPEN", BPF_RAW_TRACEPOINT_OPEN),
-        FlagName::new("BPF_BTF_LOAD", BPF_BTF_LOAD),
-        FlagName::new("BPF_BTF_GET_FD_BY_ID", BPF_BTF_GET_FD_BY_ID),
-        FlagName::new("BPF_TASK_FD_QUERY", BPF_TASK_FD_QUERY),
-        FlagName::new(
-            "BPF_MAP_LOOKUP_AND_DELETE_ELEM",
-            BPF_MAP_LOOKUP_AND_DELETE_ELEM,
-        ),
-        FlagName::new("BPF_MAP_FREEZE", BPF_MAP_FREEZE),
-        FlagName::new("BPF_BTF_GET_NEXT_ID", BPF_BTF_GET_NEXT_ID),
-        FlagName::new("BPF_MAP_LOOKUP_BATCH", BPF_MAP_LOOKUP_BATCH),
-        FlagName::new(
-            "BPF_MAP_LOOKUP_AND_DELETE_BATCH",
-            BPF_MAP_LOOKUP_AND_DELETE_BATCH,
-        ),
-        FlagName::new("BPF_MAP_UPDATE_BATCH", BPF_MAP_UPDATE_BATCH),
-        FlagName::new("BPF_MAP_DELETE_BATCH", BPF_MAP_DELETE_BATCH),
-        FlagName::new("BPF_LINK_CREATE", BPF_LINK_CREATE),
-        FlagName::new("BPF_LINK_UPDATE", BPF_LINK_UPDATE),
-        FlagName::new("BPF_LINK_GET_FD_BY_ID", BPF_LINK_GET_FD_BY_ID),
-        FlagName::new("BPF_LINK_GET_NEXT_ID", BPF_LINK_GET_NEXT_ID),
-        FlagName::new("BPF_ENABLE_STATS", BPF_ENABLE_STATS),
-        FlagName::new("BPF_ITER_CREATE", BPF_ITER_CREATE),
-        FlagName::new("BPF_LINK_DETACH", BPF_LINK_DETACH),
-        FlagName::new("BPF_PROG_BIND_MAP", BPF_PROG_BIND_MAP),
-    ];
+crate::flags::flag_set! {
+    /// `BPF_COMMANDS`: the values of `PT_ENUMFLAGS32` parameters.
+    BPF_COMMANDS, bpf_commands: u32 {
+        BPF_MAP_CREATE = 0x0,
+        BPF_MAP_LOOKUP_ELEM = 0x1,
+        BPF_MAP_UPDATE_ELEM = 0x2,
+        BPF_MAP_DELETE_ELEM = 0x3,
+        BPF_MAP_GET_NEXT_KEY = 0x4,
+        BPF_PROG_LOAD = 0x5,
+        BPF_OBJ_PIN = 0x6,
+        BPF_OBJ_GET = 0x7,
+        BPF_PROG_ATTACH = 0x8,
+        BPF_PROG_DETACH = 0x9,
+        BPF_PROG_TEST_RUN = 0xa,
+        BPF_PROG_RUN = 0xa,
+        BPF_PROG_GET_NEXT_ID = 0xb,
+        BPF_MAP_GET_NEXT_ID = 0xc,
+        BPF_PROG_GET_FD_BY_ID = 0xd,
+        BPF_MAP_GET_FD_BY_ID = 0xe,
+        BPF_OBJ_GET_INFO_BY_FD = 0xf,
+        BPF_PROG_QUERY = 0x10,
+        BPF_RAW_TRACEPOINT_OPEN = 0x11,
+        BPF_BTF_LOAD = 0x12,
+        BPF_BTF_GET_FD_BY_ID = 0x13,
+        BPF_TASK_FD_QUERY = 0x14,
+        BPF_MAP_LOOKUP_AND_DELETE_ELEM = 0x15,
+        BPF_MAP_FREEZE = 0x16,
+        BPF_BTF_GET_NEXT_ID = 0x17,
+        BPF_MAP_LOOKUP_BATCH = 0x18,
+        BPF_MAP_LOOKUP_AND_DELETE_BATCH = 0x19,
+        BPF_MAP_UPDATE_BATCH = 0x1a,
+        BPF_MAP_DELETE_BATCH = 0x1b,
+        BPF_LINK_CREATE = 0x1c,
+        BPF_LINK_UPDATE = 0x1d,
+        BPF_LINK_GET_FD_BY_ID = 0x1e,
+        BPF_LINK_GET_NEXT_ID = 0x1f,
+        BPF_ENABLE_STATS = 0x20,
+        BPF_ITER_CREATE = 0x21,
+        BPF_LINK_DETACH = 0x22,
+        BPF_PROG_BIND_MAP = 0x23,
+    }
 }
-pub use bpf_commands::NAMES as BPF_COMMANDS;
 
-/// `MLOCK2_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod mlock2_flags {
-    use crate::flags::FlagName;
-
-    pub const MLOCK_ONFAULT: u32 = 0x1;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[FlagName::new("MLOCK_ONFAULT", MLOCK_ONFAULT)];
+crate::flags::flag_set! {
+    /// `MLOCK2_FLAGS`: the values of `PT_FLAGS32` parameters.
+    MLOCK2_FLAGS, mlock2_flags: u32 {
+        MLOCK_ONFAULT = 0x1,
+    }
 }
-pub use mlock2_flags::NAMES as MLOCK2_FLAGS;
 
-/// `FSCONFIG_CMDS`: the values of `PT_ENUMFLAGS32` parameters.
-pub mod fsconfig_cmds {
-    use crate::flags::FlagName;
-
-    pub const FSCONFIG_SET_FLAG: u32 = 0x0;
-    pub const FSCONFIG_SET_STRING: u32 = 0x1;
-    pub const FSCONFIG_SET_BINARY: u32 = 0x2;
-    pub const FSCONFIG_SET_PATH: u32 = 0x3;
-    pub const FSCONFIG_SET_PATH_EMPTY: u32 = 0x4;
-    pub const FSCONFIG_SET_FD: u32 = 0x5;
-    pub const FSCONFIG_CMD_CREATE: u32 = 0x6;
-    pub const FSCONFIG_CMD_RECONFIGURE: u32 = 0x7;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("FSCONFIG_SET_FLAG", FSCONFIG_SET_FLAG),
-        FlagName::new("FSCONFIG_SET_STRING", FSCONFIG_SET_STRING),
-        FlagName::new("FSCONFIG_SET_BINARY", FSCONFIG_SET_BINARY),
-        FlagName::new("FSCONFIG_SET_PATH", FSCONFIG_SET_PATH),
-        FlagName::new("FSCONFIG_SET_PATH_EMPTY", FSCONFIG_SET_PATH_EMPTY),
-        FlagName::new("FSCONFIG_SET_FD", FSCONFIG_SET_FD),
-        FlagName::new("FSCONFIG_CMD_CREATE", FSCONFIG_CMD_CREATE),
-        FlagName::new("FSCONFIG_CMD_RECONFIGURE", FSCONFIG_CMD_RECONFIGURE),
-    ];
+crate::flags::flag_set! {
+    /// `FSCONFIG_CMDS`: the values of `PT_ENUMFLAGS32` parameters.
+    FSCONFIG_CMDS, fsconfig_cmds: u32 {
+        FSCONFIG_SET_FLAG = 0x0,
+        FSCONFIG_SET_STRING = 0x1,
+        FSCONFIG_SET_BINARY = 0x2,
+        FSCONFIG_SET_PATH = 0x3,
+        FSCONFIG_SET_PATH_EMPTY = 0x4,
+        FSCONFIG_SET_FD = 0x5,
+        FSCONFIG_CMD_CREATE = 0x6,
+        FSCONFIG_CMD_RECONFIGURE = 0x7,
+    }
 }
-pub use fsconfig_cmds::NAMES as FSCONFIG_CMDS;
 
-/// `EPOLL_CREATE1_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod epoll_create1_flags {
-    use crate::flags::FlagName;
-
-    pub const EPOLL_CLOEXEC: u32 = 0x1;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[FlagName::new("EPOLL_CLOEXEC", EPOLL_CLOEXEC)];
+crate::flags::flag_set! {
+    /// `EPOLL_CREATE1_FLAGS`: the values of `PT_FLAGS32` parameters.
+    EPOLL_CREATE1_FLAGS, epoll_create1_flags: u32 {
+        EPOLL_CLOEXEC = 0x1,
+    }
 }
-pub use epoll_create1_flags::NAMES as EPOLL_CREATE1_FLAGS;
 
-/// `FCHOWNAT_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod fchownat_flags {
-    use crate::flags::FlagName;
-
-    pub const AT_SYMLINK_NOFOLLOW: u32 = 0x400;
-    pub const AT_EMPTY_PATH: u32 = 0x1000;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("AT_SYMLINK_NOFOLLOW", AT_SYMLINK_NOFOLLOW),
-        FlagName::new("AT_EMPTY_PATH", AT_EMPTY_PATH),
-    ];
+crate::flags::flag_set! {
+    /// `FCHOWNAT_FLAGS`: the values of `PT_FLAGS32` parameters.
+    FCHOWNAT_FLAGS, fchownat_flags: u32 {
+        AT_SYMLINK_NOFOLLOW = 0x400,
+        AT_EMPTY_PATH = 0x1000,
+    }
 }
-pub use fchownat_flags::NAMES as FCHOWNAT_FLAGS;
 
-/// `PRCTL_OPTIONS`: the values of `PT_ENUMFLAGS32` parameters.
-pub mod prctl_options {
-    use crate::flags::FlagName;
-
-    pub const PR_GET_DUMPABLE: u32 = 0x3;
-    pub const PR_SET_DUMPABLE: u32 = 0x4;
-    pub const PR_GET_KEEPCAPS: u32 = 0x7;
-    pub const PR_SET_KEEPCAPS: u32 = 0x8;
-    pub const PR_SET_NAME: u32 = 0xf;
-    pub const PR_GET_NAME: u32 = 0x10;
-    pub const PR_GET_SECCOMP: u32 = 0x15;
-    pub const PR_SET_SECCOMP: u32 = 0x16;
-    pub const PR_CAPBSET_READ: u32 = 0x17;
-    pub const PR_CAPBSET_DROP: u32 = 0x18;
-    pub const PR_GET_SECUREBITS: u32 = 0x1b;
-    pub const PR_SET_SECUREBITS: u32 = 0x1c;
-    pub const PR_MCE_KILL: u32 = 0x21;
-    pub const PR_SET_MM: u32 = 0x23;
-    pub const PR_SET_CHILD_SUBREAPER: u32 = 0x24;
-    pub const PR_GET_CHILD_SUBREAPER: u32 = 0x25;
-    pub const PR_SET_NO_NEW_PRIVS: u32 = 0x26;
-    pub const PR_GET_NO_NEW_PRIVS: u32 = 0x27;
-    pub const PR_GET_TID_ADDRESS: u32 = 0x28;
-    pub const PR_SET_THP_DISABLE: u32 = 0x29;
-    pub const PR_GET_THP_DISABLE: u32 = 0x2a;
-    pub const PR_CAP_AMBIENT: u32 = 0x2f;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("PR_GET_DUMPABLE", PR_GET_DUMPABLE),
-        FlagName::new("PR_SET_DUMPABLE", PR_SET_DUMPABLE),
-        FlagName::new("PR_GET_KEEPCAPS", PR_GET_KEEPCAPS),
-        FlagName::new("PR_SET_KEEPCAPS", PR_SET_KEEPCAPS),
-        FlagName::new("PR_SET_NAME", PR_SET_NAME),
-        FlagName::new("PR_GET_NAME", PR_GET_NAME),
-        FlagName::new("PR_GET_SECCOMP", PR_GET_SECCOMP),
-        FlagName::new("PR_SET_SECCOMP", PR_SET_SECCOMP),
-        FlagName::new("PR_CAPBSET_READ", PR_CAPBSET_READ),
-        FlagName::new("PR_CAPBSET_DROP", PR_CAPBSET_DROP),
-        FlagName::new("PR_GET_SECUREBITS", PR_GET_SECUREBITS),
-        FlagName::new("PR_SET_SECUREBITS", PR_SET_SECUREBITS),
-        FlagName::new("PR_MCE_KILL", PR_MCE_KILL),
-        FlagName::new("PR_MCE_KILL", PR_MCE_KILL),
-        FlagName::new("PR_SET_MM", PR_SET_MM),
-        FlagName::new("PR_SET_CHILD_SUBREAPER", PR_SET_CHILD_SUBREAPER),
-        FlagName::new("PR_GET_CHILD_SUBREAPER", PR_GET_CHILD_SUBREAPER),
-        FlagName::new("PR_SET_NO_NEW_PRIVS", PR_SET_NO_NEW_PRIVS),
-        FlagName::new("PR_GET_NO_NEW_PRIVS", PR_GET_NO_NEW_PRIVS),
-        FlagName::new("PR_GET_TID_ADDRESS", PR_GET_TID_ADDRESS),
-        FlagName::new("PR_SET_THP_DISABLE", PR_SET_THP_DISABLE),
-        FlagName::new("PR_GET_THP_DISABLE", PR_GET_THP_DISABLE),
-        FlagName::new("PR_CAP_AMBIENT", PR_CAP_AMBIENT),
-    ];
+crate::flags::flag_set! {
+    /// `PRCTL_OPTIONS`: the values of `PT_ENUMFLAGS32` parameters.
+    PRCTL_OPTIONS, prctl_options: u32 {
+        PR_GET_DUMPABLE = 0x3,
+        PR_SET_DUMPABLE = 0x4,
+        PR_GET_KEEPCAPS = 0x7,
+        PR_SET_KEEPCAPS = 0x8,
+        PR_SET_NAME = 0xf,
+        PR_GET_NAME = 0x10,
+        PR_GET_SECCOMP = 0x15,
+        PR_SET_SECCOMP = 0x16,
+        PR_CAPBSET_READ = 0x17,
+        PR_CAPBSET_DROP = 0x18,
+        PR_GET_SECUREBITS = 0x1b,
+        PR_SET_SECUREBITS = 0x1c,
+        PR_MCE_KILL = 0x21,
+        PR_MCE_KILL,
+        PR_SET_MM = 0x23,
+        PR_SET_CHILD_SUBREAPER = 0x24,
+        PR_GET_CHILD_SUBREAPER = 0x25,
+        PR_SET_NO_NEW_PRIVS = 0x26,
+        PR_GET_NO_NEW_PRIVS = 0x27,
+        PR_GET_TID_ADDRESS = 0x28,
+        PR_SET_THP_DISABLE = 0x29,
+        PR_GET_THP_DISABLE = 0x2a,
+        PR_CAP_AMBIENT = 0x2f,
+    }
 }
-pub use prctl_options::NAMES as PRCTL_OPTIONS;
 
-/// `MEMFD_CREATE_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod memfd_create_flags {
-    use crate::flags::FlagName;
-
-    pub const MFD_CLOEXEC: u32 = 0x1;
-    pub const MFD_ALLOW_SEALING: u32 = 0x2;
-    pub const MFD_HUGETLB: u32 = 0x4;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("MFD_CLOEXEC", MFD_CLOEXEC),
-        FlagName::new("MFD_ALLOW_SEALING", MFD_ALLOW_SEALING),
-        FlagName::new("MFD_HUGETLB", MFD_HUGETLB),
-    ];
+crate::flags::flag_set! {
+    /// `MEMFD_CREATE_FLAGS`: the values of `PT_FLAGS32` parameters.
+    MEMFD_CREATE_FLAGS, memfd_create_flags: u32 {
+        MFD_CLOEXEC = 0x1,
+        MFD_ALLOW_SEALING = 0x2,
+        MFD_HUGETLB = 0x4,
+    }
 }
-pub use memfd_create_flags::NAMES as MEMFD_CREATE_FLAGS;
 
-/// `PIDFD_OPEN_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod pidfd_open_flags {
-    use crate::flags::FlagName;
-
-    pub const PIDFD_NONBLOCK: u32 = 0x1;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[FlagName::new("PIDFD_NONBLOCK", PIDFD_NONBLOCK)];
+crate::flags::flag_set! {
+    /// `PIDFD_OPEN_FLAGS`: the values of `PT_FLAGS32` parameters.
+    PIDFD_OPEN_FLAGS, pidfd_open_flags: u32 {
+        PIDFD_NONBLOCK = 0x1,
+    }
 }
-pub use pidfd_open_flags::NAMES as PIDFD_OPEN_FLAGS;
 
-/// `FINIT_MODULE_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod finit_module_flags {
-    use crate::flags::FlagName;
-
-    pub const MODULE_INIT_IGNORE_MODVERSIONS: u32 = 0x1;
-    pub const MODULE_INIT_IGNORE_VERMAGIC: u32 = 0x2;
-    pub const MODULE_INIT_COMPRESSED_FILE: u32 = 0x4;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new(
-            "MODULE_INIT_IGNORE_MODVERSIONS",
-            MODULE_INIT_IGNORE_MODVERSIONS,
-        ),
-        FlagName::new("MODULE_INIT_IGNORE_VERMAGIC", MODULE_INIT_IGNORE_VERMAGIC),
-        FlagName::new("MODULE_INIT_COMPRESSED_FILE", MODULE_INIT_COMPRESSED_FILE),
-    ];
+crate::flags::flag_set! {
+    /// `FINIT_MODULE_FLAGS`: the values of `PT_FLAGS32` parameters.
+    FINIT_MODULE_FLAGS, finit_module_flags: u32 {
+        MODULE_INIT_IGNORE_MODVERSIONS = 0x1,
+        MODULE_INIT_IGNORE_VERMAGIC = 0x2,
+        MODULE_INIT_COMPRESSED_FILE = 0x4,
+    }
 }
-pub use finit_module_flags::NAMES as FINIT_MODULE_FLAGS;
 
-/// `CHMOD_MODE_SYSCALL_MKNOD_X`: the values of `PT_MODE` parameters.
-pub mod chmod_mode_syscall_mknod_x {
-    use crate::flags::FlagName;
-
-    pub const S_IXOTH: u32 = 0x1;
-    pub const S_IWOTH: u32 = 0x2;
-    pub const S_IROTH: u32 = 0x4;
-    pub const S_IXGRP: u32 = 0x8;
-    pub const S_IWGRP: u32 = 0x10;
-    pub const S_IRGRP: u32 = 0x20;
-    pub const S_IXUSR: u32 = 0x40;
-    pub const S_IWUSR: u32 = 0x80;
-    pub const S_IRUSR: u32 = 0x100;
-    pub const S_ISVTX: u32 = 0x200;
-    pub const S_ISGID: u32 = 0x400;
-    pub const S_ISUID: u32 = 0x800;
-    pub const S_IFREG: u32 = 0x8000;
-    pub const S_IFCHR: u32 = 0x2000;
-    pub const S_IFBLK: u32 = 0x6000;
-    pub const S_IFIFO: u32 = 0x1000;
-    pub const S_IFSOCK: u32 = 0xc000;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("S_IXOTH", S_IXOTH),
-        FlagName::new("S_IWOTH", S_IWOTH),
-        FlagName::new("S_IROTH", S_IROTH),
-        FlagName::new("S_IXGRP", S_IXGRP),
-        FlagName::new("S_IWGRP", S_IWGRP),
-        FlagName::new("S_IRGRP", S_IRGRP),
-        FlagName::new("S_IXUSR", S_IXUSR),
-        FlagName::new("S_IWUSR", S_IWUSR),
-        FlagName::new("S_IRUSR", S_IRUSR),
-        FlagName::new("S_ISVTX", S_ISVTX),
-        FlagName::new("S_ISGID", S_ISGID),
-        FlagName::new("S_ISUID", S_ISUID),
-        FlagName::new("S_IFREG", S_IFREG),
-        FlagName::new("S_IFCHR", S_IFCHR),
-        FlagName::new("S_IFBLK", S_IFBLK),
-        FlagName::new("S_IFIFO", S_IFIFO),
-        FlagName::new("S_IFSOCK", S_IFSOCK),
-    ];
+crate::flags::flag_set! {
+    /// `CHMOD_MODE_SYSCALL_MKNOD_X`: the values of `PT_MODE` parameters.
+    CHMOD_MODE_SYSCALL_MKNOD_X, chmod_mode_syscall_mknod_x: u32 {
+        S_IXOTH = 0x1,
+        S_IWOTH = 0x2,
+        S_IROTH = 0x4,
+        S_IXGRP = 0x8,
+        S_IWGRP = 0x10,
+        S_IRGRP = 0x20,
+        S_IXUSR = 0x40,
+        S_IWUSR = 0x80,
+        S_IRUSR = 0x100,
+        S_ISVTX = 0x200,
+        S_ISGID = 0x400,
+        S_ISUID = 0x800,
+        S_IFREG = 0x8000,
+        S_IFCHR = 0x2000,
+        S_IFBLK = 0x6000,
+        S_IFIFO = 0x1000,
+        S_IFSOCK = 0xc000,
+    }
 }
-pub use chmod_mode_syscall_mknod_x::NAMES as CHMOD_MODE_SYSCALL_MKNOD_X;
 
-/// `EXECVEAT_FLAGS_SYSCALL_NEWFSTATAT_X`: the values of `PT_FLAGS32` parameters.
-pub mod execveat_flags_syscall_newfstatat_x {
-    use crate::flags::FlagName;
-
-    pub const AT_EMPTY_PATH: u32 = 0x1000;
-    pub const AT_NO_AUTOMOUNT: u32 = 0x800;
-    pub const AT_SYMLINK_NOFOLLOW: u32 = 0x100;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("AT_EMPTY_PATH", AT_EMPTY_PATH),
-        FlagName::new("AT_NO_AUTOMOUNT", AT_NO_AUTOMOUNT),
-        FlagName::new("AT_SYMLINK_NOFOLLOW", AT_SYMLINK_NOFOLLOW),
-    ];
+crate::flags::flag_set! {
+    /// `EXECVEAT_FLAGS_SYSCALL_NEWFSTATAT_X`: the values of `PT_FLAGS32` parameters.
+    EXECVEAT_FLAGS_SYSCALL_NEWFSTATAT_X, execveat_flags_syscall_newfstatat_x: u32 {
+        AT_EMPTY_PATH = 0x1000,
+        AT_NO_AUTOMOUNT = 0x800,
+        AT_SYMLINK_NOFOLLOW = 0x100,
+    }
 }
-pub use execveat_flags_syscall_newfstatat_x::NAMES as EXECVEAT_FLAGS_SYSCALL_NEWFSTATAT_X;
 
-/// `DELETE_MODULE_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod delete_module_flags {
-    use crate::flags::FlagName;
-
-    pub const O_NONBLOCK: u32 = 0x2;
-    pub const O_TRUNC: u32 = 0x1;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("O_NONBLOCK", O_NONBLOCK),
-        FlagName::new("O_TRUNC", O_TRUNC),
-    ];
+crate::flags::flag_set! {
+    /// `DELETE_MODULE_FLAGS`: the values of `PT_FLAGS32` parameters.
+    DELETE_MODULE_FLAGS, delete_module_flags: u32 {
+        O_NONBLOCK = 0x2,
+        O_TRUNC = 0x1,
+    }
 }
-pub use delete_module_flags::NAMES as DELETE_MODULE_FLAGS;
 
-/// `ANON_INODE_FD_TYPES`: the values of `PT_FLAGS8` parameters.
-pub mod anon_inode_fd_types {
-    use crate::flags::FlagName;
-
-    pub const ANON_INODE_FD_TYPE_UNKNOWN: u8 = 0x0;
-    pub const ANON_INODE_FD_TYPE_EVENTFD: u8 = 0x1;
-    pub const ANON_INODE_FD_TYPE_EVENTPOLL: u8 = 0x2;
-    pub const ANON_INODE_FD_TYPE_INOTIFY: u8 = 0x3;
-    pub const ANON_INODE_FD_TYPE_SIGNALFD: u8 = 0x4;
-    pub const ANON_INODE_FD_TYPE_TIMERFD: u8 = 0x5;
-    pub const ANON_INODE_FD_TYPE_IO_URING: u8 = 0x6;
-    pub const ANON_INODE_FD_TYPE_USERFAULTFD: u8 = 0x7;
-    pub const ANON_INODE_FD_TYPE_PIDFD: u8 = 0x8;
-    pub const ANON_INODE_FD_TYPE_BPF_MAP: u8 = 0x9;
-    pub const ANON_INODE_FD_TYPE_BPF_PROG: u8 = 0xa;
-    pub const ANON_INODE_FD_TYPE_BPF_LINK: u8 = 0xb;
-    pub const ANON_INODE_FD_TYPE_BPF_ITER: u8 = 0xc;
-    pub const ANON_INODE_FD_TYPE_PERF_EVENT: u8 = 0xd;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new(
-            "ANON_INODE_FD_TYPE_UNKNOWN",
-            ANON_INODE_FD_TYPE_UNKNOWN as u32,
-        ),
-        FlagName::new(
-            "ANON_INODE_FD_TYPE_EVENTFD",
-            ANON_INODE_FD_TYPE_EVENTFD as u32,
-        ),
-        FlagName::new(
-            "ANON_INODE_FD_TYPE_EVENTPOLL",
-            ANON_INODE_FD_TYPE_EVENTPOLL as u32,
-        ),
-        FlagName::new(
-            "ANON_INODE_FD_TYPE_INOTIFY",
-            ANON_INODE_FD_TYPE_INOTIFY as u32,
-        ),
-        FlagName::new(
-            "ANON_INODE_FD_TYPE_SIGNALFD",
-            ANON_INODE_FD_TYPE_SIGNALFD as u32,
-        ),
-        FlagName::new(
-            "ANON_INODE_FD_TYPE_TIMERFD",
-            ANON_INODE_FD_TYPE_TIMERFD as u32,
-        ),
-        FlagName::new(
-            "ANON_INODE_FD_TYPE_IO_URING",
-            ANON_INODE_FD_TYPE_IO_URING as u32,
-        ),
-        FlagName::new(
-            "ANON_INODE_FD_TYPE_USERFAULTFD",
-            ANON_INODE_FD_TYPE_USERFAULTFD as u32,
-        ),
-        FlagName::new("ANON_INODE_FD_TYPE_PIDFD", ANON_INODE_FD_TYPE_PIDFD as u32),
-        FlagName::new(
-            "ANON_INODE_FD_TYPE_BPF_MAP",
-            ANON_INODE_FD_TYPE_BPF_MAP as u32,
-        ),
-        FlagName::new(
-            "ANON_INODE_FD_TYPE_BPF_PROG",
-            ANON_INODE_FD_TYPE_BPF_PROG as u32,
-        ),
-        FlagName::new(
-            "ANON_INODE_FD_TYPE_BPF_LINK",
-            ANON_INODE_FD_TYPE_BPF_LINK as u32,
-        ),
-        FlagName::new(
-            "ANON_INODE_FD_TYPE_BPF_ITER",
-            ANON_INODE_FD_TYPE_BPF_ITER as u32,
-        ),
-        FlagName::new(
-            "ANON_INODE_FD_TYPE_PERF_EVENT",
-            ANON_INODE_FD_TYPE_PERF_EVENT as u32,
-        ),
-    ];
+crate::flags::flag_set! {
+    /// `ANON_INODE_FD_TYPES`: the values of `PT_FLAGS8` parameters.
+    ANON_INODE_FD_TYPES, anon_inode_fd_types: u8 {
+        ANON_INODE_FD_TYPE_UNKNOWN = 0x0,
+        ANON_INODE_FD_TYPE_EVENTFD = 0x1,
+        ANON_INODE_FD_TYPE_EVENTPOLL = 0x2,
+        ANON_INODE_FD_TYPE_INOTIFY = 0x3,
+        ANON_INODE_FD_TYPE_SIGNALFD = 0x4,
+        ANON_INODE_FD_TYPE_TIMERFD = 0x5,
+        ANON_INODE_FD_TYPE_IO_URING = 0x6,
+        ANON_INODE_FD_TYPE_USERFAULTFD = 0x7,
+        ANON_INODE_FD_TYPE_PIDFD = 0x8,
+        ANON_INODE_FD_TYPE_BPF_MAP = 0x9,
+        ANON_INODE_FD_TYPE_BPF_PROG = 0xa,
+        ANON_INODE_FD_TYPE_BPF_LINK = 0xb,
+        ANON_INODE_FD_TYPE_BPF_ITER = 0xc,
+        ANON_INODE_FD_TYPE_PERF_EVENT = 0xd,
+    }
 }
-pub use anon_inode_fd_types::NAMES as ANON_INODE_FD_TYPES;
 
-/// `CLOSE_RANGE_FLAGS`: the values of `PT_FLAGS32` parameters.
-pub mod close_range_flags {
-    use crate::flags::FlagName;
-
-    pub const CLOSE_RANGE_UNSHARE: u32 = 0x2;
-    pub const CLOSE_RANGE_CLOEXEC: u32 = 0x4;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("CLOSE_RANGE_UNSHARE", CLOSE_RANGE_UNSHARE),
-        FlagName::new("CLOSE_RANGE_CLOEXEC", CLOSE_RANGE_CLOEXEC),
-    ];
+crate::flags::flag_set! {
+    /// `CLOSE_RANGE_FLAGS`: the values of `PT_FLAGS32` parameters.
+    CLOSE_RANGE_FLAGS, close_range_flags: u32 {
+        CLOSE_RANGE_UNSHARE = 0x2,
+        CLOSE_RANGE_CLOEXEC = 0x4,
+    }
 }
-pub use close_range_flags::NAMES as CLOSE_RANGE_FLAGS;
 
-/// `KEYCTL_OPERATIONS`: the values of `PT_ENUMFLAGS32` parameters.
-pub mod keyctl_operations {
-    use crate::flags::FlagName;
-
-    pub const KEYCTL_GET_KEYRING_ID: u32 = 0x0;
-    pub const KEYCTL_JOIN_SESSION_KEYRING: u32 = 0x1;
-    pub const KEYCTL_UPDATE: u32 = 0x2;
-    pub const KEYCTL_REVOKE: u32 = 0x3;
-    pub const KEYCTL_CHOWN: u32 = 0x4;
-    pub const KEYCTL_SETPERM: u32 = 0x5;
-    pub const KEYCTL_DESCRIBE: u32 = 0x6;
-    pub const KEYCTL_CLEAR: u32 = 0x7;
-    pub const KEYCTL_LINK: u32 = 0x8;
-    pub const KEYCTL_UNLINK: u32 = 0x9;
-    pub const KEYCTL_SEARCH: u32 = 0xa;
-    pub const KEYCTL_READ: u32 = 0xb;
-    pub const KEYCTL_INSTANTIATE: u32 = 0xc;
-    pub const KEYCTL_NEGATE: u32 = 0xd;
-    pub const KEYCTL_SET_REQKEY_KEYRING: u32 = 0xe;
-    pub const KEYCTL_SET_TIMEOUT: u32 = 0xf;
-    pub const KEYCTL_ASSUME_AUTHORITY: u32 = 0x10;
-    pub const KEYCTL_GET_SECURITY: u32 = 0x11;
-    pub const KEYCTL_SESSION_TO_PARENT: u32 = 0x12;
-    pub const KEYCTL_REJECT: u32 = 0x13;
-    pub const KEYCTL_INSTANTIATE_IOV: u32 = 0x14;
-    pub const KEYCTL_INVALIDATE: u32 = 0x15;
-    pub const KEYCTL_GET_PERSISTENT: u32 = 0x16;
-    pub const KEYCTL_DH_COMPUTE: u32 = 0x17;
-    pub const KEYCTL_PKEY_QUERY: u32 = 0x18;
-    pub const KEYCTL_PKEY_ENCRYPT: u32 = 0x19;
-    pub const KEYCTL_PKEY_DECRYPT: u32 = 0x1a;
-    pub const KEYCTL_PKEY_SIGN: u32 = 0x1b;
-    pub const KEYCTL_PKEY_VERIFY: u32 = 0x1c;
-    pub const KEYCTL_RESTRICT_KEYRING: u32 = 0x1d;
-    pub const KEYCTL_MOVE: u32 = 0x1e;
-    pub const KEYCTL_CAPABILITIES: u32 = 0x1f;
-    pub const KEYCTL_WATCH_KEY: u32 = 0x20;
-
-    /// The names Falco prints for these values, in upstream's order.
-    pub const NAMES: &[FlagName] = &[
-        FlagName::new("KEYCTL_GET_KEYRING_ID", KEYCTL_GET_KEYRING_ID),
-        FlagName::new("KEYCTL_JOIN_SESSION_KEYRING", KEYCTL_JOIN_SESSION_KEYRING),
-        FlagName::new("KEYCTL_UPDATE", KEYCTL_UPDATE),
-        FlagName::new("KEYCTL_REVOKE", KEYCTL_REVOKE),
-        FlagName::new("KEYCTL_CHOWN", KEYCTL_CHOWN),
-        FlagName::new("KEYCTL_SETPERM", KEYCTL_SETPERM),
-        FlagName::new("KEYCTL_DESCRIBE", KEYCTL_DESCRIBE),
-        FlagName::new("KEYCTL_CLEAR", KEYCTL_CLEAR),
-        FlagName::new("KEYCTL_LINK", KEYCTL_LINK),
-        FlagName::new("KEYCTL_UNLINK", KEYCTL_UNLINK),
-        FlagName::new("KEYCTL_SEARCH", KEYCTL_SEARCH),
-        FlagName::new("KEYCTL_READ", KEYCTL_READ),
-        FlagName::new("KEYCTL_INSTANTIATE", KEYCTL_INSTANTIATE),
-        FlagName::new("KEYCTL_NEGATE", KEYCTL_NEGATE),
-        FlagName::new("KEYCTL_SET_REQKEY_KEYRING", KEYCTL_SET_REQKEY_KEYRING),
-        FlagName::new("KEYCTL_SET_TIMEOUT", KEYCTL_SET_TIMEOUT),
-        FlagName::new("KEYCTL_ASSUME_AUTHORITY", KEYCTL_ASSUME_AUTHORITY),
-        FlagName::new("KEYCTL_GET_SECURITY", KEYCTL_GET_SECURITY),
-        FlagName::new("KEYCTL_SESSION_TO_PARENT", KEYCTL_SESSION_TO_PARENT),
-        FlagName::new("KEYCTL_REJECT", KEYCTL_REJECT),
-        FlagName::new("KEYCTL_INSTANTIATE_IOV", KEYCTL_INSTANTIATE_IOV),
-        FlagName::new("KEYCTL_INVALIDATE", KEYCTL_INVALIDATE),
-        FlagName::new("KEYCTL_GET_PERSISTENT", KEYCTL_GET_PERSISTENT),
-        FlagName::new("KEYCTL_DH_COMPUTE", KEYCTL_DH_COMPUTE),
-        FlagName::new("KEYCTL_PKEY_QUERY", KEYCTL_PKEY_QUERY),
-        FlagName::new("KEYCTL_PKEY_ENCRYPT", KEYCTL_PKEY_ENCRYPT),
-        FlagName::new("KEYCTL_PKEY_DECRYPT", KEYCTL_PKEY_DECRYPT),
-        FlagName::new("KEYCTL_PKEY_SIGN", KEYCTL_PKEY_SIGN),
-        FlagName::new("KEYCTL_PKEY_VERIFY", KEYCTL_PKEY_VERIFY),
-        FlagName::new("KEYCTL_RESTRICT_KEYRING", KEYCTL_RESTRICT_KEYRING),
-        FlagName::new("KEYCTL_MOVE", KEYCTL_MOVE),
-        FlagName::new("KEYCTL_CAPABILITIES", KEYCTL_CAPABILITIES),
-        FlagName::new("KEYCTL_WATCH_KEY", KEYCTL_WATCH_KEY),
-    ];
+crate::flags::flag_set! {
+    /// `KEYCTL_OPERATIONS`: the values of `PT_ENUMFLAGS32` parameters.
+    KEYCTL_OPERATIONS, keyctl_operations: u32 {
+        KEYCTL_GET_KEYRING_ID = 0x0,
+        KEYCTL_JOIN_SESSION_KEYRING = 0x1,
+        KEYCTL_UPDATE = 0x2,
+        KEYCTL_REVOKE = 0x3,
+        KEYCTL_CHOWN = 0x4,
+        KEYCTL_SETPERM = 0x5,
+        KEYCTL_DESCRIBE = 0x6,
+        KEYCTL_CLEAR = 0x7,
+        KEYCTL_LINK = 0x8,
+        KEYCTL_UNLINK = 0x9,
+        KEYCTL_SEARCH = 0xa,
+        KEYCTL_READ = 0xb,
+        KEYCTL_INSTANTIATE = 0xc,
+        KEYCTL_NEGATE = 0xd,
+        KEYCTL_SET_REQKEY_KEYRING = 0xe,
+        KEYCTL_SET_TIMEOUT = 0xf,
+        KEYCTL_ASSUME_AUTHORITY = 0x10,
+        KEYCTL_GET_SECURITY = 0x11,
+        KEYCTL_SESSION_TO_PARENT = 0x12,
+        KEYCTL_REJECT = 0x13,
+        KEYCTL_INSTANTIATE_IOV = 0x14,
+        KEYCTL_INVALIDATE = 0x15,
+        KEYCTL_GET_PERSISTENT = 0x16,
+        KEYCTL_DH_COMPUTE = 0x17,
+        KEYCTL_PKEY_QUERY = 0x18,
+        KEYCTL_PKEY_ENCRYPT = 0x19,
+        KEYCTL_PKEY_DECRYPT = 0x1a,
+        KEYCTL_PKEY_SIGN = 0x1b,
+        KEYCTL_PKEY_VERIFY = 0x1c,
+        KEYCTL_RESTRICT_KEYRING = 0x1d,
+        KEYCTL_MOVE = 0x1e,
+        KEYCTL_CAPABILITIES = 0x1f,
+        KEYCTL_WATCH_KEY = 0x20,
+    }
 }
-pub use keyctl_operations::NAMES as KEYCTL_OPERATIONS;

@@ -14,7 +14,6 @@ those constants, so each name and value is written once.
 """
 import json
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -105,26 +104,22 @@ def int_type(type_names, flags):
 
 
 def flag_set(table, flags, ty, type_names):
-    """One flag set: a module of its constants and its name table (built
-    from them), re-exported under the table's name."""
-    mod = table.lower()
+    """One flag set as a `flag_set!` invocation (see driver/src/flags.rs):
+    its module of constants and its name table come from one list."""
     seen = {}
-    out = ["/// `%s`: the values of `%s` parameters.\n" % (table, "`, `".join(sorted(type_names))),
-           "pub mod %s {\n    use crate::flags::FlagName;\n\n" % mod]
+    out = ["crate::flags::flag_set! {\n",
+           "    /// `%s`: the values of `%s` parameters.\n" % (table, "`, `".join(sorted(type_names)))]
+    if any(n != n.upper() for n, _ in flags):  # AF_DECnet keeps upstream's spelling
+        out.append("    #[allow(non_upper_case_globals)]\n")
+    out.append("    %s, %s: %s {\n" % (table, table.lower(), ty))
     for n, v in flags:
         if n in seen:  # upstream lists PR_MCE_KILL twice, with one value
             assert seen[n] == v, (table, n)
+            out.append("        %s,\n" % n)
             continue
         seen[n] = v
-        if n != n.upper():  # AF_DECnet keeps upstream's spelling
-            out.append("    #[allow(non_upper_case_globals)]\n")
-        out.append("    pub const %s: %s = 0x%x;\n" % (n, ty, v))
-    out.append("\n    /// The names Falco prints for these values, in upstream's order.\n"
-               "    pub const NAMES: &[FlagName] = &[\n")
-    cast = "" if ty == "u32" else " as u32"
-    for n, _ in flags:
-        out.append("        FlagName::new(%s, %s%s),\n" % (json.dumps(n), n, cast))
-    out.append("    ];\n}\npub use %s::NAMES as %s;\n\n" % (mod, table))
+        out.append("        %s = 0x%x,\n" % (n, v))
+    out.append("    }\n}\n\n")
     return out
 
 
@@ -153,15 +148,13 @@ def main():
                "// (falcosecurity/libs event_table.c facts). Edit the generator, not this file.\n"
                "//\n// Per flag set: a module of its values as constants, typed by the\n"
                "// parameters that carry it (u8, u16 or u32, widened until every value\n"
-               "// fits), and the name table Falco prints them with, built from them.\n\n"
-               "\n")
+               "// fits), and the name table Falco prints them with, built from them\n"
+               "// by `flag_set!` (flags.rs).\n\n")
     for key in order:
         flags = json.loads(key)
         out += flag_set(tables[key], flags, int_type(type_names[key], flags), type_names[key])
     path = os.path.join(ROOT, "src", "flag_tables.rs")
     open(path, "w").write("".join(out).rstrip("\n") + "\n")
-    # rustfmt decides which short tables go on one line; cargo fmt agrees.
-    subprocess.run(["rustfmt", "--edition", "2021", path], check=True)
 
     rows = []
     for e in data["events"]:
