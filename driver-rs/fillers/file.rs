@@ -4,9 +4,10 @@
 //! and the chmod family (exit events).
 
 use super::{fd_arg, user_str, Out, Syscall, STR_MAX};
-use crate::convert::{open_flags, open_mode, FMODE_CREATED, OPEN_F_CREATED};
+use crate::convert::{open_flags, open_mode, FMODE_CREATED};
 use crate::encode::{EncodeError, EventWriter};
 use crate::events::EventCode as E;
+use crate::flag_tables::open_flags::{O_CLOEXEC, O_F_CREATED};
 use crate::sys;
 
 pub(super) fn fill(code: E, sc: &Syscall, out: &mut Out<'_>) -> Result<usize, EncodeError> {
@@ -14,7 +15,7 @@ pub(super) fn fill(code: E, sc: &Syscall, out: &mut Out<'_>) -> Result<usize, En
     let fd = sc.ret;
     // What the new descriptor refers to, when the call succeeded.
     let file = if fd >= 0 { sys::fd_facts(fd) } else { None };
-    let created = file.map_or(0, |f| if f.f_mode & FMODE_CREATED != 0 { OPEN_F_CREATED } else { 0 });
+    let created = file.map_or(0, |f| if f.f_mode & FMODE_CREATED != 0 { O_F_CREATED } else { 0 });
     let dev_ino = |w: &mut EventWriter<'_>| {
         let f = file.unwrap_or_default();
         w.u32(f.dev).u64(f.ino);
@@ -102,9 +103,6 @@ pub(super) fn fill(code: E, sc: &Syscall, out: &mut Out<'_>) -> Result<usize, En
     }
     w.finish()
 }
-
-/// `PPM_O_CLOEXEC`.
-const O_CLOEXEC: u32 = 0x1000;
 
 /// How a syscall argument goes into its event.
 #[derive(Clone, Copy)]

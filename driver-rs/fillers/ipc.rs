@@ -7,12 +7,8 @@ use super::{fd_arg, Out, Syscall};
 use crate::convert::open_flags;
 use crate::encode::{EncodeError, EventWriter};
 use crate::events::EventCode as E;
+use crate::flag_tables::open_flags::{O_CLOEXEC, O_DIRECT, O_NONBLOCK};
 use crate::sys;
-
-/// `PPM_O_NONBLOCK`, `PPM_O_CLOEXEC`, `PPM_O_DIRECT`.
-const O_NONBLOCK: u32 = 0x40;
-const O_CLOEXEC: u32 = 0x1000;
-const O_DIRECT: u32 = 0x200;
 
 pub(super) fn handles(code: E) -> bool {
     matches!(

@@ -15,18 +15,15 @@ use super::ipc::fd_pair;
 use super::{fd_arg, read_str, Out, Syscall};
 use crate::encode::{EncodeError, EventWriter};
 use crate::events::EventCode as E;
+use crate::flag_tables::open_flags as ppm_o;
+// PPM's AF_* values are Linux's: kernel families are matched and carried as is.
+use crate::flag_tables::socket_families::{AF_INET, AF_INET6, AF_UNIX};
 use crate::sys;
 use crate::sys::net::{SockFacts, UnixPath, UNIX_PATH_MAX};
 
-const AF_UNIX: u32 = 1;
-const AF_INET: u32 = 2;
-const AF_INET6: u32 = 10;
-
-/// `SOCK_NONBLOCK`, `SOCK_CLOEXEC` and the PPM open flags they become.
+/// `SOCK_NONBLOCK`, `SOCK_CLOEXEC` (they become `ppm_o::O_NONBLOCK`, `O_CLOEXEC`).
 const SOCK_NONBLOCK: u64 = 0o4000;
 const SOCK_CLOEXEC: u64 = 0o2000000;
-const PPM_O_NONBLOCK: u32 = 0x40;
-const PPM_O_CLOEXEC: u32 = 0x1000;
 /// The socket type without its flags.
 const SOCK_TYPE_MASK: u64 = 0xf;
 
@@ -59,10 +56,10 @@ pub(super) fn fill(code: E, sc: &Syscall, out: &mut Out<'_>) -> Result<usize, En
         E::SOCKET_SOCKET_X => {
             let mut flags = 0;
             if a[1] & SOCK_NONBLOCK != 0 {
-                flags |= PPM_O_NONBLOCK;
+                flags |= ppm_o::O_NONBLOCK;
             }
             if a[1] & SOCK_CLOEXEC != 0 {
-                flags |= PPM_O_CLOEXEC;
+                flags |= ppm_o::O_CLOEXEC;
             }
             w.i64(sc.ret)
                 .u32(a[0] as u32)

@@ -4,11 +4,11 @@
 //! sched_process_exec for the execve exit.
 
 use super::{user_area, user_str, Out, Syscall, STR_MAX};
-use crate::convert::{
-    clone_flags, exe_writable, CLONE_CHILD_IN_PIDNS, EXE_FROM_MEMFD, EXE_WRITABLE, VFORK_CLONE_FLAGS,
-};
+use crate::convert::{clone_flags, exe_writable, VFORK_CLONE_FLAGS};
 use crate::encode::{EncodeError, EventWriter};
 use crate::events::EventCode as E;
+use crate::flag_tables::clone_flags::CLONE_CHILD_IN_PIDNS;
+use crate::flag_tables::execve_flags::{EXE_FROM_MEMFD, EXE_WRITABLE};
 use crate::producer::ExecName;
 use crate::sys::{self, Bprm, MemFacts, TaskFacts};
 

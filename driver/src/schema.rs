@@ -282,6 +282,10 @@ pub enum ParamAux {
     DirFd(u8),
 }
 
+/// The directory fd that means the current working directory, as events
+/// carry it (upstream's `PPM_AT_FDCWD`, Linux's `AT_FDCWD`).
+pub const AT_FDCWD: i64 = -100;
+
 /// One parameter of an event.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct ParamInfo {

@@ -3,6 +3,8 @@
 //! must not, driven through the test engine, the real state and the real
 //! fields.
 
+use falco_abi::flag_tables::open_flags::{O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY};
+use falco_abi::schema::AT_FDCWD;
 use falco_abi::EventCode as C;
 use falco_engine::compiler::{CompiledRuleset, Matching};
 use falco_engine::loader::{EventSource, RulesLoader};
@@ -136,18 +138,13 @@ fn exec(tid: i64, ptid: i64, comm: &str, args: &[&str], uid: u32, container: boo
         .int(uid as i64)
 }
 
-const O_RDONLY: i64 = 1;
-const O_WRONLY: i64 = 2;
-const O_CREAT: i64 = 4;
-const O_TRUNC: i64 = 256;
-
-fn openat(tid: i64, fd: i64, name: &str, flags: i64) -> EventBuilder {
+fn openat(tid: i64, fd: i64, name: &str, flags: u32) -> EventBuilder {
     EventBuilder::new(C::SYSCALL_OPENAT_2_X)
         .tid(tid as u64)
         .int(fd)
-        .int(-100)
+        .int(AT_FDCWD)
         .str(name)
-        .int(flags)
+        .int(i64::from(flags))
         .int(0o644)
         .int(0)
         .int(0)

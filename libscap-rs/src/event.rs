@@ -1,6 +1,7 @@
 //! Borrowed events: a view over the bytes of one event, with typed access
 //! to each parameter through the schema. Nothing is copied or allocated.
 
+use falco_abi::flag_tables::socket_families::{AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC};
 use falco_abi::header::{param_len_at, param_lens_sum};
 use falco_abi::{
     event_info, EventInfo, ParamInfo, ParamType, EVENT_HEADER_SIZE, EVENT_HEADER_V1_SIZE,
@@ -386,12 +387,6 @@ pub enum ParamValue<'a> {
     Dyn(ParamType, Box<ParamValue<'a>>),
 }
 
-/// Socket address families as the drivers encode them.
-pub const PPM_AF_UNSPEC: u8 = 0;
-pub const PPM_AF_UNIX: u8 = 1;
-pub const PPM_AF_INET: u8 = 2;
-pub const PPM_AF_INET6: u8 = 10;
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SockAddr<'a> {
     Unspec,
@@ -544,18 +539,19 @@ fn decode(t: ParamType, b: &[u8], aux: falco_abi::ParamAux) -> Option<ParamValue
 }
 
 fn sockaddr(b: &[u8]) -> Option<SockAddr<'_>> {
+    // The family byte is a PPM_AF_* value (`SOCKET_FAMILIES`).
     let fam = *b.first()?;
-    Some(match fam {
-        PPM_AF_UNSPEC => SockAddr::Unspec,
-        PPM_AF_INET => SockAddr::Inet {
+    Some(match u32::from(fam) {
+        AF_UNSPEC => SockAddr::Unspec,
+        AF_INET => SockAddr::Inet {
             ip: arr(b, 1)?,
             port: u16::from_le_bytes(arr(b, 5)?),
         },
-        PPM_AF_INET6 => SockAddr::Inet6 {
+        AF_INET6 => SockAddr::Inet6 {
             ip: arr(b, 1)?,
             port: u16::from_le_bytes(arr(b, 17)?),
         },
-        PPM_AF_UNIX => SockAddr::Unix {
+        AF_UNIX => SockAddr::Unix {
             path: strip_nul(&b[1..]),
         },
         _ => SockAddr::Other {
@@ -566,21 +562,22 @@ fn sockaddr(b: &[u8]) -> Option<SockAddr<'_>> {
 }
 
 fn socktuple(b: &[u8]) -> Option<SockTuple<'_>> {
+    // The family byte is a PPM_AF_* value (`SOCKET_FAMILIES`).
     let fam = *b.first()?;
-    Some(match fam {
-        PPM_AF_INET => SockTuple::Inet {
+    Some(match u32::from(fam) {
+        AF_INET => SockTuple::Inet {
             sip: arr(b, 1)?,
             sport: u16::from_le_bytes(arr(b, 5)?),
             dip: arr(b, 7)?,
             dport: u16::from_le_bytes(arr(b, 11)?),
         },
-        PPM_AF_INET6 => SockTuple::Inet6 {
+        AF_INET6 => SockTuple::Inet6 {
             sip: arr(b, 1)?,
             sport: u16::from_le_bytes(arr(b, 17)?),
             dip: arr(b, 19)?,
             dport: u16::from_le_bytes(arr(b, 35)?),
         },
-        PPM_AF_UNIX => SockTuple::Unix {
+        AF_UNIX => SockTuple::Unix {
             source: u64::from_le_bytes(arr(b, 1)?),
             dest: u64::from_le_bytes(arr(b, 9)?),
             path: strip_nul(b.get(17..)?),

@@ -2,6 +2,7 @@
 //! fds, users, groups and network interfaces. Savefiles carry it in their
 //! state blocks; live engines fill it from /proc and /etc.
 
+use falco_abi::flag_tables::clone_flags::{CLONE_FILES, CLONE_THREAD};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -19,6 +20,10 @@ pub struct MachineInfo {
     pub reserved4: u64,
 }
 
+/// The [`ThreadInfo::flags`] of a thread that is not its group's leader,
+/// as libscap's /proc scan sets them.
+pub const THREAD_FLAGS: u32 = CLONE_FILES | CLONE_THREAD;
+
 /// One thread of the initial process table, with upstream's defaults for
 /// fields that older capture versions do not carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +40,7 @@ pub struct ThreadInfo {
     pub args: Vec<u8>,
     pub cwd: String,
     pub fdlimit: u64,
+    /// PPM clone flags (`falco_abi::flag_tables::clone_flags`).
     pub flags: u32,
     pub uid: u32,
     pub gid: u32,

@@ -2,8 +2,9 @@
 //! says so) reads the same as a little-endian one. The capture is built by
 //! hand here with `to_be_bytes`, independently of the reader's swap code.
 
+use falco_abi::flag_tables::socket_families::AF_INET;
 use falco_abi::EventCode;
-use falco_scap::event::{SockTuple, PPM_AF_INET};
+use falco_scap::event::SockTuple;
 use falco_scap::{ParamValue, SavefileReader};
 
 fn block(out: &mut Vec<u8>, ty: u32, body: &[u8]) {
@@ -100,7 +101,7 @@ fn big_endian_capture() -> Vec<u8> {
             42u64.to_be_bytes().to_vec(),
         ],
     );
-    let mut tuple = vec![PPM_AF_INET];
+    let mut tuple = vec![AF_INET as u8];
     tuple.extend_from_slice(&[127, 0, 0, 1]);
     tuple.extend_from_slice(&4242u16.to_be_bytes());
     tuple.extend_from_slice(&[10, 0, 0, 2]);

@@ -5,6 +5,7 @@
 
 #![cfg(target_os = "linux")]
 
+use falco_abi::flag_tables::open_flags as ppm;
 use falco_scap::procfs::{read_thread, scan, scan_with_report, ScanOptions};
 use falco_scap::state::{FdInfo, FdTarget, FdType, InitialState, ThreadInfo};
 use std::io::Write;
@@ -16,19 +17,12 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 
-const PPM_O_RDONLY: u32 = 1;
-const PPM_O_WRONLY: u32 = 2;
-const PPM_O_RDWR: u32 = 3;
-const PPM_O_APPEND: u32 = 8;
-const PPM_O_NONBLOCK: u32 = 64;
-const PPM_O_LARGEFILE: u32 = 2048;
-const PPM_O_CLOEXEC: u32 = 4096;
 /// glibc's O_LARGEFILE is 0 on 64-bit targets, so libscap never reports it
 /// there; on 32-bit targets std opens with it.
 const LARGEFILE: u32 = if cfg!(target_pointer_width = "64") {
     0
 } else {
-    PPM_O_LARGEFILE
+    ppm::O_LARGEFILE
 };
 const L4_TCP: u8 = 2;
 const L4_UDP: u8 = 3;
@@ -205,7 +199,7 @@ fn procfs_live_finds_own_process_and_its_fds() {
     else {
         panic!("not a file: {:?}", f.target)
     };
-    assert_eq!(*open_flags, PPM_O_RDONLY | PPM_O_CLOEXEC | LARGEFILE);
+    assert_eq!(*open_flags, ppm::O_RDONLY | ppm::O_CLOEXEC | LARGEFILE);
     assert_eq!(*name, ro_path.to_string_lossy());
     assert!(dev.is_some());
     if let Some(expected) = expected_dev(&ro_path) {
@@ -215,7 +209,7 @@ fn procfs_live_finds_own_process_and_its_fds() {
     let f = fd_of(t, app.as_raw_fd());
     assert!(
         matches!(&f.target, FdTarget::File { open_flags, name, .. }
-            if *open_flags == PPM_O_WRONLY | PPM_O_APPEND | PPM_O_CLOEXEC | LARGEFILE
+            if *open_flags == ppm::O_WRONLY | ppm::O_APPEND | ppm::O_CLOEXEC | LARGEFILE
             && *name == app_path.to_string_lossy()),
         "{:?}",
         f.target
@@ -223,7 +217,7 @@ fn procfs_live_finds_own_process_and_its_fds() {
     let f = fd_of(t, rw.as_raw_fd());
     assert!(
         matches!(&f.target, FdTarget::File { open_flags, .. }
-            if *open_flags == PPM_O_RDWR | PPM_O_NONBLOCK | PPM_O_CLOEXEC | LARGEFILE),
+            if *open_flags == ppm::O_RDWR | ppm::O_NONBLOCK | ppm::O_CLOEXEC | LARGEFILE),
         "{:?}",
         f.target
     );

@@ -3,6 +3,7 @@
 
 use crate::field::Ctx;
 use crate::value::{printable, Value};
+use falco_abi::schema::AT_FDCWD;
 use falco_abi::{Category, ParamType, PrintFormat};
 use falco_scap::event::{SockAddr, SockTuple};
 use falco_scap::{Param, ParamValue};
@@ -249,9 +250,6 @@ fn ip_port6(ip: [u8; 16], port: u16) -> String {
         None => format!("{a}:{port}"),
     }
 }
-
-/// AT_FDCWD as the drivers pass it.
-const AT_FDCWD: i64 = -100;
 
 /// The `<typechar[l4]>name` resolution of an fd number.
 fn fd_resolved(c: &Ctx<'_>, fd: i64) -> Option<String> {

@@ -77,7 +77,7 @@ mod tests {
     /// The longest fd name the savefile reader accepts.
     const MAX_FD_NAME: usize = MAX_PATH - 1;
     use falco_scap::state::{
-        GroupInfo, Interface, InterfaceAddr, MachineInfo, ThreadInfo, UserInfo,
+        GroupInfo, Interface, InterfaceAddr, MachineInfo, ThreadInfo, UserInfo, THREAD_FLAGS,
     };
 
     const CID: &str = "3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e";
@@ -307,7 +307,7 @@ mod tests {
                 exe: "nginx".into(),
                 exepath: "/usr/sbin/nginx".into(),
                 cwd: "/srv/www".into(),
-                flags: 0x1 | 0x2000, // CLONE_FILES | CLONE_THREAD
+                flags: THREAD_FLAGS,
                 uid: 33,
                 gid: 33,
                 vtid: 8,

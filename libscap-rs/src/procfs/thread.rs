@@ -4,7 +4,7 @@
 
 use super::parse;
 use super::{is_vanished, ItemError, Scanner};
-use crate::state::ThreadInfo;
+use crate::state::{ThreadInfo, THREAD_FLAGS};
 use std::io::{self, Read};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -12,10 +12,6 @@ use std::path::{Path, PathBuf};
 /// libscap's SCAP_MAX_ARGS_SIZE and SCAP_MAX_ENV_SIZE.
 pub const MAX_ARGS_BYTES: u64 = 4096;
 pub const MAX_ENV_BYTES: u64 = 4096;
-
-/// PPM_CL_CLONE_FILES | PPM_CL_CLONE_THREAD: what libscap assumes of every
-/// thread that is not a group leader.
-pub const THREAD_FLAGS: u32 = 0x1 | 0x2000;
 
 type ItemResult<T> = std::result::Result<T, ItemError>;
 

@@ -4,6 +4,7 @@ use super::push_str;
 use crate::field::{ArgKind, Ctx, FieldArg, FieldRow};
 use crate::render;
 use crate::value::{FieldType, Value};
+use falco_abi::flag_tables::open_flags as o;
 use falco_abi::{Direction, EventFlags};
 use falco_scap::Param;
 
@@ -12,13 +13,6 @@ pub const CLASS: super::FieldClass = super::FieldClass {
     desc: "Event fields applicable to syscall events.",
     fields: FIELDS,
 };
-
-/// PPM open flags that say how a file was opened.
-const PPM_O_RDONLY: u64 = 1;
-const PPM_O_WRONLY: u64 = 2;
-const PPM_O_CREAT: u64 = 4;
-/// O_F_CREATED: the open created the file.
-const PPM_O_F_CREATED: u64 = 1 << 14;
 
 fn param_for<'a>(c: &Ctx<'a>, arg: Option<&FieldArg>) -> Option<(usize, Param<'a>)> {
     let i = match arg? {
@@ -38,6 +32,7 @@ fn res<'a>(c: &Ctx<'a>) -> Option<i64> {
     p.as_i64()
 }
 
+/// The PPM open flags (`o::*`) of an open exit event.
 fn open_flags(c: &Ctx<'_>) -> Option<u64> {
     let is_open = matches!(
         c.ev.name(),
@@ -47,7 +42,7 @@ fn open_flags(c: &Ctx<'_>) -> Option<u64> {
         return None;
     }
     if c.ev.name() == "creat" {
-        return Some(PPM_O_CREAT | PPM_O_WRONLY);
+        return Some(u64::from(o::O_CREAT | o::O_WRONLY));
     }
     c.ev.param_by_name("flags")?.as_u64()
 }
@@ -256,14 +251,14 @@ pub const FIELDS: &[FieldRow] = &[
         ftype: FieldType::Bool,
         arg: ArgKind::None,
         desc: "'true' for open/openat/openat2/open_by_handle_at events where the path was opened for reading.",
-        extract: |c, _, out| out.push(Value::Bool(open_flags(c).is_some_and(|f| f & PPM_O_RDONLY != 0))),
+        extract: |c, _, out| out.push(Value::Bool(open_flags(c).is_some_and(|f| f & u64::from(o::O_RDONLY) != 0))),
     },
     FieldRow {
         name: "evt.is_open_write",
         ftype: FieldType::Bool,
         arg: ArgKind::None,
         desc: "'true' for open/openat/openat2/open_by_handle_at events where the path was opened for writing.",
-        extract: |c, _, out| out.push(Value::Bool(open_flags(c).is_some_and(|f| f & PPM_O_WRONLY != 0))),
+        extract: |c, _, out| out.push(Value::Bool(open_flags(c).is_some_and(|f| f & u64::from(o::O_WRONLY) != 0))),
     },
     FieldRow {
         name: "evt.is_open_exec",
@@ -271,7 +266,7 @@ pub const FIELDS: &[FieldRow] = &[
         arg: ArgKind::None,
         desc: "'true' for open/openat/openat2/open_by_handle_at or creat events where a file is created with execute permissions.",
         extract: |c, _, out| {
-            let created = open_flags(c).is_some_and(|f| f & (PPM_O_CREAT | PPM_O_F_CREATED) != 0);
+            let created = open_flags(c).is_some_and(|f| f & u64::from(o::O_CREAT | o::O_F_CREATED) != 0);
             let mode = c.ev.param_by_name("mode").and_then(|p| p.as_u64()).unwrap_or(0);
             out.push(Value::Bool(created && mode & 0o111 != 0))
         },
@@ -281,7 +276,7 @@ pub const FIELDS: &[FieldRow] = &[
         ftype: FieldType::Bool,
         arg: ArgKind::None,
         desc: "'true' for open/openat/openat2/open_by_handle_at events where a file is created.",
-        extract: |c, _, out| out.push(Value::Bool(open_flags(c).is_some_and(|f| f & PPM_O_F_CREATED != 0))),
+        extract: |c, _, out| out.push(Value::Bool(open_flags(c).is_some_and(|f| f & u64::from(o::O_F_CREATED) != 0))),
     },
     FieldRow {
         name: "evt.buffer",

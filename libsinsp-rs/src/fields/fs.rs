@@ -3,6 +3,7 @@
 use crate::field::{ArgKind, Ctx, FieldRow};
 use crate::state::paths;
 use crate::value::{FieldType, Value};
+use falco_abi::schema::AT_FDCWD;
 
 pub const CLASS: super::FieldClass = super::FieldClass {
     name: "fs.path",
@@ -62,7 +63,7 @@ fn path<'a>(c: &Ctx<'a>, which: usize, raw: bool, out: &mut Vec<Value<'a>>) {
             .or_else(|| c.ev.param_by_name("linkdirfd"))
             .and_then(|p| p.as_i64());
     let base = match dirfd {
-        Some(fd) if fd != -100 => c
+        Some(fd) if fd != AT_FDCWD => c
             .insp
             .threads
             .fds(c.ev.tid as i64)

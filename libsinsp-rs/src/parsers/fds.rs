@@ -3,12 +3,8 @@
 use super::Cx;
 use crate::inspector::{Inspector, Removal};
 use crate::state::{Fd, FdKind};
+use falco_abi::flag_tables::fcntl_commands::{F_DUPFD, F_DUPFD_CLOEXEC};
 use falco_abi::EventCode as C;
-
-/// fcntl commands that duplicate, in the schema's numbering (checked
-/// against `falco_abi::flag_tables::FCNTL_COMMANDS` by a test).
-pub(crate) const PPM_FCNTL_F_DUPFD: u64 = 1;
-pub(crate) const PPM_FCNTL_F_DUPFD_CLOEXEC: u64 = 26;
 
 /// An fd the table does not know, used by an event of a known thread:
 /// record it as of unknown type (Falco's typechar `o`), as libsinsp does,
@@ -44,7 +40,7 @@ pub fn dup(cx: &mut Cx<'_, '_, '_>, code: C) {
     let old = match code {
         C::SYSCALL_FCNTL_X => {
             let cmd = cx.u64("cmd").unwrap_or(0);
-            if cmd != PPM_FCNTL_F_DUPFD && cmd != PPM_FCNTL_F_DUPFD_CLOEXEC {
+            if cmd != u64::from(F_DUPFD) && cmd != u64::from(F_DUPFD_CLOEXEC) {
                 if let Some(fd) = cx.i64("fd") {
                     cx.insp.set_scope_fd(fd);
                 }
@@ -114,21 +110,4 @@ pub fn anon_fd(cx: &mut Cx<'_, '_, '_>, code: C) {
         t.insert(fd, Fd::new(kind, name));
     }
     cx.insp.set_scope_fd(fd);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dup_commands_match_the_schema() {
-        let v = |n: &str| {
-            falco_abi::flag_tables::FCNTL_COMMANDS
-                .iter()
-                .find(|f| f.name == n)
-                .map(|f| f.value as u64)
-        };
-        assert_eq!(v("F_DUPFD"), Some(PPM_FCNTL_F_DUPFD));
-        assert_eq!(v("F_DUPFD_CLOEXEC"), Some(PPM_FCNTL_F_DUPFD_CLOEXEC));
-    }
 }

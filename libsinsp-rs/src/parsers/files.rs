@@ -3,12 +3,9 @@
 
 use super::Cx;
 use crate::state::{paths, Fd, FdKind};
+use falco_abi::flag_tables::open_flags::O_DIRECTORY;
+use falco_abi::schema::AT_FDCWD;
 use falco_abi::EventCode as C;
-
-/// PPM_O_DIRECTORY in the flags parameter.
-const PPM_O_DIRECTORY: u64 = 1 << 10;
-/// AT_FDCWD as the drivers pass it.
-const AT_FDCWD: i64 = -100;
 
 pub fn open_exit(cx: &mut Cx<'_, '_, '_>, code: C) {
     let fd = cx.i64("fd");
@@ -38,7 +35,7 @@ pub fn open_exit(cx: &mut Cx<'_, '_, '_>, code: C) {
         }
     };
     let flags = cx.u64("flags").unwrap_or(0);
-    let kind = if flags & PPM_O_DIRECTORY != 0 {
+    let kind = if flags & u64::from(O_DIRECTORY) != 0 {
         FdKind::Directory
     } else {
         FdKind::File

@@ -2,14 +2,11 @@
 
 use super::Cx;
 use crate::state::{Fd, FdKind, L4Proto, SockTuple};
+use falco_abi::flag_tables::socket_families::{AF_INET, AF_INET6, AF_NETLINK, AF_UNIX};
 use falco_scap::event::{SockAddr, SockTuple as EvTuple};
 use falco_scap::ParamValue;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-const AF_UNIX: u64 = 1;
-const AF_INET: u64 = 2;
-const AF_INET6: u64 = 10;
-const AF_NETLINK: u64 = 16;
 const SOCK_STREAM: u64 = 1;
 const SOCK_DGRAM: u64 = 2;
 const SOCK_RAW: u64 = 3;
@@ -30,11 +27,11 @@ fn l4proto(ty: u64, proto: u64) -> L4Proto {
 }
 
 fn new_socket(domain: u64, ty: u64, proto: u64) -> Fd {
-    let kind = match domain {
-        AF_INET => FdKind::Ipv4,
-        AF_INET6 => FdKind::Ipv6,
-        AF_UNIX => FdKind::Unix,
-        AF_NETLINK => FdKind::Netlink,
+    let kind = match u32::try_from(domain) {
+        Ok(AF_INET) => FdKind::Ipv4,
+        Ok(AF_INET6) => FdKind::Ipv6,
+        Ok(AF_UNIX) => FdKind::Unix,
+        Ok(AF_NETLINK) => FdKind::Netlink,
         _ => FdKind::Unknown,
     };
     let mut f = Fd::new(kind, "");

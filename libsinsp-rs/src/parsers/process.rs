@@ -5,13 +5,10 @@ use super::Cx;
 use crate::inspector::Removal;
 use crate::state::thread::split_nul;
 use crate::state::{container, paths, Thread};
+use falco_abi::flag_tables::clone_flags::CLONE_THREAD;
+use falco_abi::flag_tables::execve_flags::{EXE_FROM_MEMFD, EXE_UPPER_LAYER, EXE_WRITABLE};
+use falco_abi::flag_tables::prctl_options::PR_SET_NAME;
 use falco_abi::EventCode as C;
-
-/// CLONE_THREAD in the flags parameter of clone events, in the schema's
-/// numbering (checked against `falco_abi::flag_tables::CLONE_FLAGS`).
-const PPM_CL_CLONE_THREAD: u64 = 0x2000;
-/// prctl option that sets the thread name.
-const PR_SET_NAME: i64 = 15;
 
 fn cgroups(cx: &Cx<'_, '_, '_>) -> Vec<(String, String)> {
     split_nul(cx.bytes("cgroups").unwrap_or_default())
@@ -54,7 +51,7 @@ pub fn clone_exit(cx: &mut Cx<'_, '_, '_>) {
         // the fds the parent had at that moment): keep it.
         return;
     }
-    let is_thread = flags & PPM_CL_CLONE_THREAD != 0;
+    let is_thread = flags & u64::from(CLONE_THREAD) != 0;
     // The thread that called clone: the event's own thread on the parent
     // side; on the child side, its leader (new thread) or parent (new process).
     let caller_tid = match res {
@@ -209,10 +206,9 @@ pub fn execve_exit(cx: &mut Cx<'_, '_, '_>) {
     t.exe_ino = ino.0.unwrap_or(0);
     t.exe_ino_ctime = ino.1.unwrap_or(0);
     t.exe_ino_mtime = ino.2.unwrap_or(0);
-    // PPM_EXE_WRITABLE=1, PPM_EXE_UPPER_LAYER=2, PPM_EXE_FROM_MEMFD=4.
-    t.exe_writable = flags & 1 != 0;
-    t.exe_upper_layer = flags & 2 != 0;
-    t.exe_from_memfd = flags & 4 != 0;
+    t.exe_writable = flags & u64::from(EXE_WRITABLE) != 0;
+    t.exe_upper_layer = flags & u64::from(EXE_UPPER_LAYER) != 0;
+    t.exe_from_memfd = flags & u64::from(EXE_FROM_MEMFD) != 0;
     if let Some(v) = tty {
         t.tty = v as u32;
     }
@@ -289,7 +285,7 @@ pub fn chdir(cx: &mut Cx<'_, '_, '_>, code: C) {
 
 /// prctl(PR_SET_NAME) renames the thread.
 pub fn prctl(cx: &mut Cx<'_, '_, '_>) {
-    if cx.i64("res") != Some(0) || cx.i64("option") != Some(PR_SET_NAME) {
+    if cx.i64("res") != Some(0) || cx.i64("option") != Some(i64::from(PR_SET_NAME)) {
         return;
     }
     let Some(name) = cx.str("arg2_str") else {
@@ -297,26 +293,5 @@ pub fn prctl(cx: &mut Cx<'_, '_, '_>) {
     };
     if let Some(t) = cx.insp.threads.get_mut(cx.ev.tid as i64) {
         t.comm = name;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn flag_constants_match_the_schema() {
-        let v = |n: &str| {
-            falco_abi::flag_tables::CLONE_FLAGS
-                .iter()
-                .find(|f| f.name == n)
-                .map(|f| f.value as u64)
-        };
-        assert_eq!(v("CLONE_THREAD"), Some(super::PPM_CL_CLONE_THREAD));
-        let o = |n: &str| {
-            falco_abi::flag_tables::PRCTL_OPTIONS
-                .iter()
-                .find(|f| f.name == n)
-                .map(|f| f.value as i64)
-        };
-        assert_eq!(o("PR_SET_NAME"), Some(super::PR_SET_NAME));
     }
 }

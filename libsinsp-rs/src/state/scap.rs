@@ -33,13 +33,11 @@
 use super::thread::split_nul;
 use super::{container, paths, Fd, FdKind, FdTable, L4Proto, SockTuple, Thread, ThreadTable};
 use falco_scap::savefile::proclist::{MAX_ARGS, MAX_CGROUPS, MAX_ENV, MAX_PATH};
-use falco_scap::state::{ip_family_v6, ip_in_family, FdInfo, FdTarget, FdType, ThreadInfo};
+use falco_scap::state::{
+    ip_family_v6, ip_in_family, FdInfo, FdTarget, FdType, ThreadInfo, THREAD_FLAGS,
+};
 use std::collections::{BTreeMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
-/// PPM_CL_CLONE_FILES | PPM_CL_CLONE_THREAD: what libscap's /proc scan
-/// sets on every thread that is not a group leader.
-const THREAD_FLAGS: u32 = 0x1 | 0x2000;
 
 /// The longest fd name (or unix socket path) the savefile reader accepts:
 /// upstream's 1024-byte buffer, NUL included.
