@@ -96,21 +96,23 @@ pub fn time_json(time_ns: u64) -> String {
     )
 }
 
-/// Renders alerts; the time zone is a parameter so that tests are
+/// Renders alerts and internal messages as output lines (text or JSON;
+/// `falco_sinsp::format::Formatter` renders the `%field` formats inside
+/// them); the time zone is a parameter so that tests are
 /// reproducible (the program uses the local one).
 #[derive(Debug, Clone)]
-pub struct Formatter<Tz: TimeZone = Local> {
+pub struct LineRenderer<Tz: TimeZone = Local> {
     pub options: FormatOptions,
     pub tz: Tz,
 }
 
-impl Formatter<Local> {
-    pub fn new(options: FormatOptions) -> Formatter<Local> {
-        Formatter { options, tz: Local }
+impl LineRenderer<Local> {
+    pub fn new(options: FormatOptions) -> LineRenderer<Local> {
+        LineRenderer { options, tz: Local }
     }
 }
 
-impl<Tz: TimeZone> Formatter<Tz>
+impl<Tz: TimeZone> LineRenderer<Tz>
 where
     Tz::Offset: std::fmt::Display,
 {
@@ -259,8 +261,8 @@ mod tests {
         }
     }
 
-    fn utc(options: FormatOptions) -> Formatter<FixedOffset> {
-        Formatter {
+    fn utc(options: FormatOptions) -> LineRenderer<FixedOffset> {
+        LineRenderer {
             options,
             tz: FixedOffset::east_opt(0).unwrap(),
         }
@@ -281,7 +283,7 @@ mod tests {
             iso.render(&alert()),
             "2024-01-02T03:04:05.123456789+0000: Notice A shell was spawned (user=root shell=bash)"
         );
-        let east = Formatter {
+        let east = LineRenderer {
             options: FormatOptions {
                 time_format_iso_8601: true,
                 ..FormatOptions::default()
@@ -291,7 +293,7 @@ mod tests {
         assert!(east
             .render(&alert())
             .starts_with("2024-01-02T05:04:05.123456789+0200: Notice"));
-        let east_text = Formatter {
+        let east_text = LineRenderer {
             options: FormatOptions::default(),
             tz: FixedOffset::east_opt(2 * 3600).unwrap(),
         };

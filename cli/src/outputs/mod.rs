@@ -20,7 +20,7 @@ pub mod program;
 pub mod stdout;
 pub mod syslog;
 
-pub use format::{FormatOptions, Formatter, InternalMessage};
+pub use format::{FormatOptions, InternalMessage, LineRenderer};
 
 use crate::config::OutputsConfig;
 use crate::flag::Flag;
@@ -135,7 +135,7 @@ type Busy = Arc<Mutex<Option<(&'static str, Instant, bool)>>>;
 
 /// The outputs: queue, worker thread and watchdog.
 pub struct Outputs {
-    formatter: Formatter,
+    formatter: LineRenderer,
     hostname: String,
     tx: Sender<Ctrl>,
     /// Kept to empty the queue when the worker is stuck at shutdown.
@@ -243,7 +243,7 @@ impl Outputs {
                 .ok()
         };
         Outputs {
-            formatter: Formatter::new(options),
+            formatter: LineRenderer::new(options),
             hostname: hostname.to_owned(),
             tx,
             rx,
@@ -262,7 +262,7 @@ impl Outputs {
         &self.names
     }
 
-    pub fn formatter(&self) -> &Formatter {
+    pub fn formatter(&self) -> &LineRenderer {
         &self.formatter
     }
 
