@@ -1,6 +1,8 @@
 //! State tracking on synthetic event sequences built with the test engine:
 //! each test drives clone/exec/open/connect/close/exit and asserts fields.
 
+use falco_abi::flag_tables::open_flags::{O_DIRECTORY, O_RDONLY};
+use falco_abi::schema::AT_FDCWD;
 use falco_abi::EventCode as C;
 use falco_scap::builder::events::{
     clone_child_exit, close_exit, connect_exit, execve_exit, ipv4_tuple, openat_exit, socket_exit,
@@ -159,11 +161,17 @@ fn clone_then_exec_builds_the_process_and_its_ancestry() {
 #[test]
 fn opens_resolve_against_cwd_and_dirfd_and_close_applies_after_the_event() {
     let mut e = TestEngine::new(shell());
-    e.push(&openat_exit(200, 3, -100, "../etc", 1 | 1 << 10));
-    e.push(&openat_exit(200, 4, 3, "shadow", 1));
+    e.push(&openat_exit(
+        200,
+        3,
+        AT_FDCWD,
+        "../etc",
+        O_RDONLY | O_DIRECTORY,
+    ));
+    e.push(&openat_exit(200, 4, 3, "shadow", O_RDONLY));
     e.push(&close_exit(200, 4));
     e.push(&close_exit(200, 4));
-    e.push(&openat_exit(200, -2, -100, "/nope", 1));
+    e.push(&openat_exit(200, -2, AT_FDCWD, "/nope", O_RDONLY));
     let rows = run(
         e,
         &[

@@ -3,6 +3,7 @@
 //! so a test can still `.set()` what it cares about (and `.ts()`).
 
 use super::EventBuilder;
+use falco_abi::flag_tables::socket_families::{AF_INET, AF_UNSPEC};
 use falco_abi::EventCode as C;
 
 /// Strings each followed by a NUL, as in `args`, `env` and `cgroups`.
@@ -15,10 +16,10 @@ pub fn nul_join(xs: &[&str]) -> Vec<u8> {
     v
 }
 
-/// An IPv4 socket tuple (family 2, source, destination), as in
+/// An IPv4 socket tuple (family, source, destination), as in
 /// `connect`'s `tuple`.
 pub fn ipv4_tuple(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16) -> Vec<u8> {
-    let mut t = vec![2u8];
+    let mut t = vec![AF_INET as u8];
     t.extend_from_slice(&src);
     t.extend_from_slice(&sport.to_le_bytes());
     t.extend_from_slice(&dst);
@@ -93,24 +94,24 @@ pub fn close_exit(tid: i64, fd: i64) -> EventBuilder {
 }
 
 /// A socket exit (SOCKET_SOCKET_X) of `tid` returning `fd` for an IPv4
-/// TCP socket (domain AF_INET 2, type SOCK_STREAM 1, proto 0, no flags).
+/// TCP socket (domain AF_INET, type SOCK_STREAM 1, proto 0, no flags).
 pub fn socket_exit(tid: i64, fd: i64) -> EventBuilder {
     EventBuilder::new(C::SOCKET_SOCKET_X)
         .tid(tid as u64)
         .set("fd", fd)
-        .set("domain", 2)
+        .set("domain", AF_INET)
         .set("type", 1)
         .set("proto", 0)
         .set("flags", 0)
 }
 
 /// A successful connect exit (SOCKET_CONNECT_X) of `tid` on `fd` with
-/// `tuple` (see [`ipv4_tuple`]); the address is family 0 (none).
+/// `tuple` (see [`ipv4_tuple`]); the address is only a family, AF_UNSPEC.
 pub fn connect_exit(tid: i64, fd: i64, tuple: &[u8]) -> EventBuilder {
     EventBuilder::new(C::SOCKET_CONNECT_X)
         .tid(tid as u64)
         .set("res", 0)
         .set("tuple", tuple)
         .set("fd", fd)
-        .set("addr", &[0u8])
+        .set("addr", &[AF_UNSPEC as u8])
 }
