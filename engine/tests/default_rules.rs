@@ -8,6 +8,9 @@ use falco_abi::schema::AT_FDCWD;
 use falco_abi::EventCode as C;
 use falco_engine::compiler::{CompiledRuleset, Matching};
 use falco_engine::loader::{EventSource, RulesLoader};
+use falco_scap::builder::events::{
+    connect_exit, execve_exit, ipv4_tuple, openat_exit, socket_exit,
+};
 use falco_scap::builder::{EventBuilder, TestEngine};
 use falco_scap::state::{InitialState, ThreadInfo, UserInfo};
 use falco_scap::Engine;
@@ -90,15 +93,6 @@ fn world() -> InitialState {
     st
 }
 
-fn nul_join(xs: &[&str]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for x in xs {
-        v.extend_from_slice(x.as_bytes());
-        v.push(0);
-    }
-    v
-}
-
 /// execve exit of `tid` (child of `ptid`) running `comm` with `args`.
 fn exec(tid: i64, ptid: i64, comm: &str, args: &[&str], uid: u32, container: bool) -> EventBuilder {
     let cg = if container {
@@ -106,72 +100,27 @@ fn exec(tid: i64, ptid: i64, comm: &str, args: &[&str], uid: u32, container: boo
     } else {
         b"cpu=/\0".to_vec()
     };
-    EventBuilder::new(C::SYSCALL_EXECVE_19_X)
-        .tid(tid as u64)
+    execve_exit(tid, ptid, comm, args)
         .ts(1)
-        .int(0)
-        .str(comm)
-        .bytes(&nul_join(args))
-        .int(tid)
-        .int(tid)
-        .int(ptid)
-        .str("/root")
-        .int(1024)
-        .int(0)
-        .int(0)
-        .int(0)
-        .int(0)
-        .int(0)
-        .str(comm)
-        .bytes(&cg)
-        .bytes(b"")
-        .int(0)
-        .int(tid)
-        .int(uid as i64)
-        .int(0)
-        .int(0)
-        .int(0)
-        .int(0)
-        .int(0)
-        .int(0)
-        .int(0)
-        .int(uid as i64)
+        .set("cwd", "/root")
+        .set("cgroups", cg)
+        .set("loginuid", uid)
+        .set("cap_inheritable", 0)
+        .set("cap_permitted", 0)
+        .set("cap_effective", 0)
+        .set("exe_ino", 0)
+        .set("exe_ino_ctime", 0)
+        .set("exe_ino_mtime", 0)
+        .set("uid", uid)
 }
 
 fn openat(tid: i64, fd: i64, name: &str, flags: u32) -> EventBuilder {
-    EventBuilder::new(C::SYSCALL_OPENAT_2_X)
-        .tid(tid as u64)
-        .int(fd)
-        .int(AT_FDCWD)
-        .str(name)
-        .int(i64::from(flags))
-        .int(0o644)
-        .int(0)
-        .int(0)
+    openat_exit(tid, fd, AT_FDCWD, name, flags).set("mode", 0o644)
 }
 
-fn socket(tid: i64, fd: i64) -> EventBuilder {
-    EventBuilder::new(C::SOCKET_SOCKET_X)
-        .tid(tid as u64)
-        .int(fd)
-        .int(2)
-        .int(1)
-        .int(0)
-        .int(0)
-}
-
+/// A connect of `tid` on `fd` from 10.0.0.5:40000 to `dst`:`port`.
 fn connect(tid: i64, fd: i64, dst: [u8; 4], port: u16) -> EventBuilder {
-    let mut t = vec![2u8];
-    t.extend_from_slice(&[10, 0, 0, 5]);
-    t.extend_from_slice(&40000u16.to_le_bytes());
-    t.extend_from_slice(&dst);
-    t.extend_from_slice(&port.to_le_bytes());
-    EventBuilder::new(C::SOCKET_CONNECT_X)
-        .tid(tid as u64)
-        .int(0)
-        .bytes(&t)
-        .int(fd)
-        .raw(&[0])
+    connect_exit(tid, fd, &ipv4_tuple([10, 0, 0, 5], 40000, dst, port))
 }
 
 fn flag(table: &[falco_abi::FlagName], name: &str) -> i64 {
@@ -340,27 +289,27 @@ fn package_manager_in_container() {
 
 #[test]
 fn remote_admin_and_unexpected_outbound_connections() {
-    let ssh = vec![socket(200, 5), connect(200, 5, [10, 0, 0, 9], 22)];
+    let ssh = vec![socket_exit(200, 5), connect(200, 5, [10, 0, 0, 9], 22)];
     assert_fires("Outbound Remote Admin Connection", ssh);
     assert_fires(
         "Outbound Remote Admin Connection",
-        vec![socket(200, 5), connect(200, 5, [127, 0, 0, 1], 22)],
+        vec![socket_exit(200, 5), connect(200, 5, [127, 0, 0, 1], 22)],
     );
     assert_quiet(
         "Outbound Remote Admin Connection",
-        vec![socket(200, 5), connect(200, 5, [10, 0, 0, 9], 443)],
+        vec![socket_exit(200, 5), connect(200, 5, [10, 0, 0, 9], 443)],
     );
     assert_fires(
         "Unexpected Outbound Connection from Container",
-        vec![socket(500, 5), connect(500, 5, [203, 0, 113, 7], 4444)],
+        vec![socket_exit(500, 5), connect(500, 5, [203, 0, 113, 7], 4444)],
     );
     assert_quiet(
         "Unexpected Outbound Connection from Container",
-        vec![socket(500, 5), connect(500, 5, [203, 0, 113, 7], 443)],
+        vec![socket_exit(500, 5), connect(500, 5, [203, 0, 113, 7], 443)],
     );
     assert_quiet(
         "Unexpected Outbound Connection from Container",
-        vec![socket(200, 5), connect(200, 5, [203, 0, 113, 7], 4444)],
+        vec![socket_exit(200, 5), connect(200, 5, [203, 0, 113, 7], 4444)],
     );
 }
 
@@ -369,15 +318,15 @@ fn reverse_shell() {
     let dup2 = |old: i64, new: i64| {
         EventBuilder::new(C::SYSCALL_DUP2_X)
             .tid(600)
-            .int(new)
-            .int(old)
-            .int(new)
+            .set("res", new)
+            .set("oldfd", old)
+            .set("newfd", new)
     };
     assert_fires(
         "Reverse Shell",
         vec![
             exec(600, 300, "bash", &["-i"], 33, false),
-            socket(600, 3),
+            socket_exit(600, 3),
             connect(600, 3, [198, 51, 100, 1], 4444),
             dup2(3, 0),
             dup2(3, 1),
@@ -428,11 +377,11 @@ fn mount_in_container() {
     let mount = |tid: u64| {
         EventBuilder::new(C::SYSCALL_MOUNT_X)
             .tid(tid)
-            .int(0)
-            .str("/dev/sda1")
-            .str("/mnt")
-            .str("ext4")
-            .int(0)
+            .set("res", 0)
+            .set("dev", "/dev/sda1")
+            .set("dir", "/mnt")
+            .set("type", "ext4")
+            .set("flags", 0)
     };
     assert_fires("Mount Attempted in Container", vec![mount(500)]);
     assert_quiet("Mount Attempted in Container", vec![mount(200)]);
@@ -443,9 +392,9 @@ fn setuid_bits() {
     let chmod = |mode: i64| {
         EventBuilder::new(C::SYSCALL_CHMOD_X)
             .tid(200)
-            .int(0)
-            .str("/tmp/x")
-            .int(mode)
+            .set("res", 0)
+            .set("filename", "/tmp/x")
+            .set("mode", mode)
     };
     assert_fires("Setuid or Setgid Bit Set", vec![chmod(0o4755)]);
     assert_fires("Setuid or Setgid Bit Set", vec![chmod(0o2755)]);
@@ -457,8 +406,8 @@ fn privileges_to_root() {
     let setuid = |tid: u64, res: i64| {
         EventBuilder::new(C::SYSCALL_SETUID_X)
             .tid(tid)
-            .int(res)
-            .int(0)
+            .set("res", res)
+            .set("uid", 0)
     };
     assert_fires(
         "Privileges Changed to Root by Non-Root Process",
@@ -479,10 +428,10 @@ fn kernel_modules() {
     let finit = |tid: u64| {
         EventBuilder::new(C::SYSCALL_FINIT_MODULE_X)
             .tid(tid)
-            .int(0)
-            .int(3)
-            .str("")
-            .int(0)
+            .set("res", 0)
+            .set("fd", 3)
+            .set("uargs", "")
+            .set("flags", 0)
     };
     assert_fires("Kernel Module Loaded", vec![finit(200)]);
     assert_quiet(
@@ -500,11 +449,11 @@ fn ptrace_attach() {
         let r = flag(falco_abi::flag_tables::PTRACE_REQUESTS, req);
         EventBuilder::new(C::SYSCALL_PTRACE_X)
             .tid(200)
-            .int(0)
-            .raw(&[0, 0, 0, 0, 0, 0, 0, 0, 0])
-            .raw(&[0, 0, 0, 0, 0, 0, 0, 0, 0])
-            .int(r)
-            .int(300)
+            .set("res", 0)
+            .set("addr", &[0u8; 9])
+            .set("data", &[0u8; 9])
+            .set("request", r)
+            .set("pid", 300)
     };
     assert_fires("Process Attached with Ptrace", vec![pt("PTRACE_ATTACH")]);
     assert_quiet("Process Attached with Ptrace", vec![pt("PTRACE_PEEKDATA")]);
@@ -515,10 +464,10 @@ fn logs_and_history_cleared() {
     let unlinkat = |name: &str| {
         EventBuilder::new(C::SYSCALL_UNLINKAT_2_X)
             .tid(200)
-            .int(0)
-            .int(-100)
-            .str(name)
-            .int(0)
+            .set("res", 0)
+            .set("dirfd", AT_FDCWD)
+            .set("name", name)
+            .set("flags", 0)
     };
     assert_fires(
         "Log or Shell History Cleared",

@@ -1,26 +1,50 @@
 //! Builds events in the current binary form, for tests and for engines
-//! that synthesize events. Parameters are appended in schema order; each
-//! typed setter checks the schema's type for that position.
+//! that synthesize events. This is a test builder: misuse (an unknown
+//! parameter name, a string for an integer) panics with what was wrong.
+//!
+//! Parameters are set by name against the event's schema
+//! (`.set("fd", 3)`); the event then carries every parameter of its
+//! schema, those never set being empty (unavailable). [`events`] builds
+//! the common events from the few facts that vary.
+//!
+//! The positional setters (`.int()`, `.str()`, `.bytes()`, `.empty()`,
+//! `.raw()`) append parameters in schema order, and the event carries only
+//! those appended: for old or truncated events, as the converter tests
+//! and the bad-parameter tests need.
 
 use crate::event::{Event, HeaderLayout};
 use falco_abi::{EventCode, EventHeader, EventInfo, ParamType, EVENT_HEADER_SIZE};
 
+pub mod events;
+mod param;
+#[cfg(test)]
+mod tests;
+
+pub use param::ParamInput;
+
 /// An event under construction.
 #[derive(Debug, Clone)]
 pub struct EventBuilder {
+    code: EventCode,
     info: &'static EventInfo,
     ts: u64,
     tid: u64,
-    values: Vec<Vec<u8>>,
+    /// Parameter values by schema position (`None`: not set, empty).
+    values: Vec<Option<Vec<u8>>>,
+    /// Whether a parameter was set by name: then every parameter of the
+    /// schema is written.
+    named: bool,
 }
 
 impl EventBuilder {
     pub fn new(code: EventCode) -> EventBuilder {
         EventBuilder {
+            code,
             info: code.info(),
             ts: 0,
             tid: 0,
             values: Vec::new(),
+            named: false,
         }
     }
 
@@ -45,10 +69,36 @@ impl EventBuilder {
         }
     }
 
+    /// Sets the parameter called `name`. Panics on a name the schema does
+    /// not have (naming the event and its parameters) and on a value the
+    /// parameter's type cannot take (a string for an integer, an integer
+    /// for a variable-size type).
+    pub fn set<'a>(mut self, name: &str, value: impl Into<ParamInput<'a>>) -> Self {
+        let Some(i) = self.info.param_index(name) else {
+            let names: Vec<_> = self.info.params.iter().map(|p| p.name).collect();
+            panic!(
+                "{:?} has no parameter {name:?}; it has {names:?}",
+                self.code
+            )
+        };
+        let bytes = value.into().encode(self.info.params[i].ptype);
+        if self.values.len() <= i {
+            self.values.resize(i + 1, None);
+        }
+        self.values[i] = Some(bytes);
+        self.named = true;
+        self
+    }
+
     /// Appends raw bytes for the next parameter, whatever its type.
     pub fn raw(mut self, bytes: &[u8]) -> Self {
+        assert!(
+            !self.named,
+            "{}: positional parameters after named ones",
+            self.info.name
+        );
         let _ = self.next_type();
-        self.values.push(bytes.to_vec());
+        self.values.push(Some(bytes.to_vec()));
         self
     }
 
@@ -59,26 +109,13 @@ impl EventBuilder {
 
     /// Appends an integer of the width the schema gives the next parameter.
     pub fn int(self, v: i64) -> Self {
-        let t = self.next_type();
-        let n = t
-            .fixed_size()
-            .unwrap_or_else(|| panic!("{t:?} is not a fixed-size type"));
-        let b = v.to_le_bytes();
-        self.raw(&b[..n])
+        let b = param::int(self.next_type(), v);
+        self.raw(&b)
     }
 
     /// Appends a string (NUL-terminated) for CHARBUF/FSPATH/FSRELPATH.
     pub fn str(self, s: &str) -> Self {
-        let t = self.next_type();
-        assert!(
-            matches!(
-                t,
-                ParamType::CHARBUF | ParamType::FSPATH | ParamType::FSRELPATH
-            ),
-            "{t:?} is not a string"
-        );
-        let mut b = s.as_bytes().to_vec();
-        b.push(0);
+        let b = param::string(self.next_type(), s);
         self.raw(&b)
     }
 
@@ -90,26 +127,31 @@ impl EventBuilder {
     /// Encodes the event. Panics only on misuse by a test.
     pub fn build(&self) -> Vec<u8> {
         let width = self.info.param_len_size();
-        let mut out = Vec::new();
-        let len = EVENT_HEADER_SIZE
-            + self.values.len() * width
-            + self.values.iter().map(Vec::len).sum::<usize>();
+        let n = if self.named {
+            self.info.nparams()
+        } else {
+            self.values.len()
+        };
+        let values: Vec<&[u8]> = (0..n)
+            .map(|i| self.values.get(i).and_then(Option::as_deref).unwrap_or(&[]))
+            .collect();
+        let len = EVENT_HEADER_SIZE + n * width + values.iter().map(|v| v.len()).sum::<usize>();
         let hdr = EventHeader {
             ts: self.ts,
             tid: self.tid,
             len: len as u32,
             evt_type: self.info.code,
-            nparams: self.values.len() as u32,
+            nparams: n as u32,
         };
-        out.extend_from_slice(&hdr.to_bytes());
-        for v in &self.values {
+        let mut out = hdr.to_bytes().to_vec();
+        for v in &values {
             if width == 4 {
                 out.extend_from_slice(&(v.len() as u32).to_le_bytes());
             } else {
                 out.extend_from_slice(&(v.len() as u16).to_le_bytes());
             }
         }
-        for v in &self.values {
+        for v in values {
             out.extend_from_slice(v);
         }
         out

@@ -1,7 +1,12 @@
 //! State tracking on synthetic event sequences built with the test engine:
 //! each test drives clone/exec/open/connect/close/exit and asserts fields.
 
+use falco_abi::flag_tables::open_flags::{O_DIRECTORY, O_RDONLY};
+use falco_abi::schema::AT_FDCWD;
 use falco_abi::EventCode as C;
+use falco_scap::builder::events::{
+    clone_child_exit, close_exit, connect_exit, execve_exit, ipv4_tuple, openat_exit, socket_exit,
+};
 use falco_scap::builder::{EventBuilder, TestEngine};
 use falco_scap::state::{InitialState, ThreadInfo, UserInfo};
 use falco_scap::{Engine, Next};
@@ -83,75 +88,41 @@ fn shell() -> InitialState {
     st
 }
 
+/// The child's side of a clone: process `tid`, child of `parent`.
 fn clone_child(tid: i64, parent: i64, comm: &str) -> EventBuilder {
-    // res, exe, args, tid, pid, ptid, cwd, fdlimit, pgft_maj, pgft_min,
-    // vm_size, vm_rss, vm_swap, comm, cgroups, flags, uid, gid, vtid, vpid,
-    // pidns_init_start_ts
-    EventBuilder::new(C::SYSCALL_CLONE_20_X)
-        .tid(tid as u64)
+    clone_child_exit(tid, parent, comm)
         .ts(10)
-        .int(0)
-        .str(comm)
-        .bytes(b"")
-        .int(tid)
-        .int(tid)
-        .int(parent)
-        .str("")
-        .int(1024)
-        .int(0)
-        .int(0)
-        .int(0)
-        .int(0)
-        .int(0)
-        .str(comm)
-        .bytes(b"cpu=/\0")
-        .int(0)
-        .int(0)
-        .int(0)
-        .int(tid)
-        .int(tid)
-        .int(0)
+        .set("cwd", "")
+        .set("cgroups", b"cpu=/\0")
+        .set("uid", 0)
+        .set("gid", 0)
+        .set("pidns_init_start_ts", 0)
 }
 
-fn execve(tid: i64, exe: &str, args: &[&str], comm: &str) -> EventBuilder {
-    let mut a = Vec::new();
-    for x in args {
-        a.extend_from_slice(x.as_bytes());
-        a.push(0);
-    }
-    EventBuilder::new(C::SYSCALL_EXECVE_19_X)
-        .tid(tid as u64)
+/// `tid` (a child of bash, 200) runs `exe` in a docker container, with
+/// HOME set, a writable executable and full capabilities.
+fn execve(tid: i64, exe: &str, args: &[&str]) -> EventBuilder {
+    let caps = 0x3f_ffff_ffffu64;
+    execve_exit(tid, 200, exe, args)
         .ts(20)
-        .int(0)
-        .str(exe)
-        .bytes(&a)
-        .int(tid)
-        .int(tid)
-        .int(200)
-        .str("/root")
-        .int(1024)
-        .int(0)
-        .int(0)
-        .int(0)
-        .int(0)
-        .int(0)
-        .str(comm)
-        .bytes(b"cpuset=/docker/3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e\0")
-        .bytes(b"HOME=/root\0")
-        .int(0)
-        .int(tid)
-        .int(-1)
-        .int(1)
-        .int(0)
-        .int(0x3fffffffff)
-        .int(0x3fffffffff)
+        .set("cwd", "/root")
+        .set(
+            "cgroups",
+            b"cpuset=/docker/3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e\0",
+        )
+        .set("env", b"HOME=/root\0")
+        .set("loginuid", -1)
+        .set("flags", 1)
+        .set("cap_inheritable", 0)
+        .set("cap_permitted", caps)
+        .set("cap_effective", caps)
 }
 
 #[test]
 fn clone_then_exec_builds_the_process_and_its_ancestry() {
     let mut e = TestEngine::new(shell());
     e.push(&clone_child(300, 200, "bash"));
-    e.push(&execve(300, "cat", &["/etc/shadow"], "cat"));
+    e.push(&execve(300, "cat", &["/etc/shadow"]));
     let rows = run(
         e,
         &[
@@ -187,26 +158,20 @@ fn clone_then_exec_builds_the_process_and_its_ancestry() {
     assert_eq!(rows[1][9..11], ["/root", "<NA>"]);
 }
 
-fn openat(tid: u64, fd: i64, dirfd: i64, name: &str, flags: i64) -> EventBuilder {
-    EventBuilder::new(C::SYSCALL_OPENAT_2_X)
-        .tid(tid)
-        .int(fd)
-        .int(dirfd)
-        .str(name)
-        .int(flags)
-        .int(0)
-        .int(0)
-        .int(0)
-}
-
 #[test]
 fn opens_resolve_against_cwd_and_dirfd_and_close_applies_after_the_event() {
     let mut e = TestEngine::new(shell());
-    e.push(&openat(200, 3, -100, "../etc", 1 | 1 << 10));
-    e.push(&openat(200, 4, 3, "shadow", 1));
-    e.push(&EventBuilder::new(C::SYSCALL_CLOSE_X).tid(200).int(0).int(4));
-    e.push(&EventBuilder::new(C::SYSCALL_CLOSE_X).tid(200).int(0).int(4));
-    e.push(&openat(200, -2, -100, "/nope", 1));
+    e.push(&openat_exit(
+        200,
+        3,
+        AT_FDCWD,
+        "../etc",
+        O_RDONLY | O_DIRECTORY,
+    ));
+    e.push(&openat_exit(200, 4, 3, "shadow", O_RDONLY));
+    e.push(&close_exit(200, 4));
+    e.push(&close_exit(200, 4));
+    e.push(&openat_exit(200, -2, AT_FDCWD, "/nope", O_RDONLY));
     let rows = run(
         e,
         &[
@@ -234,29 +199,10 @@ fn opens_resolve_against_cwd_and_dirfd_and_close_applies_after_the_event() {
 
 #[test]
 fn connect_sets_the_tuple_and_the_endpoint_fields() {
-    let mut tuple = vec![2u8];
-    tuple.extend_from_slice(&[10, 0, 0, 5]);
-    tuple.extend_from_slice(&40000u16.to_le_bytes());
-    tuple.extend_from_slice(&[10, 0, 0, 9]);
-    tuple.extend_from_slice(&22u16.to_le_bytes());
+    let tuple = ipv4_tuple([10, 0, 0, 5], 40000, [10, 0, 0, 9], 22);
     let mut e = TestEngine::new(shell());
-    e.push(
-        &EventBuilder::new(C::SOCKET_SOCKET_X)
-            .tid(200)
-            .int(5)
-            .int(2)
-            .int(1)
-            .int(0)
-            .int(0),
-    );
-    e.push(
-        &EventBuilder::new(C::SOCKET_CONNECT_X)
-            .tid(200)
-            .int(0)
-            .bytes(&tuple)
-            .int(5)
-            .raw(&[0]),
-    );
+    e.push(&socket_exit(200, 5));
+    e.push(&connect_exit(200, 5, &tuple));
     let rows = run(
         e,
         &[
@@ -294,13 +240,13 @@ fn procexit_removes_the_thread_only_after_its_event() {
     e.push(
         &EventBuilder::new(C::PROCEXIT_1_E)
             .tid(200)
-            .int(0)
-            .int(0)
-            .int(0)
-            .int(0)
-            .int(1),
+            .set("status", 0)
+            .set("ret", 0)
+            .set("sig", 0)
+            .set("core", 0)
+            .set("reaper_tid", 1),
     );
-    e.push(&EventBuilder::new(C::SYSCALL_CLOSE_X).tid(200).int(0).int(1));
+    e.push(&close_exit(200, 1));
     let rows = run(e, &["proc.name", "thread.tid"]);
     assert_eq!(rows[0], ["bash", "200"]);
     // thread.tid comes from the event itself.
@@ -311,8 +257,10 @@ fn procexit_removes_the_thread_only_after_its_event() {
 fn events_of_unknown_threads_and_bad_parameters_are_counted_not_fatal() {
     let mut e = TestEngine::new(InitialState::default());
     // Unknown thread, open with too few parameters, close of an unknown fd.
+    // (Positional setters: the open and the dup carry only their first
+    // parameter.)
     e.push(&EventBuilder::new(C::SYSCALL_OPENAT_2_X).tid(77).int(3));
-    e.push(&EventBuilder::new(C::SYSCALL_CLOSE_X).tid(77).int(0).int(9));
+    e.push(&close_exit(77, 9));
     e.push(&EventBuilder::new(C::SYSCALL_DUP_1_X).tid(77).int(5));
     let mut insp = Inspector::new(e.take_initial_state());
     while let Next::Event(ev) = e.next().unwrap() {
@@ -334,13 +282,15 @@ fn container_events_give_container_and_k8s_fields() {
     t.cgroups =
         b"cpu=/kubepods/pod1/3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e\0"
             .to_vec();
-    let json = br#"{"container":{"id":"3ad7b26ded6d","name":"web","image":"docker.io/library/nginx:1.25","imagerepo":"docker.io/library/nginx","imagetag":"1.25","privileged":true,"type":6,"Mounts":[{"Source":"/var/run/docker.sock","Destination":"/run/docker.sock","Mode":"","RW":true,"Propagation":""}],"labels":{"io.kubernetes.pod.name":"web-7d9","io.kubernetes.pod.namespace":"shop"}}}"#;
-    let mut j = json.to_vec();
-    j.push(0);
+    let json = r#"{"container":{"id":"3ad7b26ded6d","name":"web","image":"docker.io/library/nginx:1.25","imagerepo":"docker.io/library/nginx","imagetag":"1.25","privileged":true,"type":6,"Mounts":[{"Source":"/var/run/docker.sock","Destination":"/run/docker.sock","Mode":"","RW":true,"Propagation":""}],"labels":{"io.kubernetes.pod.name":"web-7d9","io.kubernetes.pod.namespace":"shop"}}}"#;
     let mut e = TestEngine::new(st);
-    e.push(&EventBuilder::new(C::CONTAINER_JSON_2_E).tid(200).bytes(&j));
-    e.push(&EventBuilder::new(C::SYSCALL_CLOSE_X).tid(200).int(0).int(1));
-    e.push(&EventBuilder::new(C::SYSCALL_CLOSE_X).tid(100).int(0).int(1));
+    e.push(
+        &EventBuilder::new(C::CONTAINER_JSON_2_E)
+            .tid(200)
+            .set("json", json),
+    );
+    e.push(&close_exit(200, 1));
+    e.push(&close_exit(100, 1));
     let rows = run(
         e,
         &[
