@@ -105,7 +105,7 @@ impl<'a> Watcher<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outputs::{FormatOptions, Output, OutputMessage};
+    use crate::outputs::{FormatOptions, Output, OutputError, OutputMessage};
     use std::sync::atomic::AtomicU64;
     use std::sync::Arc;
 
@@ -116,10 +116,10 @@ mod tests {
         fn name(&self) -> &'static str {
             "reopens"
         }
-        fn output(&mut self, _: &OutputMessage) -> Result<(), String> {
+        fn output(&mut self, _: &OutputMessage) -> Result<(), OutputError> {
             Ok(())
         }
-        fn reopen(&mut self) -> Result<(), String> {
+        fn reopen(&mut self) -> Result<(), OutputError> {
             self.0.fetch_add(1, Ordering::Relaxed);
             Ok(())
         }

@@ -4,7 +4,7 @@
 //! again (log rotation). A failed write (full disk) is an error for that
 //! alert only.
 
-use super::{Output, OutputMessage};
+use super::{Output, OutputError, OutputMessage};
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 
@@ -26,21 +26,21 @@ impl FileOutput {
         }
     }
 
-    fn open(&mut self) -> Result<&mut BufWriter<File>, String> {
+    fn open(&mut self) -> Result<&mut BufWriter<File>, OutputError> {
         if self.file.is_none() {
             let file = OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(&self.path)
-                .map_err(|e| format!("could not open {}: {e}", self.path))?;
+                .map_err(OutputError::io(format!("could not open {}", self.path)))?;
             self.file = Some(BufWriter::new(file));
         }
         Ok(self.file.as_mut().expect("the file was just opened"))
     }
 
-    fn close(&mut self) -> Result<(), String> {
+    fn close(&mut self) -> Result<(), OutputError> {
         match self.file.take() {
-            Some(mut file) => file.flush().map_err(|e| format!("{}: {e}", self.path)),
+            Some(mut file) => file.flush().map_err(OutputError::io(self.path.clone())),
             None => Ok(()),
         }
     }
@@ -51,21 +51,20 @@ impl Output for FileOutput {
         "file"
     }
 
-    fn output(&mut self, msg: &OutputMessage) -> Result<(), String> {
+    fn output(&mut self, msg: &OutputMessage) -> Result<(), OutputError> {
         let path = self.path.clone();
         let buffered = self.buffered;
         let file = self.open()?;
         let mut result = file
             .write_all(msg.line.as_bytes())
-            .and_then(|()| file.write_all(b"\n"))
-            .map_err(|e| format!("{path}: {e}"));
+            .and_then(|()| file.write_all(b"\n"));
         if result.is_ok() && !buffered {
-            result = file.flush().map_err(|e| format!("{path}: {e}"));
+            result = file.flush();
         }
-        if result.is_err() {
+        if let Err(e) = result {
             // Drop what could not be written; the next alert starts afresh.
             self.file = None;
-            return result;
+            return Err(OutputError::io(path)(e));
         }
         if !self.keep_alive {
             self.close()?;
@@ -73,11 +72,11 @@ impl Output for FileOutput {
         Ok(())
     }
 
-    fn reopen(&mut self) -> Result<(), String> {
+    fn reopen(&mut self) -> Result<(), OutputError> {
         self.close()
     }
 
-    fn cleanup(&mut self) -> Result<(), String> {
+    fn cleanup(&mut self) -> Result<(), OutputError> {
         self.close()
     }
 }

@@ -19,7 +19,7 @@
 //! A failure (no connection, timeout, an error status) is an error of that
 //! alert, counted by the worker; the next alert tries again.
 
-use super::{Output, OutputMessage};
+use super::{Output, OutputError, OutputMessage};
 use crate::config::HttpOutputConfig;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -169,7 +169,7 @@ impl Output for HttpOutput {
         "http"
     }
 
-    fn output(&mut self, msg: &OutputMessage) -> Result<(), String> {
+    fn output(&mut self, msg: &OutputMessage) -> Result<(), OutputError> {
         let mut attempts = 0u32;
         loop {
             attempts += 1;
@@ -188,7 +188,10 @@ impl Output for HttpOutput {
                         self.counters.timeouts.fetch_add(1, Ordering::Relaxed);
                     }
                     self.counters.failures.fetch_add(1, Ordering::Relaxed);
-                    return Err(format!("could not post to {}: {err}", self.url));
+                    return Err(OutputError::Http {
+                        url: self.url.clone(),
+                        source: Box::new(err),
+                    });
                 }
             }
         }

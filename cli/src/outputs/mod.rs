@@ -13,6 +13,7 @@
 //! `output_timeout` is reported by a watchdog, as Falco does.
 
 pub mod alert;
+mod error;
 pub mod file;
 pub mod format;
 pub mod http;
@@ -20,6 +21,7 @@ pub mod program;
 pub mod stdout;
 pub mod syslog;
 
+pub use error::OutputError;
 pub use format::{FormatOptions, InternalMessage, LineRenderer};
 
 use crate::config::OutputsConfig;
@@ -69,13 +71,13 @@ pub struct OutputMessage {
 /// An output channel. Methods run on the outputs worker thread.
 pub trait Output: Send {
     fn name(&self) -> &'static str;
-    fn output(&mut self, msg: &OutputMessage) -> Result<(), String>;
+    fn output(&mut self, msg: &OutputMessage) -> Result<(), OutputError>;
     /// Close and reopen (SIGUSR1, log rotation).
-    fn reopen(&mut self) -> Result<(), String> {
+    fn reopen(&mut self) -> Result<(), OutputError> {
         Ok(())
     }
     /// Flush and release (before exit, or on request).
-    fn cleanup(&mut self) -> Result<(), String> {
+    fn cleanup(&mut self) -> Result<(), OutputError> {
         Ok(())
     }
 }

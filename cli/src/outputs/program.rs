@@ -4,7 +4,7 @@
 //! for (as Falco's `popen`/`pclose`). A process that died is started again
 //! for the next alert.
 
-use super::{Output, OutputMessage};
+use super::{Output, OutputError, OutputMessage};
 use std::io::{BufWriter, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
@@ -26,34 +26,40 @@ impl ProgramOutput {
         }
     }
 
-    fn start(&mut self) -> Result<&mut (Child, BufWriter<ChildStdin>), String> {
+    fn start(&mut self) -> Result<&mut (Child, BufWriter<ChildStdin>), OutputError> {
         if self.running.is_none() {
             let mut child = Command::new("/bin/sh")
                 .arg("-c")
                 .arg(&self.program)
                 .stdin(Stdio::piped())
                 .spawn()
-                .map_err(|e| format!("could not start '{}': {e}", self.program))?;
-            let stdin = child
-                .stdin
-                .take()
-                .ok_or_else(|| format!("no input pipe to '{}'", self.program))?;
+                .map_err(OutputError::io(format!(
+                    "could not start '{}'",
+                    self.program
+                )))?;
+            let stdin = child.stdin.take().ok_or_else(|| OutputError::NoPipe {
+                program: self.program.clone(),
+            })?;
             self.running = Some((child, BufWriter::new(stdin)));
         }
         Ok(self.running.as_mut().expect("just started"))
     }
 
     /// Closes the program's input and waits for it.
-    fn close(&mut self) -> Result<(), String> {
+    fn close(&mut self) -> Result<(), OutputError> {
         let Some((mut child, mut stdin)) = self.running.take() else {
             return Ok(());
         };
         let flushed = stdin.flush();
         drop(stdin);
-        let status = child.wait().map_err(|e| e.to_string())?;
-        flushed.map_err(|e| format!("'{}': {e}", self.program))?;
+        let named = || OutputError::io(format!("'{}'", self.program));
+        let status = child.wait().map_err(named())?;
+        flushed.map_err(named())?;
         if !status.success() {
-            return Err(format!("'{}' exited with {status}", self.program));
+            return Err(OutputError::ProgramExited {
+                program: self.program.clone(),
+                status,
+            });
         }
         Ok(())
     }
@@ -64,7 +70,7 @@ impl Output for ProgramOutput {
         "program"
     }
 
-    fn output(&mut self, msg: &OutputMessage) -> Result<(), String> {
+    fn output(&mut self, msg: &OutputMessage) -> Result<(), OutputError> {
         let buffered = self.buffered && self.keep_alive;
         let (_, stdin) = self.start()?;
         let mut result = stdin
@@ -78,7 +84,7 @@ impl Output for ProgramOutput {
             if let Some((mut child, _)) = self.running.take() {
                 let _ = child.wait();
             }
-            return Err(format!("'{}': {e}", self.program));
+            return Err(OutputError::io(format!("'{}'", self.program))(e));
         }
         if !self.keep_alive {
             self.close()?;
@@ -86,11 +92,11 @@ impl Output for ProgramOutput {
         Ok(())
     }
 
-    fn reopen(&mut self) -> Result<(), String> {
+    fn reopen(&mut self) -> Result<(), OutputError> {
         self.close()
     }
 
-    fn cleanup(&mut self) -> Result<(), String> {
+    fn cleanup(&mut self) -> Result<(), OutputError> {
         self.close()
     }
 }

@@ -1,7 +1,7 @@
 //! `stdout_output`: one line per alert on standard output, flushed after
 //! every line unless outputs are buffered.
 
-use super::{Output, OutputMessage};
+use super::{Output, OutputError, OutputMessage};
 use std::io::Write;
 
 pub struct StdoutOutput {
@@ -38,20 +38,20 @@ impl Output for StdoutOutput {
         "stdout"
     }
 
-    fn output(&mut self, msg: &OutputMessage) -> Result<(), String> {
+    fn output(&mut self, msg: &OutputMessage) -> Result<(), OutputError> {
         let mut line = String::with_capacity(msg.line.len() + 1);
         line.push_str(&msg.line);
         line.push('\n');
         self.out
             .write_all(line.as_bytes())
-            .map_err(|e| e.to_string())?;
+            .map_err(OutputError::io("stdout"))?;
         if !self.buffered {
-            self.out.flush().map_err(|e| e.to_string())?;
+            self.out.flush().map_err(OutputError::io("stdout"))?;
         }
         Ok(())
     }
 
-    fn cleanup(&mut self) -> Result<(), String> {
-        self.out.flush().map_err(|e| e.to_string())
+    fn cleanup(&mut self) -> Result<(), OutputError> {
+        self.out.flush().map_err(OutputError::io("stdout"))
     }
 }

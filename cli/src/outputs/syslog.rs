@@ -7,7 +7,7 @@
 //! The `syslog` crate provides the transport (the `/dev/log` datagram
 //! socket, or a stream socket); the line is built here.
 
-use super::{Output, OutputMessage};
+use super::{Output, OutputError, OutputMessage};
 use chrono::{DateTime, Local, TimeZone};
 use falco_engine::loader::Priority;
 use std::io::Write;
@@ -82,21 +82,21 @@ impl SyslogOutput {
         }
     }
 
-    fn connect(&mut self) -> Result<&mut Connection, String> {
+    fn connect(&mut self) -> Result<&mut Connection, OutputError> {
         if self.conn.is_none() {
             let formatter = syslog::Formatter3164::default();
             let conn = match &self.path {
                 Some(path) => syslog::unix_custom(formatter, path),
                 None => syslog::unix(formatter),
             }
-            .map_err(|e| format!("could not connect to syslog: {e}"))?;
+            .map_err(OutputError::SyslogConnect)?;
             self.conn = Some(conn);
         }
         Ok(self.conn.as_mut().expect("just connected"))
     }
 
     /// Sends one message at `level` (also used by Falco's own log).
-    pub fn send(&mut self, level: u8, message: &str) -> Result<(), String> {
+    pub fn send(&mut self, level: u8, message: &str) -> Result<(), OutputError> {
         let line = format_line(level, &self.tag, message, &Local::now());
         let conn = self.connect()?;
         let result = conn
@@ -106,7 +106,7 @@ impl SyslogOutput {
         if let Err(e) = result {
             // Reconnect next time (syslogd restarted).
             self.conn = None;
-            return Err(format!("could not send to syslog: {e}"));
+            return Err(OutputError::io("could not send to syslog")(e));
         }
         Ok(())
     }
@@ -117,11 +117,11 @@ impl Output for SyslogOutput {
         "syslog"
     }
 
-    fn output(&mut self, msg: &OutputMessage) -> Result<(), String> {
+    fn output(&mut self, msg: &OutputMessage) -> Result<(), OutputError> {
         self.send(level(msg.priority), &msg.line)
     }
 
-    fn reopen(&mut self) -> Result<(), String> {
+    fn reopen(&mut self) -> Result<(), OutputError> {
         self.conn = None;
         Ok(())
     }

@@ -404,7 +404,7 @@ impl Output for Gate {
     fn name(&self) -> &'static str {
         "gate"
     }
-    fn output(&mut self, _msg: &OutputMessage) -> Result<(), String> {
+    fn output(&mut self, _msg: &OutputMessage) -> Result<(), OutputError> {
         let _ = self.entered.send(());
         let _ = self
             .release
