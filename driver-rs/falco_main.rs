@@ -6,8 +6,11 @@
 //! them into one ring per CPU, mapped by userspace through `/dev/falco<N>`
 //! (falco-abi's `ring.rs` and `ioctl.rs` are the contract).
 //!
-//! - `sys.rs`: all FFI and unsafe (tracepoints, ring memory, devices,
-//!   task facts, user memory).
+//! - `sys/`: all FFI and unsafe, one file per concept: `tracepoint.rs`
+//!   (probes on tracepoints), `cell.rs` (per-CPU probe state), `ring.rs`
+//!   (ring memory), `device.rs` (the `/dev/falco<N>` devices), `task.rs`
+//!   (syscall registers, task facts, user memory), `net.rs` (sockets);
+//!   `mod.rs` the module parameters.
 //! - `producer.rs`: one CPU's ring, the producer side.
 //! - `capture.rs`: the rings, what userspace asked for, the probes and the
 //!   device operations.
