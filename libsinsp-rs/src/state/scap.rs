@@ -200,9 +200,10 @@ fn ip_fd(ip: IpAddr, l4proto: u8) -> Fd {
     f
 }
 
-/// The unspecified address of `ip`'s family.
-fn unspecified_like(ip: IpAddr) -> IpAddr {
-    if ip.is_ipv6() {
+/// The unspecified address of a family: `::` or `0.0.0.0` (not the
+/// IPv4-mapped `::ffff:0.0.0.0`).
+fn unspecified(v6: bool) -> IpAddr {
+    if v6 {
         IpAddr::V6(Ipv6Addr::UNSPECIFIED)
     } else {
         IpAddr::V4(Ipv4Addr::UNSPECIFIED)
@@ -233,7 +234,7 @@ fn fd_from_scap(t: &FdTarget, ino: u64) -> Option<Fd> {
             let mut f = ip_fd(*ip, *l4proto);
             f.is_server = true;
             f.tuple = Some(SockTuple {
-                sip: unspecified_like(*ip),
+                sip: unspecified(ip.is_ipv6()),
                 sport: 0,
                 dip: *ip,
                 dport: *port,
@@ -362,7 +363,7 @@ pub fn thread_to_scap(t: &Thread) -> ThreadInfo {
 /// inspector) is swapped back.
 fn ip_target(f: &Fd) -> FdTarget {
     let v6 = f.kind == FdKind::Ipv6;
-    let any = ip_in_family(IpAddr::V4(Ipv4Addr::UNSPECIFIED), v6);
+    let any = unspecified(v6);
     // Not connected yet: all zeros, as upstream's dumper writes it.
     let t = f.tuple.unwrap_or(SockTuple {
         sip: any,
@@ -437,6 +438,40 @@ mod tests {
         assert_eq!(kind_of(FdType::File), FdKind::File);
         assert_eq!(kind_of(FdType::Unsupported), FdKind::Unknown);
         assert_eq!(type_of(FdKind::Unknown), FdType::Unsupported);
+    }
+
+    #[test]
+    fn an_unconnected_ipv6_socket_is_written_all_zeros() {
+        // Created, not connected: no tuple. Upstream's dumper writes `::`.
+        let f = Fd::new(FdKind::Ipv6, "");
+        let all_zeros = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
+        assert_eq!(
+            fd_to_scap(3, &f).target,
+            FdTarget::IpSock {
+                sip: all_zeros,
+                dip: all_zeros,
+                sport: 0,
+                dport: 0,
+                l4proto: L4Proto::Unknown.to_scap(),
+            }
+        );
+        // Bound only: a server socket on `:::443`.
+        let mut b = Fd::new(FdKind::Ipv6, "");
+        b.is_server = true;
+        b.tuple = Some(SockTuple {
+            sip: all_zeros,
+            sport: 0,
+            dip: all_zeros,
+            dport: 443,
+        });
+        assert_eq!(
+            fd_to_scap(4, &b).target,
+            FdTarget::IpServSock {
+                ip: all_zeros,
+                port: 443,
+                l4proto: L4Proto::Unknown.to_scap(),
+            }
+        );
     }
 
     #[test]
