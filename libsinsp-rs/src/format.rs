@@ -32,6 +32,7 @@ impl Formatter {
         while let Some(i) = rest.find('%') {
             text.push_str(&rest[..i]);
             rest = &rest[i + 1..];
+            let paren = rest.starts_with('(');
             let (name, arg, after) = if let Some(r) = rest.strip_prefix('(') {
                 let end = r
                     .find(')')
@@ -60,12 +61,23 @@ impl Formatter {
             if !text.is_empty() {
                 pieces.push(Piece::Text(std::mem::take(&mut text)));
             }
-            let written = match &arg {
-                Some(a) => format!("{name}[{a}]"),
-                None => name.clone(),
+            let (written, field, after) = match resolve_token(fields, &name, arg) {
+                Ok(whole) => (whole.0, whole.1, after),
+                Err(err) if paren => return Err(err),
+                Err(err) => {
+                    // libsinsp: the longest prefix that is a field, the
+                    // rest of the token is text (`%user.name.`).
+                    let (len, f) = (1..name.len())
+                        .rev()
+                        .map(|n| &name[..n])
+                        .filter(|p| !p.ends_with('.'))
+                        .find_map(|p| fields.resolve(p, None).ok().map(|f| (p.len(), f)))
+                        .ok_or(err)?;
+                    let at = fmt.len() - rest.len() + len;
+                    (name[..len].to_string(), f, &fmt[at..])
+                }
             };
-            let arg = arg.map(|a| a.parse().map(FieldArg::Index).unwrap_or(FieldArg::Key(a)));
-            pieces.push(Piece::Field(written, fields.resolve(&name, arg.as_ref())?));
+            pieces.push(Piece::Field(written, field));
             rest = after;
         }
         text.push_str(rest);
@@ -130,9 +142,61 @@ impl Formatter {
     }
 }
 
+/// A field and its optional `[arg]`, resolved, with its name as written.
+fn resolve_token(
+    fields: &SyscallFields,
+    name: &str,
+    arg: Option<String>,
+) -> Result<(String, Resolved), FieldError> {
+    let written = match &arg {
+        Some(a) => format!("{name}[{a}]"),
+        None => name.to_string(),
+    };
+    let arg = arg.map(|a| a.parse().map(FieldArg::Index).unwrap_or(FieldArg::Key(a)));
+    Ok((written, fields.resolve(name, arg.as_ref())?))
+}
+
 fn split_arg(s: &str) -> (&str, Option<String>) {
     match s.find('[') {
         Some(i) if s.ends_with(']') => (&s[..i], Some(s[i + 1..s.len() - 1].to_string())),
         _ => (s, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields_of(fmt: &str) -> Vec<String> {
+        let f = Formatter::new(&SyscallFields::new(), fmt).unwrap();
+        f.pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => format!("text:{t}"),
+                Piece::Field(n, _) => format!("field:{n}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_token_is_its_longest_field_prefix_and_the_rest_is_text() {
+        assert_eq!(
+            fields_of("user=%user.name. dest=%fd.sip:%fd.sport %proc.aname[2]x %fd.sip.namez"),
+            [
+                "text:user=",
+                "field:user.name",
+                "text:. dest=",
+                "field:fd.sip",
+                "text::",
+                "field:fd.sport",
+                "text: ",
+                "field:proc.aname[2]",
+                "text:x ",
+                "field:fd.sip.name",
+                "text:z",
+            ]
+        );
+        assert!(Formatter::new(&SyscallFields::new(), "x %fd.dport").is_err());
+        assert!(Formatter::new(&SyscallFields::new(), "x %(user.name.)").is_err());
     }
 }

@@ -10,7 +10,9 @@ use super::codes::{ErrorCode, WarningCode};
 use super::collector::{Collector, RuleInfo};
 use super::context::Context;
 use super::exceptions::{exception_operators, fold_exceptions};
-use super::fields::{condition_fields, output_fields, unsafe_na_checks, UNSAFE_NA_MESSAGE};
+use super::fields::{
+    condition_fields, field_prefix, output_fields, unsafe_na_checks, UNSAFE_NA_MESSAGE,
+};
 use super::lists::{compile_lists, substitute_list, CompiledList};
 use super::macros::{ResolveError, Resolver};
 use super::mapped_text::MappedText;
@@ -275,7 +277,7 @@ impl Assembler<'_> {
             None => Ok(()),
             Some(catalog) => fields
                 .iter()
-                .find(|f| !catalog.has_field(&f.name, f.arg))
+                .find(|f| field_prefix(&f.name, f.arg, |n, a| catalog.has_field(n, a)).is_none())
                 .map_or(Ok(()), |f| {
                     Err(format!("invalid formatting token {}", f.rest))
                 }),

@@ -269,6 +269,13 @@ fn unknown_fields_with_a_catalog() {
     }
     let ok = with_catalog(&rule("r", "proc.aname[2] = x").replace("%proc.name", "%proc.aname[1]"));
     assert!(ok.successful(), "{}", describe(&ok));
+    // libsinsp reads the longest prefix that is a field; the rest is text.
+    for output in ["%proc.name.", "%proc.namex", "%proc.name:%proc.name"] {
+        let ok = with_catalog(&rule("r", "evt.type = open").replace("%proc.name", output));
+        assert!(ok.successful(), "{output}: {}", describe(&ok));
+    }
+    let bad = with_catalog(&rule("r", "evt.type = open").replace("%proc.name", "%proc.x"));
+    assert_eq!(the_error(&bad).message, "invalid formatting token proc.x");
 }
 
 #[test]

@@ -158,6 +158,26 @@ pub(crate) fn output_fields(format: &str) -> Result<Vec<OutputField>, String> {
     Ok(out)
 }
 
+/// The length of the field a `%` token names, libsinsp's way: the whole
+/// name (with its argument) when it is a field, else its longest prefix
+/// that is one, the rest of the token being text (`%user.name.` is
+/// `user.name` then "."; `%fd.sip:%fd.sport` splits at the colon anyway).
+/// `None` when no prefix is a field.
+pub(crate) fn field_prefix(
+    name: &str,
+    arg: bool,
+    known: impl Fn(&str, bool) -> bool,
+) -> Option<usize> {
+    if known(name, arg) {
+        return Some(name.len());
+    }
+    (1..name.len())
+        .rev()
+        .map(|n| &name[..n])
+        .find(|p| !p.ends_with('.') && known(p, false))
+        .map(str::len)
+}
+
 /// A field token at the start of `text`: `name`, `name[arg]`, or a
 /// transformer around a token (`tolower(proc.name)`). Returns the base
 /// field (name, has argument) and the bytes used.
@@ -224,6 +244,21 @@ mod tests {
         );
         assert_eq!(output_fields("").unwrap_err(), "empty formatting token");
         assert!(output_fields("100% sure").is_err());
+    }
+
+    #[test]
+    fn a_token_names_its_longest_known_prefix() {
+        let known = |n: &str, arg: bool| {
+            ["user.name", "fd.sip", "fd.sip.name", "proc.aname"].contains(&n)
+                && (!arg || n == "proc.aname")
+        };
+        assert_eq!(field_prefix("user.name", false, known), Some(9));
+        assert_eq!(field_prefix("user.name.", false, known), Some(9));
+        assert_eq!(field_prefix("fd.sip.namez", false, known), Some(11));
+        assert_eq!(field_prefix("fd.sip.", false, known), Some(6));
+        assert_eq!(field_prefix("proc.aname", true, known), Some(10));
+        assert_eq!(field_prefix("fd.dport", false, known), None);
+        assert_eq!(field_prefix("user.nam", false, known), None);
     }
 
     #[test]
