@@ -173,12 +173,12 @@ wait $dd_pid
 sleep 3
 grep -q "syscall event drop" /tmp/stress.json && echo "kmod-test: drops reported"
 # The consumer keeps up afterwards: a fresh workload still alerts.
-before=$(grep -c "Sensitive File Read" /tmp/stress.json)
+before=$(grep -c "Read sensitive file untrusted" /tmp/stress.json)
 after=$before
 for i in $(seq 1 30); do
   cat /etc/shadow > /dev/null
   sleep 1
-  after=$(grep -c "Sensitive File Read" /tmp/stress.json)
+  after=$(grep -c "Read sensitive file untrusted" /tmp/stress.json)
   [ "$after" -gt "$before" ] && break
 done
 [ "$after" -gt "$before" ] && echo "kmod-test: alerts after the flood"
@@ -246,8 +246,8 @@ for line in open(path):
 sys.exit(1)
 PY
 }
-alert "Sensitive File Read by Untrusted Program" fd.name /etc/shadow
-alert "Shell Spawned by Server Process" proc.pname nginx
+alert "Read sensitive file untrusted" fd.name /etc/shadow
+alert "Run shell untrusted" proc.pname nginx
 alert "Write Below System Directory" fd.name /etc/falco-kmod-test
 alert "Outbound Remote Admin Connection" fd.sport 22
 alert "Crypto Miner Started" proc.name xmrig
@@ -257,8 +257,8 @@ if [ -s "$work/capture.scap" ]; then
   "$here/target/$target/release/falco" -c "$here/cli/falco.yaml" -r "$here/rules/falco_rules.yaml" \
     -o engine.kind=replay -o engine.replay.capture_file="$work/capture.scap" -o json_output=true \
     -o syslog_output.enabled=false -o log_syslog=false 2>/dev/null > "$work/replayed.json" || true
-  grep -q '"rule":"Sensitive File Read by Untrusted Program"' "$work/replayed.json" \
-    || { log "replaying falco's VM capture gives no Sensitive File Read alert"; fail=1; }
+  grep -q '"rule":"Read sensitive file untrusted"' "$work/replayed.json" \
+    || { log "replaying falco's VM capture gives no Read sensitive file untrusted alert"; fail=1; }
   if command -v sysdig >/dev/null; then
     seen=$(sysdig -r "$work/capture.scap" "evt.type=openat and fd.name=/etc/shadow" 2>/dev/null || true)
     grep -q "< openat fd=3(<f>/etc/shadow)" <<< "$seen" \

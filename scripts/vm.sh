@@ -57,7 +57,7 @@ vm_falco() {
   falco_ready=no
   for i in $(seq 1 120); do
     cat /etc/shadow > /dev/null
-    if grep -q "Sensitive File Read" "$alerts" 2>/dev/null; then falco_ready=yes; return; fi
+    if grep -q "Read sensitive file untrusted" "$alerts" 2>/dev/null; then falco_ready=yes; return; fi
     sleep 1
   done
 }

@@ -210,7 +210,7 @@ fn wait_ready(falco: &mut LiveFalco) {
         let pgid = run_in_group("cat", &["/etc/shadow"]);
         if falco
             .wait_alert(
-                "Sensitive File Read by Untrusted Program",
+                "Read sensitive file untrusted",
                 pgid,
                 Duration::from_millis(700),
             )
@@ -247,7 +247,7 @@ fn live_workloads_raise_the_default_rules_alerts() {
     let quiet = run_in_group("sh", &[quiet_script.to_str().unwrap()]);
     // A later workload's alert proves the quiet one's events were processed.
     let marker = run_in_group("cat", &["/etc/shadow"]);
-    let a = falco.wait_alert("Sensitive File Read by Untrusted Program", marker, within);
+    let a = falco.wait_alert("Read sensitive file untrusted", marker, within);
     assert!(a.is_some(), "no alert for the marker `cat /etc/shadow`");
     assert!(
         falco.alerts_from(quiet).is_empty(),
@@ -258,7 +258,7 @@ fn live_workloads_raise_the_default_rules_alerts() {
     // cat /etc/shadow from a program that has no business reading it.
     let pgid = run_in_group("cat", &["/etc/shadow"]);
     let a = falco.expect_alert(
-        "Sensitive File Read by Untrusted Program",
+        "Read sensitive file untrusted",
         pgid,
         within,
         "alert for cat /etc/shadow",
@@ -274,7 +274,7 @@ fn live_workloads_raise_the_default_rules_alerts() {
     symlink(which("perl"), &nginx).unwrap();
     let pgid = run_in_group(&nginx, &["-e", "system('sh', '-c', 'true')"]);
     let a = falco.expect_alert(
-        "Shell Spawned by Server Process",
+        "Run shell untrusted",
         pgid,
         within,
         "alert for a shell spawned by nginx",
@@ -382,7 +382,7 @@ fn a_flood_into_a_small_ring_is_counted_reported_and_survived() {
     // Still alive and still seeing events once the flood is over.
     let pgid = run_in_group("cat", &["/etc/shadow"]);
     falco.expect_alert(
-        "Sensitive File Read by Untrusted Program",
+        "Read sensitive file untrusted",
         pgid,
         Duration::from_secs(20),
         "cat /etc/shadow after the flood",
@@ -410,7 +410,7 @@ fn a_capture_written_live_replays_with_the_same_alert_and_reads_in_sysdig() {
     wait_ready(&mut falco);
     let pgid = run_in_group("cat", &["/etc/shadow"]);
     let live = falco.expect_alert(
-        "Sensitive File Read by Untrusted Program",
+        "Read sensitive file untrusted",
         pgid,
         Duration::from_secs(10),
         "cat /etc/shadow",
@@ -463,7 +463,7 @@ fn a_capture_written_live_replays_with_the_same_alert_and_reads_in_sysdig() {
         .stdout
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
-        .filter(|a: &Value| a["rule"] == "Sensitive File Read by Untrusted Program")
+        .filter(|a: &Value| a["rule"] == "Read sensitive file untrusted")
         .collect();
     let same = replayed
         .iter()
@@ -563,7 +563,7 @@ fn the_webserver_and_metrics_report_the_live_run() {
     assert_eq!(snap["priority"], "Informational");
     assert!(snap["output_fields"]["scap.n_evts"].as_u64().unwrap() > 0);
     assert!(
-        snap["output_fields"]["falco.rules.Sensitive File Read by Untrusted Program"]
+        snap["output_fields"]["falco.rules.Read sensitive file untrusted"]
             .as_u64()
             .unwrap()
             >= 1
@@ -582,7 +582,7 @@ fn the_webserver_and_metrics_report_the_live_run() {
     assert!(
         text.lines().any(
             |l| l.starts_with("falcosecurity_falco_rules_matches_total{")
-                && l.contains("rule_name=\"Sensitive File Read by Untrusted Program\"")
+                && l.contains("rule_name=\"Read sensitive file untrusted\"")
         ),
         "{text}"
     );

