@@ -103,8 +103,9 @@ fn our_default_rules_alert_on_reading_shadow() {
     let r = replay(dir.path(), "", &default_rules(), &scap, &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stdout
-            .contains("Warning Sensitive file opened for reading by an untrusted program | file=/etc/shadow "),
+        r.stdout.contains(
+            "Warning Sensitive file opened for reading by an untrusted program | file=/etc/shadow "
+        ),
         "{}",
         r.stdout
     );
@@ -243,6 +244,54 @@ fn rule_matching_and_appended_output() {
     assert!(
         r.stdout
             .contains("Events detected: 2\nRule counts by severity:\n   ERROR: 1\n   WARNING: 1\n"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Falco's layout: our rules first, then a rules.d directory holding a
+/// user's file written against Falco's macro names (the CKS course's
+/// rules). It loads without a warning, and with `rule_matching: all` the
+/// user's rule alerts beside ours (with Falco's default, `first`, only the
+/// first matching rule does).
+#[test]
+fn a_users_rules_d_file_loads_on_our_defaults_and_alerts() {
+    let Some(scap) = capture("vm_cat_shadow.scap.gz") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let rules_d = dir.path().join("rules.d");
+    std::fs::create_dir(&rules_d).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures/cks_rules.yaml"),
+        rules_d.join("cks_rules.yaml"),
+    )
+    .unwrap();
+    let extra = format!(
+        "rules_files:\n  - {}\n  - {}\nrule_matching: all\nlog_stderr: true\nlog_level: warning\n",
+        default_rules().display(),
+        rules_d.display()
+    );
+    let cfg = config(dir.path(), &extra);
+    let r = run(&[
+        "-c",
+        &cfg,
+        "-o",
+        "engine.kind=replay",
+        "-o",
+        &format!("engine.replay.capture_file={}", scap.display()),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("arning"), "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("Warning Sensitive file read (user=root command=cat /etc/shadow file=/etc/shadow container=host)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("   CKS sensitive file read: 1\n")
+            && r.stdout.contains("   Read sensitive file untrusted: 1\n"),
         "{}",
         r.stdout
     );

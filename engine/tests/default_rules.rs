@@ -3,157 +3,28 @@
 //! must not, driven through the test engine, the real state and the real
 //! fields.
 
+mod common;
+
+use common::world::{
+    connect, default_rules_text, exec, fired_in_world, flag, load_clean, openat, raised,
+};
 use falco_abi::flag_tables::open_flags::{O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY};
 use falco_abi::schema::AT_FDCWD;
 use falco_abi::EventCode as C;
-use falco_engine::compiler::{CompiledRuleset, Matching};
-use falco_engine::loader::{EventSource, RulesLoader};
-use falco_scap::builder::events::{
-    connect_exit, execve_exit, ipv4_tuple, openat_exit, socket_exit,
-};
-use falco_scap::builder::{EventBuilder, TestEngine};
-use falco_scap::state::{InitialState, ThreadInfo, UserInfo};
-use falco_scap::Engine;
-use falco_sinsp::{Inspector, SyscallFields};
+use falco_engine::compiler::CompiledRuleset;
+use falco_scap::builder::events::socket_exit;
+use falco_scap::builder::EventBuilder;
+use falco_sinsp::SyscallFields;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-const CONTAINER: &str = "3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e";
-
 fn ruleset() -> CompiledRuleset<SyscallFields> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../rules/falco_rules.yaml");
-    let text = std::fs::read_to_string(&p).unwrap();
-    let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
-        "syscall",
-        SyscallFields::new(),
-    )])
-    .load(&[("falco_rules.yaml", text.as_str())]);
-    let errors: Vec<String> = loaded.errors().map(|e| format!("{e:?}")).collect();
-    let warnings: Vec<String> = loaded.warnings().map(|e| format!("{e:?}")).collect();
-    assert!(
-        errors.is_empty() && warnings.is_empty(),
-        "{errors:#?}\n{warnings:#?}"
-    );
-    let (mut set, issues) =
-        CompiledRuleset::compile(&loaded.ruleset.unwrap(), SyscallFields::new());
-    assert!(issues.is_empty(), "{issues:?}");
-    set.matching = Matching::All;
-    set
-}
-
-fn thread(tid: i64, ptid: i64, comm: &str, uid: u32, container: bool) -> ThreadInfo {
-    ThreadInfo {
-        tid: tid as u64,
-        pid: tid as u64,
-        ptid: ptid as u64,
-        comm: comm.into(),
-        exe: comm.into(),
-        exepath: format!("/usr/bin/{comm}"),
-        cwd: "/root".into(),
-        uid,
-        gid: uid,
-        loginuid: uid,
-        cgroups: if container {
-            format!("cpu=/docker/{CONTAINER}\0").into_bytes()
-        } else {
-            b"cpu=/\0".to_vec()
-        },
-        ..Default::default()
-    }
-}
-
-/// Host: systemd(1) > sshd(100) > bash(200, uid 1000); nginx(300) under
-/// systemd; runc(400) under systemd. Container: app(500, root) under runc.
-fn world() -> InitialState {
-    let mut st = InitialState::default();
-    for t in [
-        thread(1, 0, "systemd", 0, false),
-        thread(100, 1, "sshd", 0, false),
-        thread(200, 100, "bash", 1000, false),
-        thread(300, 1, "nginx", 33, false),
-        thread(400, 1, "runc", 0, false),
-        thread(500, 400, "app", 0, true),
-    ] {
-        st.threads.insert(t.tid, t);
-    }
-    st.users.push(UserInfo {
-        uid: 0,
-        gid: 0,
-        name: "root".into(),
-        homedir: "/root".into(),
-        shell: "/bin/sh".into(),
-    });
-    st.users.push(UserInfo {
-        uid: 33,
-        gid: 33,
-        name: "www-data".into(),
-        homedir: "/var/www".into(),
-        shell: "/usr/sbin/nologin".into(),
-    });
-    st.users.push(UserInfo {
-        uid: 1000,
-        gid: 1000,
-        name: "alice".into(),
-        homedir: "/home/alice".into(),
-        shell: "/bin/bash".into(),
-    });
-    st
-}
-
-/// execve exit of `tid` (child of `ptid`) running `comm` with `args`.
-fn exec(tid: i64, ptid: i64, comm: &str, args: &[&str], uid: u32, container: bool) -> EventBuilder {
-    let cg = if container {
-        format!("cpu=/docker/{CONTAINER}\0").into_bytes()
-    } else {
-        b"cpu=/\0".to_vec()
-    };
-    execve_exit(tid, ptid, comm, args)
-        .ts(1)
-        .set("cwd", "/root")
-        .set("cgroups", cg)
-        .set("loginuid", uid)
-        .set("cap_inheritable", 0)
-        .set("cap_permitted", 0)
-        .set("cap_effective", 0)
-        .set("exe_ino", 0)
-        .set("exe_ino_ctime", 0)
-        .set("exe_ino_mtime", 0)
-        .set("uid", uid)
-}
-
-fn openat(tid: i64, fd: i64, name: &str, flags: u32) -> EventBuilder {
-    openat_exit(tid, fd, AT_FDCWD, name, flags).set("mode", 0o644)
-}
-
-/// A connect of `tid` on `fd` from 10.0.0.5:40000 to `dst`:`port`.
-fn connect(tid: i64, fd: i64, dst: [u8; 4], port: u16) -> EventBuilder {
-    connect_exit(tid, fd, &ipv4_tuple([10, 0, 0, 5], 40000, dst, port))
-}
-
-fn flag(table: &[falco_abi::FlagName], name: &str) -> i64 {
-    table.iter().find(|f| f.name == name).unwrap().value as i64
-}
-
-/// The rules an engine's events raise.
-fn raised(set: &CompiledRuleset<SyscallFields>, e: &mut dyn Engine) -> Vec<String> {
-    let mut insp = Inspector::new(e.take_initial_state());
-    let mut names = Vec::new();
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    falco_engine::drive::drive(e, &mut insp, set, &stop, |i, _| {
-        names.push(set.rules[i].name.clone())
-    })
-    .unwrap();
-    names
+    load_clean(&[("falco_rules.yaml", &default_rules_text())])
 }
 
 /// The rules raised by `events` in `world()`.
 fn fired(events: Vec<EventBuilder>) -> BTreeSet<String> {
-    let set = ruleset();
-    let mut e = TestEngine::new(world());
-    for ev in &events {
-        e.push(ev);
-    }
-    raised(&set, &mut e).into_iter().collect()
+    fired_in_world(&ruleset(), &events)
 }
 
 fn assert_fires(rule: &str, events: Vec<EventBuilder>) {

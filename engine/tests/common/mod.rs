@@ -4,6 +4,8 @@
 // Each test (and the rules benchmark) uses a part of it.
 #![allow(dead_code)]
 
+pub mod world;
+
 use falco_engine::compiler::{CompiledRuleset, Matching};
 use falco_engine::loader::{EventSource, RulesLoader};
 use falco_sinsp::SyscallFields;
