@@ -343,6 +343,16 @@ impl EventInfo {
         }
     }
 
+    /// A system call's enter event. libsinsp hands none of these to its
+    /// users: the drivers no longer emit most, the scap converter folds the
+    /// old ones into their exits, and the few the parser still reads
+    /// (open, openat, openat2, creat, connect, execve, execveat) are
+    /// dropped once parsed. So rules never see them.
+    #[inline]
+    pub const fn is_syscall_enter(&self) -> bool {
+        self.code & 1 == 0 && self.category.contains(Category::SYSCALL)
+    }
+
     #[inline]
     pub const fn nparams(&self) -> usize {
         self.params.len()

@@ -92,6 +92,30 @@ fn cks_shells_and_kubectl_exec() {
     );
 }
 
+/// Falco's `spawned_process` has no direction: a rule on it must still
+/// raise one alert per program started, not a second one on the execve
+/// enter of the shell starting its next command.
+#[test]
+fn a_shell_running_a_command_raises_one_alert_per_program() {
+    let set = with_cks();
+    let mut e = falco_scap::builder::TestEngine::new(common::world::world());
+    for ev in [
+        exec(600, 500, "sh", &["-c", "id; id"], 0, true),
+        EventBuilder::new(C::SYSCALL_EXECVE_19_E)
+            .tid(600)
+            .set("filename", "/usr/bin/id"),
+        exec(600, 500, "id", &[], 0, true),
+    ] {
+        e.push(&ev);
+    }
+    let raised = common::world::raised(&set, &mut e);
+    let shells = raised
+        .iter()
+        .filter(|r| *r == "CKS shell spawned in container")
+        .count();
+    assert_eq!(shells, 1, "{raised:?}");
+}
+
 #[test]
 fn cks_sensitive_read_and_write_below_etc() {
     let set = with_cks();

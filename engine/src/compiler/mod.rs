@@ -327,14 +327,17 @@ impl<S: FieldSource> CompiledRuleset<S> {
     }
 
     /// Rebuilds the per-event-code index (after enabling/disabling rules or
-    /// changing the priority threshold).
+    /// changing the priority threshold). System call enter events are in
+    /// no rule's index: as with libsinsp, rules see the exits only (the
+    /// state still parses the enters).
     pub fn reindex(&mut self) {
         self.index = vec![Vec::new(); falco_abi::EVENT_COUNT];
         for (i, r) in self.rules.iter().enumerate() {
             if !r.enabled || r.priority > self.min_priority {
                 continue;
             }
-            for code in r.events.iter() {
+            let codes = r.events.iter();
+            for code in codes.filter(|&c| !falco_abi::EVENTS[c as usize].is_syscall_enter()) {
                 self.index[code as usize].push(i as u32);
             }
         }

@@ -265,6 +265,13 @@ fn a_loaded_ruleset_is_indexed_by_event_type_and_honours_matching_and_enablement
         ])
     };
     let (e_exec, e_open, e_close) = (of("execve"), of("openat"), of("close"));
+    // Rules meet exits only, as with libsinsp; a meta event without a
+    // system call (procexit, container) still reaches "any bash".
+    use falco_abi::EventCode as C;
+    assert!(set.has_rules_for(execve) && !set.has_rules_for(C::SYSCALL_EXECVE_19_E as u16));
+    assert!(!set.has_rules_for(C::SYSCALL_OPENAT_2_E as u16));
+    assert!(!set.has_rules_for(C::SYSCALL_CLOSE_E as u16));
+    assert!(set.has_rules_for(C::PROCEXIT_1_E as u16));
     let mut out = Vec::new();
     let mut sc = Scratch::default();
     set.matching(execve, &e_exec, &mut sc, &mut out);
