@@ -44,7 +44,7 @@ pub fn interesting_syscalls(
     set: &CompiledRuleset<SyscallFields>,
 ) -> Option<BTreeSet<u16>> {
     let codes = set.event_codes();
-    if config.libs.base_syscalls.all || codes.is_all() {
+    if config.libs.base_syscalls.all || set.needs_every_event() {
         return None;
     }
     let by_name = |name: &str| PPM_SC.iter().find(|s| s.name == name).map(|s| s.code);

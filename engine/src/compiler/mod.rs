@@ -381,6 +381,16 @@ impl<S: FieldSource> CompiledRuleset<S> {
         self.index.get(code as usize).is_some_and(|r| !r.is_empty())
     }
 
+    /// Whether the enabled rules need every event a rule can see (some
+    /// rule has no event type restriction): the drivers must then send
+    /// every system call.
+    pub fn needs_every_event(&self) -> bool {
+        self.index
+            .iter()
+            .enumerate()
+            .all(|(code, rules)| !rules.is_empty() || falco_abi::EVENTS[code].is_syscall_enter())
+    }
+
     /// The event codes any enabled rule can match (Falco's interesting
     /// event set, for the drivers' filters).
     pub fn event_codes(&self) -> EventSet {

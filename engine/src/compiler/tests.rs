@@ -300,6 +300,9 @@ fn a_loaded_ruleset_is_indexed_by_event_type_and_honours_matching_and_enablement
     set.matching(openat, &e_open, &mut sc, &mut out);
     assert!(out.is_empty());
     assert!(!set.event_codes().contains(openat));
+    assert!(!set.needs_every_event());
+    set.set_min_priority(Priority::Debug);
+    assert!(set.needs_every_event(), "\"any bash\" has no event type");
 }
 
 #[test]
