@@ -119,15 +119,20 @@ fn selection_and_priority_silence_the_rule() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    for extra in [
-        "rules:\n  - disable:\n      rule: Read sensitive file untrusted\n",
-        "rules:\n  - disable:\n      tag: T1555\n",
-        "priority: error\n",
-    ] {
-        let r = replay(dir.path(), extra, &rules[0], &scap, &[]);
-        assert_eq!(r.code, 0, "{extra}: {}", r.stderr);
-        assert!(alert_lines(&r.stdout).is_empty(), "{extra}: {}", r.stdout);
-        assert!(r.stdout.contains("Events detected: 0\n"), "{}", r.stdout);
+    // Falco's rules and ours: the same names and tags select the same rule.
+    for file in [rules[0].clone(), default_rules()] {
+        for extra in [
+            "rules:\n  - disable:\n      rule: Read sensitive file untrusted\n",
+            "rules:\n  - disable:\n      tag: T1555\n",
+            "priority: error\n",
+        ] {
+            let r = replay(dir.path(), extra, &file, &scap, &[]);
+            assert_eq!(r.code, 0, "{extra}: {}", r.stderr);
+            assert!(alert_lines(&r.stdout).is_empty(), "{extra}: {}", r.stdout);
+            assert!(r.stdout.contains("Events detected: 0\n"), "{}", r.stdout);
+        }
+        let r = replay(dir.path(), "", &file, &scap, &[]);
+        assert_eq!(alert_lines(&r.stdout).len(), 1, "{}", r.stdout);
     }
     // Enabling it again after disabling everything brings it back.
     let r = replay(
