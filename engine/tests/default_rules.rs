@@ -335,6 +335,19 @@ fn privileges_to_root() {
         "Privileges Changed to Root by Non-Root Process",
         vec![setuid(200, -1)],
     );
+    // A root daemon (runc, login uid 0) switching back to root.
+    assert_quiet(
+        "Privileges Changed to Root by Non-Root Process",
+        vec![setuid(400, 0)],
+    );
+    // apt-get in alice's session regaining root after a download as _apt.
+    assert_quiet(
+        "Privileges Changed to Root by Non-Root Process",
+        vec![
+            exec(600, 200, "apt-get", &["update"], 1000, false),
+            setuid(600, 0),
+        ],
+    );
     assert_quiet(
         "Privileges Changed to Root by Non-Root Process",
         vec![exec(600, 200, "sudo", &["id"], 1000, false), setuid(600, 0)],
