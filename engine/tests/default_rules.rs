@@ -303,6 +303,11 @@ fn mount_in_container() {
     };
     assert_fires("Mount Attempted in Container", vec![mount(500)]);
     assert_quiet("Mount Attempted in Container", vec![mount(200)]);
+    // runc's init setting the container's filesystems up.
+    assert_quiet(
+        "Mount Attempted in Container",
+        vec![exec(600, 400, "runc:[2:INIT]", &["init"], 0, true), mount(600)],
+    );
 }
 
 #[test]
