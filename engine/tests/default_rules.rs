@@ -5,9 +5,7 @@
 
 mod common;
 
-use common::world::{
-    connect, default_rules_text, exec, fired_in_world, flag, load_clean, openat, raised,
-};
+use common::world::{self, connect, default_rules_text, exec, flag, load_clean, openat, raised};
 use falco_abi::flag_tables::open_flags::{O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY};
 use falco_abi::schema::AT_FDCWD;
 use falco_abi::EventCode as C;
@@ -15,29 +13,18 @@ use falco_engine::compiler::CompiledRuleset;
 use falco_scap::builder::events::socket_exit;
 use falco_scap::builder::EventBuilder;
 use falco_sinsp::SyscallFields;
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn ruleset() -> CompiledRuleset<SyscallFields> {
     load_clean(&[("falco_rules.yaml", &default_rules_text())])
 }
 
-/// The rules raised by `events` in `world()`.
-fn fired(events: Vec<EventBuilder>) -> BTreeSet<String> {
-    fired_in_world(&ruleset(), &events)
-}
-
 fn assert_fires(rule: &str, events: Vec<EventBuilder>) {
-    let f = fired(events);
-    assert!(f.contains(rule), "{rule} did not fire; fired: {f:?}");
+    world::assert_fires(&ruleset(), rule, &events);
 }
 
 fn assert_quiet(rule: &str, events: Vec<EventBuilder>) {
-    let f = fired(events);
-    assert!(
-        !f.contains(rule),
-        "{rule} fired on its near miss; fired: {f:?}"
-    );
+    world::assert_quiet(&ruleset(), rule, &events);
 }
 
 #[test]
@@ -306,7 +293,10 @@ fn mount_in_container() {
     // runc's init setting the container's filesystems up.
     assert_quiet(
         "Mount Attempted in Container",
-        vec![exec(600, 400, "runc:[2:INIT]", &["init"], 0, true), mount(600)],
+        vec![
+            exec(600, 400, "runc:[2:INIT]", &["init"], 0, true),
+            mount(600),
+        ],
     );
 }
 

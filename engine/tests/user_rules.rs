@@ -7,12 +7,12 @@
 mod common;
 
 use common::world::{
-    connect, default_rules_text, exec, fired_in_world, load_clean, openat, CONTAINER,
+    assert_fires, assert_quiet, connect, default_rules_text, exec, fired_in_world, load_allowing,
+    load_clean, openat, CONTAINER,
 };
 use falco_abi::flag_tables::open_flags::{O_RDONLY, O_WRONLY};
 use falco_abi::EventCode as C;
-use falco_engine::compiler::{CompiledRuleset, Matching};
-use falco_engine::loader::{EventSource, RulesLoader};
+use falco_engine::compiler::CompiledRuleset;
 use falco_scap::builder::events::socket_exit;
 use falco_scap::builder::EventBuilder;
 use falco_sinsp::SyscallFields;
@@ -48,16 +48,8 @@ fn case(
     workload: Vec<EventBuilder>,
     negative: Vec<EventBuilder>,
 ) {
-    let f = fired_in_world(set, &workload);
-    assert!(
-        f.contains(rule),
-        "{rule} did not fire on its workload; fired: {f:?}"
-    );
-    let f = fired_in_world(set, &negative);
-    assert!(
-        !f.contains(rule),
-        "{rule} fired on its negative; fired: {f:?}"
-    );
+    assert_fires(set, rule, &workload);
+    assert_quiet(set, rule, &negative);
 }
 
 #[test]
@@ -209,23 +201,7 @@ fn tuned(with_tuning: bool) -> CompiledRuleset<SyscallFields> {
     if with_tuning {
         files.push(("falco_rules.local.yaml", tuning.as_str()));
     }
-    let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
-        "syscall",
-        SyscallFields::new(),
-    )])
-    .load(&files);
-    let errors: Vec<String> = loaded.errors().map(|e| format!("{e:?}")).collect();
-    assert!(errors.is_empty(), "{errors:#?}");
-    let warnings: Vec<String> = loaded.warnings().map(|w| format!("{w:?}")).collect();
-    assert!(
-        warnings.iter().all(|w| w.contains("DeprecatedItem")),
-        "{warnings:#?}"
-    );
-    let (mut set, issues) =
-        CompiledRuleset::compile(&loaded.ruleset.unwrap(), SyscallFields::new());
-    assert!(issues.is_empty(), "{issues:?}");
-    set.matching = Matching::All;
-    set
+    load_allowing(&files, |w| w.contains("DeprecatedItem"))
 }
 
 /// The tuning file flips `rule` on `events`: it fires with the tuning

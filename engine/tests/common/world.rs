@@ -24,13 +24,26 @@ pub fn default_rules_text() -> String {
 /// Rules files (name, text) loaded with no error and no warning, compiled
 /// without issues, every matching rule reported.
 pub fn load_clean(files: &[(&str, &str)]) -> CompiledRuleset<SyscallFields> {
+    load_allowing(files, |_| false)
+}
+
+/// Like [`load_clean`], allowing the warnings `allowed` accepts (given
+/// their debug rendering).
+pub fn load_allowing(
+    files: &[(&str, &str)],
+    allowed: impl Fn(&str) -> bool,
+) -> CompiledRuleset<SyscallFields> {
     let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
         "syscall",
         SyscallFields::new(),
     )])
     .load(files);
     let errors: Vec<String> = loaded.errors().map(|e| format!("{e:?}")).collect();
-    let warnings: Vec<String> = loaded.warnings().map(|e| format!("{e:?}")).collect();
+    let warnings: Vec<String> = loaded
+        .warnings()
+        .map(|w| format!("{w:?}"))
+        .filter(|w| !allowed(w))
+        .collect();
     assert!(
         errors.is_empty() && warnings.is_empty(),
         "{errors:#?}\n{warnings:#?}"
@@ -164,4 +177,19 @@ pub fn fired_in_world(
         e.push(ev);
     }
     raised(set, &mut e).into_iter().collect()
+}
+
+/// `rule` fires on `events` in `world()`.
+pub fn assert_fires(set: &CompiledRuleset<SyscallFields>, rule: &str, events: &[EventBuilder]) {
+    let f = fired_in_world(set, events);
+    assert!(f.contains(rule), "{rule} did not fire; fired: {f:?}");
+}
+
+/// `rule` stays silent on `events` in `world()`.
+pub fn assert_quiet(set: &CompiledRuleset<SyscallFields>, rule: &str, events: &[EventBuilder]) {
+    let f = fired_in_world(set, events);
+    assert!(
+        !f.contains(rule),
+        "{rule} fired on its near miss; fired: {f:?}"
+    );
 }
