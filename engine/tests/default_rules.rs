@@ -710,6 +710,40 @@ fn reads_through_directory_traversal() {
     );
 }
 
+#[test]
+fn sensitive_read_by_a_long_running_server() {
+    // nginx (300) has run since time 0: at 10 s it is no longer starting.
+    let read_at = |secs: u64| openat(300, 3, "/etc/shadow", O_RDONLY).ts(secs * 1_000_000_000);
+    assert_fires(
+        "Read sensitive file trusted after startup",
+        vec![read_at(10)],
+    );
+    assert_quiet(
+        "Read sensitive file trusted after startup",
+        vec![read_at(2)],
+    );
+}
+
+#[test]
+fn debugfs_in_a_privileged_container() {
+    let container = |privileged: bool| {
+        let json = format!(
+            r#"{{"container":{{"id":"{}","name":"c","image":"busybox:1","type":0,"privileged":{privileged}}}}}"#,
+            &world::CONTAINER[..12]
+        );
+        EventBuilder::new(C::CONTAINER_JSON_2_E).set("json", json)
+    };
+    let debugfs = || exec(600, 500, "debugfs", &["/dev/sda1"], 0, true);
+    assert_fires(
+        "Debugfs Launched in Privileged Container",
+        vec![container(true), debugfs()],
+    );
+    assert_quiet(
+        "Debugfs Launched in Privileged Container",
+        vec![container(false), debugfs()],
+    );
+}
+
 /// Our rules on real captures: the VM capture of `cat /etc/shadow` raises
 /// the sensitive-file rule, and the benchmark workload (find/grep/cat/dd
 /// loops over /sys and /proc) stays quiet apart from it.

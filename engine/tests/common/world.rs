@@ -67,6 +67,8 @@ pub fn thread(tid: i64, ptid: i64, comm: &str, uid: u32, container: bool) -> Thr
         uid,
         gid: uid,
         loginuid: uid,
+        // Started at the capture's first nanosecond (proc.duration is known).
+        clone_ts: 1,
         cgroups: if container {
             format!("cpu=/docker/{CONTAINER}\0").into_bytes()
         } else {
