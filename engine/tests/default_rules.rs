@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::world::{self, connect, default_rules_text, exec, flag, load_clean, openat, raised};
+use common::world::{
+    self, connect, default_rules_text, exec, flag, load_clean, mount, openat, raised,
+};
 use falco_abi::flag_tables::open_flags::{O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY};
 use falco_abi::schema::AT_FDCWD;
 use falco_abi::EventCode as C;
@@ -279,15 +281,6 @@ fn crypto_miners() {
 
 #[test]
 fn mount_in_container() {
-    let mount = |tid: u64| {
-        EventBuilder::new(C::SYSCALL_MOUNT_X)
-            .tid(tid)
-            .set("res", 0)
-            .set("dev", "/dev/sda1")
-            .set("dir", "/mnt")
-            .set("type", "ext4")
-            .set("flags", 0)
-    };
     assert_fires("Mount Attempted in Container", vec![mount(500)]);
     assert_quiet("Mount Attempted in Container", vec![mount(200)]);
     // runc's init setting the container's filesystems up.

@@ -8,7 +8,7 @@ mod common;
 
 use common::world::{
     assert_fires, assert_quiet, connect, default_rules_text, exec, fired_in_world, load_allowing,
-    load_clean, openat, CONTAINER,
+    load_clean, mount, openat, CONTAINER,
 };
 use falco_abi::flag_tables::open_flags::{O_RDONLY, O_WRONLY};
 use falco_abi::EventCode as C;
@@ -153,15 +153,6 @@ fn cks_miner_mount_and_package_manager() {
         vec![exec(600, 500, "xmrig", &["-o", "pool:3333"], 0, true)],
         vec![exec(600, 500, "xmllint", &["a.xml"], 0, true)],
     );
-    let mount = |tid: u64| {
-        EventBuilder::new(C::SYSCALL_MOUNT_X)
-            .tid(tid)
-            .set("res", 0)
-            .set("dev", "/dev/sda1")
-            .set("dir", "/mnt")
-            .set("type", "ext4")
-            .set("flags", 0)
-    };
     case(
         &set,
         "CKS container escape via mount",

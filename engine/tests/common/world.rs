@@ -153,6 +153,17 @@ pub fn connect(tid: i64, fd: i64, dst: [u8; 4], port: u16) -> EventBuilder {
     connect_exit(tid, fd, &ipv4_tuple([10, 0, 0, 5], 40000, dst, port))
 }
 
+/// A successful mount exit of `tid`: /dev/sda1 on /mnt, ext4.
+pub fn mount(tid: u64) -> EventBuilder {
+    EventBuilder::new(falco_abi::EventCode::SYSCALL_MOUNT_X)
+        .tid(tid)
+        .set("res", 0)
+        .set("dev", "/dev/sda1")
+        .set("dir", "/mnt")
+        .set("type", "ext4")
+        .set("flags", 0)
+}
+
 pub fn flag(table: &[falco_abi::FlagName], name: &str) -> i64 {
     table.iter().find(|f| f.name == name).unwrap().value as i64
 }
