@@ -15,12 +15,15 @@
 #   perl, python3
 #           the live eBPF tests' workloads (Debian's /usr/bin/python3: a
 #           pyenv shim would exec the interpreter under another name)
+#   iproute2
+#           `ip` sets up the network namespace in which the live CKS test's
+#           outbound SSH connection reaches a routable address locally
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib/apt.sh
 source "$here/scripts/lib/apt.sh"
 
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found (rustup toolchain expected)" >&2; exit 1; }
-need=(sysdig bc time libbpf-dev perl python3)
+need=(sysdig bc time libbpf-dev perl python3 iproute2)
 [ -n "${CLANG:-}" ] || need+=(clang-14)
 apt_install "${need[@]}"

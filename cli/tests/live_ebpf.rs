@@ -650,6 +650,113 @@ fn a_changed_rules_file_is_reloaded_while_running() {
     assert!(status.success());
 }
 
+/// The CKS course's rules (engine/tests/fixtures/cks_rules.yaml) loaded
+/// after our defaults, live: the rules whose workloads need no container
+/// fire on this host and stay quiet on their negatives; the container
+/// rules stay quiet on host work. (Their container workloads wait for the
+/// container runtimes.)
+#[test]
+fn the_cks_course_rules_fire_live_on_top_of_the_defaults() {
+    if !can_run() {
+        return;
+    }
+    let cks = Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/fixtures/cks_rules.yaml");
+    let _one = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    // With Falco's default `rule_matching: first`, an event one of our
+    // rules already flags (cat /etc/shadow) would raise only that rule's
+    // alert, as in Falco; `all` lets each CKS rule be seen.
+    let mut falco = LiveFalco::start_with_rules(
+        dir.path(),
+        &[common::default_rules(), cks],
+        "rule_matching: all\n",
+    );
+    wait_ready(&mut falco);
+    let within = Duration::from_secs(10);
+
+    // Sensitive file read.
+    let pgid = run_in_group("cat", &["/etc/shadow"]);
+    let a = falco.expect_alert("CKS sensitive file read", pgid, within, "cat /etc/shadow");
+    assert!(
+        a["output"]
+            .as_str()
+            .unwrap()
+            .contains("Sensitive file read (user=root command=cat /etc/shadow file=/etc/shadow container=host)"),
+        "{a}"
+    );
+
+    // Crypto miner: by name, and by a stratum URL on any command line.
+    let xmrig = dir.path().join("xmrig");
+    symlink(which("true"), &xmrig).unwrap();
+    let by_name = run_in_group(&xmrig, &["--threads", "2"]);
+    falco.expect_alert("CKS crypto miner", by_name, within, "a process named xmrig");
+    let by_url = run_in_group("true", &["-o", "stratum+tcp://pool.example:3333"]);
+    falco.expect_alert("CKS crypto miner", by_url, within, "a stratum URL");
+
+    // Outbound SSH to a routable address: in a network namespace of its
+    // own, 203.0.113.1 (TEST-NET-3) is on loopback and a listener takes the
+    // connection, so nothing leaves the machine. Port 2222 is the negative.
+    let script = dir.path().join("connect.py");
+    std::fs::write(
+        &script,
+        "import socket, sys\n\
+         port = int(sys.argv[1])\n\
+         srv = socket.socket()\n\
+         srv.bind(('203.0.113.1', port))\n\
+         srv.listen(1)\n\
+         socket.create_connection(('203.0.113.1', port), timeout=5).close()\n",
+    )
+    .unwrap();
+    let connect_in_netns = |port: &str| {
+        run_in_group(
+            "unshare",
+            &[
+                "--net",
+                "sh",
+                "-ec",
+                "ip link set lo up; ip addr add 203.0.113.1/32 dev lo; exec python3 \"$0\" \"$1\"",
+                script.to_str().unwrap(),
+                port,
+            ],
+        )
+    };
+    let ssh = connect_in_netns("22");
+    let a = falco.expect_alert(
+        "CKS outbound SSH",
+        ssh,
+        within,
+        "a connect to 203.0.113.1:22",
+    );
+    let text = a["output"].as_str().unwrap();
+    assert!(
+        text.contains("Outbound SSH dest=203.0.113.1:22 process=python3 "),
+        "{text}"
+    );
+    let not_ssh = connect_in_netns("2222");
+
+    // Quiet: ordinary host work, a shell included, and the negatives above,
+    // raise no CKS alert. A later alert proves their events were processed.
+    let quiet = run_in_group(
+        "sh",
+        &[
+            "-c",
+            "cat /etc/hostname; ls /etc >/dev/null; true --url http://example",
+        ],
+    );
+    let marker = run_in_group("cat", &["/etc/shadow"]);
+    falco.expect_alert("CKS sensitive file read", marker, within, "the marker");
+    for pgid in [quiet, not_ssh] {
+        let cks: Vec<_> = falco
+            .alerts_from(pgid)
+            .into_iter()
+            .filter(|a| a["rule"].as_str().unwrap().starts_with("CKS "))
+            .collect();
+        assert!(cks.is_empty(), "CKS alerts from a negative: {cks:#?}");
+    }
+    let status = falco.stop();
+    assert!(status.success(), "falco exited with {status}");
+}
+
 fn which(prog: &str) -> std::path::PathBuf {
     std::env::var_os("PATH")
         .and_then(|paths| {
