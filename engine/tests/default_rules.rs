@@ -153,6 +153,31 @@ fn write_below_system_directories() {
         "Write Below System Directory",
         vec![openat(200, 3, "/etcetera/x", O_WRONLY)],
     );
+    // Admin commands that maintain /etc: the user and group tools (all of
+    // Falco's user_mgmt_binaries, userdel and groupadd included), visudo.
+    for (tool, file) in [
+        ("useradd", "/etc/passwd"),
+        ("userdel", "/etc/shadow+"),
+        ("groupadd", "/etc/gshadow"),
+        ("vipw", "/etc/passwd.edit"),
+        ("visudo", "/etc/sudoers.tmp"),
+    ] {
+        assert_quiet(
+            "Write Below System Directory",
+            vec![
+                exec(600, 200, tool, &["x"], 0, false),
+                openat(600, 3, file, O_WRONLY | O_CREAT),
+            ],
+        );
+    }
+    // The same file written by a program of no such role.
+    assert_fires(
+        "Write Below System Directory",
+        vec![
+            exec(600, 200, "python3", &["x"], 0, false),
+            openat(600, 3, "/etc/shadow+", O_WRONLY | O_CREAT),
+        ],
+    );
 }
 
 #[test]
