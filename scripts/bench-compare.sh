@@ -7,6 +7,10 @@
 #
 #   scripts/bench-compare.sh OLD_FALCO NEW_FALCO [RUNS]
 #
+# OLD_RULES / NEW_RULES (space-separated rules files) replace the upstream
+# files for that build, e.g. each commit's own rules/falco_rules.yaml; when
+# the two differ the alerts are counted per rule, not byte-compared.
+#
 # e.g. the previous commit against the working tree:
 #   git worktree add /tmp/prev HEAD~1 && (cd /tmp/prev && CARGO_TARGET_DIR=/tmp/prev-target \
 #     cargo build --release -p falco) && cargo build --release -p falco && \
@@ -23,16 +27,18 @@ old=$1 new=$2 runs=${3:-5}
 mkdir -p "$cache"
 [ -f "$file" ] || gunzip -c "$ref/scap/vm_bench_3m.scap.gz" > "$file"
 cat "$file" > /dev/null
+upstream="$ref/rules/falco_rules.yaml $ref/rules/falco-incubating_rules.yaml $ref/rules/falco-sandbox_rules.yaml"
+old_rules=${OLD_RULES:-$upstream} new_rules=${NEW_RULES:-$upstream}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# one BIN OUT: one replay, JSON alerts to OUT; prints "wall cpu rss".
+# one BIN OUT RULES: one replay, JSON alerts to OUT; prints "wall cpu rss".
 one() {
+  local r rules=()
+  for r in $3; do rules+=(-r "$r"); done
   printf 'log_stderr: false\nlog_syslog: false\njson_output: true\nstdout_output:\n  enabled: false\nfile_output:\n  enabled: true\n  keep_alive: true\n  filename: %s\n' "$2" > "$work/falco.yaml"
   rm -f "$2"
-  /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$1" -c "$work/falco.yaml" \
-    -r "$ref/rules/falco_rules.yaml" -r "$ref/rules/falco-incubating_rules.yaml" \
-    -r "$ref/rules/falco-sandbox_rules.yaml" \
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$1" -c "$work/falco.yaml" "${rules[@]}" \
     -o engine.kind=replay -o engine.replay.capture_file="$file" > /dev/null 2> "$work/err" \
     || { cat "$work/err" >&2; exit 1; }
   read -r t u s m < "$work/time"
@@ -40,8 +46,8 @@ one() {
 }
 
 for _ in $(seq "$runs"); do
-  echo "old $(one "$old" "$work/old.json")"
-  echo "new $(one "$new" "$work/new.json")"
+  echo "old $(one "$old" "$work/old.json" "$old_rules")"
+  echo "new $(one "$new" "$work/new.json" "$new_rules")"
 done > "$work/runs"
 awk '{ if (!($1 in w) || $2 < w[$1]) { w[$1] = $2; c[$1] = $3; m[$1] = $4 } }
   END {
@@ -49,7 +55,12 @@ awk '{ if (!($1 in w) || $2 < w[$1]) { w[$1] = $2; c[$1] = $3; m[$1] = $4 } }
     printf "%-4s %7.2f s wall  %5.2f s CPU  %7d KiB peak RSS\n", "new", w["new"], c["new"], m["new"]
     printf "ratio old / new: %.2fx wall, %.2fx CPU\n", w["old"] / w["new"], c["old"] / c["new"]
   }' "$work/runs"
-if cmp -s "$work/old.json" "$work/new.json"; then
+if [ "$old_rules" != "$new_rules" ]; then
+  for b in old new; do
+    echo "alerts $b: $(wc -l < "$work/$b.json"):" \
+      "$(grep -o '"rule":"[^"]*"' "$work/$b.json" | sort | uniq -c | sort -rn | head -5 | awk '{$1=$1};1' | paste -sd';')"
+  done
+elif cmp -s "$work/old.json" "$work/new.json"; then
   echo "alerts: identical ($(wc -l < "$work/new.json"))"
 else
   echo "alerts: DIFFER"; diff "$work/old.json" "$work/new.json" | head -5; exit 1
