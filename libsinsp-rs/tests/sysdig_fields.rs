@@ -184,6 +184,21 @@ const KNOWN: &[(&str, &str, &str, When, &str)] = &[
         When::Any,
         "sysdig 0.29.3 prints port 0 for sockets that have no tuple yet; we print <NA>",
     ),
+    (
+        "container.image",
+        "*",
+        "*",
+        When::OursOnly,
+        "host processes: Falco's container plugin (0.7) gives the host a record of its own (id, name, type 'host', \
+         empty image, privileged false); sysdig 0.29.3's built-in containers give <NA>",
+    ),
+    (
+        "container.privileged",
+        "*",
+        "*",
+        When::OursOnly,
+        "same: the host record says privileged false",
+    ),
 ];
 
 const SEP: &str = " |@| ";

@@ -60,6 +60,15 @@ pub fn type_name(ev: &falco_scap::Event<'_>) -> &'static str {
             return sc.name;
         }
     }
+    if ev.evt_type == C::ASYNCEVENT_E as u16 {
+        // An async event is called by its name (the container plugin's
+        // are `container` and `container_removed`).
+        match ev.param_by_name("name").map(|p| p.as_str_bytes()) {
+            Some(b"container") => return "container",
+            Some(b"container_removed") => return "container_removed",
+            _ => {}
+        }
+    }
     ev.name()
 }
 

@@ -66,6 +66,25 @@ pub(crate) fn push_str<'a>(out: &mut Vec<Value<'a>>, s: &'a str) {
     out.push(Value::Str(std::borrow::Cow::Borrowed(s)));
 }
 
+fn extract_nothing<'a>(_: &Ctx<'a>, _: Option<&FieldArg>, _: &mut Vec<Value<'a>>) {}
+
+/// A field Falco keeps only as deprecated: it resolves (rules using it
+/// load) and extracts nothing.
+pub(crate) const fn deprecated(
+    name: &'static str,
+    ftype: FieldType,
+    arg: ArgKind,
+    desc: &'static str,
+) -> FieldRow {
+    FieldRow {
+        name,
+        ftype,
+        arg,
+        desc,
+        extract: extract_nothing,
+    }
+}
+
 /// A field resolved against the syscall source.
 #[derive(Debug, Clone)]
 pub struct Resolved {

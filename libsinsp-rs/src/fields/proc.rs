@@ -1,6 +1,6 @@
 //! `proc.*`: the process (and its ancestors) that generated the event.
 
-use super::push_str;
+use super::{deprecated, push_str};
 use crate::field::{ArgKind, Ctx, FieldArg, FieldRow};
 use crate::state::Thread;
 use crate::value::{FieldType, Value};
@@ -332,4 +332,8 @@ pub const FIELDS: &[FieldRow] = &[
         },
     },
     thread_int!("proc.pid.ts", AbsTime, "start of process as epoch timestamp in nanoseconds.", process, |t| Value::UInt(t.clone_ts)),
+    // The container plugin's health-probe fields, deprecated there.
+    deprecated("proc.is_container_healthcheck", FieldType::Bool, ArgKind::None, "Deprecated, will be removed in a future version."),
+    deprecated("proc.is_container_liveness_probe", FieldType::Bool, ArgKind::None, "Deprecated, will be removed in a future version."),
+    deprecated("proc.is_container_readiness_probe", FieldType::Bool, ArgKind::None, "Deprecated, will be removed in a future version."),
 ];
