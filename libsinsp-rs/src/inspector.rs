@@ -6,7 +6,9 @@
 //! rules evaluated on the event still see what it removes.
 
 use crate::parsers;
-use crate::state::{scap, Containers, Fd, Thread, ThreadTable, Users};
+use crate::runtimes::{Feed, Update};
+use crate::state::container::CgroupMatch;
+use crate::state::{scap, Container, Containers, Fd, Thread, ThreadTable, Users};
 use falco_scap::engine::Touch;
 use falco_scap::state::{InitialState, MachineInfo};
 use falco_scap::Event;
@@ -51,6 +53,8 @@ pub struct Inspector {
     /// The container a container event describes (its fields are that
     /// container's, whatever thread sent it).
     event_container: Option<String>,
+    /// Live container metadata from the runtimes, when followed.
+    feed: Option<Feed>,
 }
 
 impl Default for Inspector {
@@ -71,6 +75,99 @@ impl Inspector {
             pending: Vec::new(),
             scope: EventScope::default(),
             event_container: None,
+            feed: None,
+        }
+    }
+
+    /// Follows the container runtimes of `feed`: their records are applied
+    /// between events from now on.
+    pub fn attach_runtimes(&mut self, feed: Feed) {
+        self.feed = Some(feed);
+    }
+
+    /// Whether container runtimes are followed (metadata may still come).
+    pub fn follows_runtimes(&self) -> bool {
+        self.feed.as_ref().is_some_and(|f| !f.is_empty())
+    }
+
+    /// The runtimes' feed, when attached.
+    pub fn runtimes(&mut self) -> Option<&mut Feed> {
+        self.feed.as_mut()
+    }
+
+    /// A copy of what fields read for an event of thread `tid`: that
+    /// thread, its process and its ancestry (their own fds left out), the
+    /// users, the scope of the last event, and no container metadata. An
+    /// alert held for its container's metadata is rendered against it
+    /// later, whatever the live state did meanwhile.
+    pub fn freeze_for(&self, tid: i64) -> Inspector {
+        let mut threads = ThreadTable::default();
+        let mut keep = |t: &Thread, with_fds: bool| {
+            let mut copy = t.clone();
+            if !with_fds {
+                copy.fds = Default::default();
+            }
+            threads.insert(copy);
+        };
+        if let Some(t) = self.threads.get(tid) {
+            keep(t, true);
+            if let Some(leader) = self.threads.leader(tid).filter(|l| l.tid != tid) {
+                keep(leader, true);
+            }
+            for a in self.threads.ancestors(tid, 64) {
+                if a.tid != tid && a.tid != t.pid {
+                    keep(a, false);
+                }
+            }
+        }
+        Inspector {
+            threads,
+            users: self.users.clone(),
+            containers: Containers::default(),
+            machine: self.machine.clone(),
+            anomalies: Anomalies::default(),
+            pending: Vec::new(),
+            scope: self.scope,
+            event_container: self.event_container.clone(),
+            feed: None,
+        }
+    }
+
+    /// Applies one update from a runtime.
+    pub fn apply_update(&mut self, update: Update) {
+        match update {
+            Update::Added(c) => self.containers.insert(*c),
+            Update::Removed(id) => {
+                self.containers.remove(&id);
+                if let Some(feed) = &mut self.feed {
+                    feed.forget(&id);
+                }
+            }
+        }
+    }
+
+    /// Applies what the runtimes sent since the last event.
+    fn apply_updates(&mut self) {
+        while let Some(u) = self.feed.as_mut().and_then(Feed::try_next) {
+            self.apply_update(u);
+        }
+    }
+
+    /// A process's cgroups named a container: a runtime-less one (lxc,
+    /// libvirt-lxc, bpm) gets its record from the cgroup; the runtimes are
+    /// asked about any other without metadata.
+    pub(crate) fn note_container(&mut self, m: &CgroupMatch<'_>) {
+        if self.containers.contains(m.id) {
+            return;
+        }
+        if m.from_cgroup_only {
+            self.containers.insert(Container {
+                id: m.id.to_string(),
+                kind: m.kind.to_string(),
+                ..Container::default()
+            });
+        } else if let Some(feed) = &mut self.feed {
+            feed.lookup(m.id);
         }
     }
 
@@ -102,6 +199,9 @@ impl Inspector {
     /// scope, and a stand-in for a thread never seen.
     fn begin(&mut self, tid: i64, code: u16) {
         self.flush_removals();
+        if self.feed.is_some() {
+            self.apply_updates();
+        }
         self.event_container = None;
         self.scope = EventScope {
             num: self.scope.num + 1,

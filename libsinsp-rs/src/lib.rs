@@ -7,6 +7,8 @@
 //! - [`state`] is the thread table, fd tables, users, container ids.
 //! - [`fields`] has one file per field class; [`field`] the trait the rules
 //!   engine compiles against.
+//! - [`runtimes`] are the container runtime clients (docker, podman)
+//!   whose metadata the inspector applies between events.
 //! - [`render`] renders parameters and times as Falco prints them.
 
 #![forbid(unsafe_code)]
@@ -18,6 +20,7 @@ pub mod format;
 pub mod inspector;
 mod parsers;
 pub mod render;
+pub mod runtimes;
 mod snapshot;
 pub mod state;
 pub mod value;

@@ -315,9 +315,40 @@ fn container_events_give_container_and_k8s_fields() {
             "cri"
         ]
     );
-    // A host process.
+    // A host process: the host is a container of its own, as in Falco's
+    // container plugin (empty image, not privileged, no pod).
     assert_eq!(
         rows[2],
-        ["host", "host", "<NA>", "<NA>", "<NA>", "<NA>", "host"]
+        ["host", "host", "", "false", "<NA>", "<NA>", "host"]
     );
+}
+
+#[test]
+fn the_container_plugins_async_events_add_and_remove_metadata() {
+    let mut st = shell();
+    st.threads.get_mut(&200).unwrap().cgroups =
+        b"cpu=/libpod_parent/libpod-3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e\0".to_vec();
+    let json = r#"{"container":{"id":"3ad7b26ded6d","full_id":"3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e","name":"web","image":"localhost/busybox:test","imagerepo":"localhost/busybox","imagetag":"test","type":11,"pod_sandbox_id":"","labels":{}}}"#;
+    let mut e = TestEngine::new(st);
+    let data = format!("{json}\0");
+    let async_event = |name: &str| {
+        EventBuilder::new(C::ASYNCEVENT_E)
+            .tid(0)
+            .set("plugin_id", 0u64)
+            .set("name", name)
+            .set("data", data.as_bytes())
+    };
+    e.push(&close_exit(200, 1));
+    e.push(&async_event("container"));
+    e.push(&close_exit(200, 1));
+    e.push(&async_event("container_removed"));
+    e.push(&close_exit(200, 1));
+    let rows = run(e, &["evt.type", "container.id", "container.name", "container.type", "container.full_id"]);
+    // Before: the id only. Then the record; the event itself describes it.
+    assert_eq!(rows[0], ["close", "3ad7b26ded6d", "<NA>", "<NA>", "<NA>"]);
+    assert_eq!(rows[1][..3], ["container", "3ad7b26ded6d", "web"]);
+    assert_eq!(rows[2][2..4], ["web", "podman"]);
+    assert_eq!(rows[3][0], "container_removed");
+    // Removed: back to the id only.
+    assert_eq!(rows[4], ["close", "3ad7b26ded6d", "<NA>", "<NA>", "<NA>"]);
 }

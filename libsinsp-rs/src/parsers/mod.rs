@@ -90,6 +90,7 @@ fn parser(code: C) -> Option<Parser> {
         C::SYSCALL_CHDIR_X | C::SYSCALL_FCHDIR_X => process::chdir,
         C::SYSCALL_PRCTL_X => |cx, _| process::prctl(cx),
         C::CONTAINER_JSON_E | C::CONTAINER_JSON_2_E => |cx, _| container(cx),
+        C::ASYNCEVENT_E => |cx, _| async_event(cx),
         C::SYSCALL_OPEN_X
         | C::SYSCALL_OPENAT_2_X
         | C::SYSCALL_OPENAT2_X
@@ -137,6 +138,29 @@ fn container(cx: &mut Cx<'_, '_, '_>) {
         Some(c) => {
             cx.insp.set_event_container(&c.id);
             cx.insp.containers.insert(c)
+        }
+        None => cx.bad_params(),
+    }
+}
+
+/// Falco's container plugin writes container metadata into captures as
+/// async events named `container` (added) and `container_removed`.
+fn async_event(cx: &mut Cx<'_, '_, '_>) {
+    let name = cx.str("name").unwrap_or_default();
+    if name != "container" && name != "container_removed" {
+        return;
+    }
+    let parsed = cx
+        .bytes("data")
+        .and_then(|j| crate::state::Containers::parse_json(j.strip_suffix(&[0]).unwrap_or(j)));
+    match parsed {
+        Some(c) if name == "container" => {
+            cx.insp.set_event_container(&c.id);
+            cx.insp.containers.insert(c)
+        }
+        Some(c) => {
+            cx.insp.set_event_container(&c.id);
+            cx.insp.containers.remove(&c.id);
         }
         None => cx.bad_params(),
     }

@@ -2,7 +2,7 @@
 //! working directory, thread name.
 
 use super::Cx;
-use crate::inspector::Removal;
+use crate::inspector::{Inspector, Removal};
 use crate::state::thread::split_nul;
 use crate::state::{container, paths, Thread};
 use falco_abi::flag_tables::clone_flags::CLONE_THREAD;
@@ -20,8 +20,16 @@ fn cgroups(cx: &Cx<'_, '_, '_>) -> Vec<(String, String)> {
         .collect()
 }
 
-fn container_id(cg: &[(String, String)]) -> String {
-    container::id_from_cgroups(cg.iter().map(|(_, p)| p.as_str()))
+/// The container a process's cgroups name ("" on the host); the inspector
+/// is told, to make or ask for its record.
+fn container_id(insp: &mut Inspector, cg: &[(String, String)]) -> String {
+    match container::match_cgroups(cg.iter().map(|(_, p)| p.as_str())) {
+        Some(m) => {
+            insp.note_container(&m);
+            m.id.to_string()
+        }
+        None => String::new(),
+    }
 }
 
 /// The last path component of an executable.
@@ -81,6 +89,7 @@ pub fn clone_exit(cx: &mut Cx<'_, '_, '_>) {
     // Old captures have no comm: Falco then takes the executable's name.
     let comm = cx.str("comm").unwrap_or_else(|| basename(&exe).to_string());
     let args = split_nul(cx.bytes("args").unwrap_or_default());
+    let container_id = container_id(cx.insp, &cg);
     let mut child = Thread {
         tid,
         pid,
@@ -102,7 +111,7 @@ pub fn clone_exit(cx: &mut Cx<'_, '_, '_>) {
         pidns_init_start_ts: cx
             .u64("pidns_init_start_ts")
             .unwrap_or(caller.pidns_init_start_ts),
-        container_id: container_id(&cg),
+        container_id,
         cgroups: cg,
         clone_ts: cx.ev.ts,
         ..caller.clone()
@@ -157,6 +166,11 @@ pub fn execve_exit(cx: &mut Cx<'_, '_, '_>) {
             ..Default::default()
         });
     }
+    let container_id = if cg.is_empty() {
+        String::new()
+    } else {
+        container_id(cx.insp, &cg)
+    };
     let Some(t) = cx.insp.threads.get_mut(tid) else {
         return;
     };
@@ -174,7 +188,7 @@ pub fn execve_exit(cx: &mut Cx<'_, '_, '_>) {
     // informational), as in libsinsp.
     let _ = cwd;
     if !cg.is_empty() {
-        t.container_id = container_id(&cg);
+        t.container_id = container_id;
         t.cgroups = cg;
     }
     if let Some(v) = pid {
