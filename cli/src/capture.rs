@@ -5,8 +5,11 @@
 //! state at that moment (threads, fds, users, machine) and holds the
 //! triggering event and every event after it, until the rule's
 //! `capture_duration` (or `capture.default_duration`) has passed in event
-//! time. A match while recording extends the recording. The files replay
-//! in falco (`engine.kind: replay`) and read in sysdig.
+//! time. A match while recording extends the recording. The container
+//! metadata known when it starts, and any that arrives while it runs, is
+//! written as container events (`CONTAINER_JSON_2_E`, which sysdig 0.29 and
+//! Falco's container plugin both read). The files replay in falco
+//! (`engine.kind: replay`) and read in sysdig.
 
 use crate::config::runtime::{CaptureConfig, CaptureMode};
 use crate::logger;
@@ -14,7 +17,10 @@ use falco_engine::compiler::CompiledRuleset;
 use falco_engine::loader::Ruleset;
 use falco_scap::state::{FdTarget, FdType};
 use falco_scap::SavefileWriter;
-use falco_sinsp::{Ctx, SyscallFields};
+use falco_abi::EventCode;
+use falco_scap::builder::{view, EventBuilder};
+use falco_sinsp::{Ctx, Inspector, SyscallFields};
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::PathBuf;
@@ -24,6 +30,29 @@ struct Recording {
     writer: SavefileWriter<BufWriter<File>>,
     path: PathBuf,
     until_ns: u64,
+    /// Containers whose metadata the file has.
+    containers: HashSet<String>,
+}
+
+impl Recording {
+    /// Writes a container event for each container the file lacks.
+    fn write_containers(&mut self, insp: &Inspector, ts: u64) -> falco_scap::Result<()> {
+        if insp.containers.len() == self.containers.len() {
+            return Ok(());
+        }
+        for c in insp.containers.iter() {
+            if self.containers.insert(c.id.clone()) {
+                // Container events belong to no thread (tid -1).
+                let raw = EventBuilder::new(EventCode::CONTAINER_JSON_2_E)
+                    .ts(ts)
+                    .tid(u64::MAX)
+                    .set("json", c.to_json().as_str())
+                    .build();
+                self.writer.write_event(&view(&raw))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Starts, feeds and closes capture files.
@@ -131,6 +160,7 @@ impl Recorder {
                     writer,
                     path,
                     until_ns: until,
+                    containers: HashSet::new(),
                 })
             }
             Err(e) => logger::log(
@@ -150,7 +180,10 @@ impl Recorder {
             self.finish();
             return;
         }
-        if let Err(e) = active.writer.write_event(&c.ev) {
+        let written = active
+            .write_containers(c.insp, c.ev.ts)
+            .and_then(|()| active.writer.write_event(&c.ev));
+        if let Err(e) = written {
             logger::log(
                 logger::LogLevel::Error,
                 &format!("Capture: writing {}: {e}", active.path.display()),

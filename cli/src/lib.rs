@@ -29,6 +29,7 @@ pub mod context;
 pub mod describe;
 pub mod drops;
 pub mod flag;
+pub mod hold;
 pub mod listing;
 pub mod logger;
 pub mod metrics;

@@ -37,6 +37,10 @@ pub struct Snapshot {
     pub events: u64,
     pub engine: EngineStats,
     pub outputs_queue_drops: u64,
+    /// Alerts held for their container's metadata, and those sent without
+    /// it when the wait ran out (falco-rs only).
+    pub alerts_held: u64,
+    pub alerts_incomplete: u64,
     pub rules: Vec<RuleCount>,
     pub cpu_seconds: f64,
     pub rss_bytes: u64,
@@ -116,7 +120,7 @@ pub fn prometheus(s: &Snapshot) -> String {
         &format!("{{kernel_release=\"{}\"}}", label(&s.kernel_release)),
         "1".into(),
     );
-    let unlabelled: [(&str, &str, String); 16] = [
+    let unlabelled: [(&str, &str, String); 18] = [
         (
             "falco_start_timestamp_nanoseconds",
             "gauge",
@@ -145,6 +149,16 @@ pub fn prometheus(s: &Snapshot) -> String {
             s.outputs_queue_drops.to_string(),
         ),
         ("falco_num_evts_total", "counter", s.events.to_string()),
+        (
+            "falco_container_metadata_alerts_held_total",
+            "counter",
+            s.alerts_held.to_string(),
+        ),
+        (
+            "falco_container_metadata_alerts_incomplete_total",
+            "counter",
+            s.alerts_incomplete.to_string(),
+        ),
         ("scap_n_evts_total", "counter", s.engine.events.to_string()),
         ("scap_n_drops_total", "counter", s.drops().to_string()),
         (
@@ -219,6 +233,14 @@ pub fn snapshot_fields(s: &Snapshot, config: &MetricsConfig) -> Map<String, Valu
         json!(s.duration_s().round() as u64),
     );
     f.insert("falco.num_evts".into(), json!(s.events));
+    f.insert(
+        "falco.container_metadata_alerts_held".into(),
+        json!(s.alerts_held),
+    );
+    f.insert(
+        "falco.container_metadata_alerts_incomplete".into(),
+        json!(s.alerts_incomplete),
+    );
     f.insert(
         "falco.outputs_queue_num_drops".into(),
         json!(s.outputs_queue_drops),

@@ -11,6 +11,7 @@ use crate::capture::{Recorder, RuleCapture};
 use crate::context::{Ending, RunContext};
 use crate::drops::{DropMonitor, Verdict};
 use crate::flag::Flag;
+use crate::hold::HeldAlerts;
 use crate::logger;
 use crate::metrics::live::{now_ns, Counters, LiveMetrics};
 use crate::outputs::alert::{AlertFormat, RunFields};
@@ -22,7 +23,9 @@ use anyhow::{bail, Result};
 use falco_engine::compiler::CompiledRuleset;
 use falco_engine::drive::{drive_with, Hooks};
 use falco_scap::Engine;
+use falco_sinsp::runtimes::{Feed, Level, Log};
 use falco_sinsp::{Ctx, Inspector, SyscallFields};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -54,19 +57,41 @@ struct RunHooks<'r, 'c> {
     events: u64,
     /// Live runs with the web server or `metrics` on.
     metrics: Option<LiveMetrics>,
+    /// Alerts waiting for their container's metadata.
+    held: HeldAlerts,
+}
+
+/// Renders the alert of rule `i` on `c` and hands it to the outputs.
+fn send_alert(compiled: &Compiled, context: &RunContext<'_>, i: usize, c: &Ctx<'_>) {
+    let set = &compiled.set;
+    let run = RunFields {
+        hostname: &context.hostname,
+        static_fields: &context.config.static_fields,
+    };
+    let alert = compiled.formats[i].alert(&set.rules[i], &set.source, c, run);
+    context.outputs.send(&alert);
+}
+
+impl RunHooks<'_, '_> {
+    /// Sends the held alerts that can go (all of them with `all`).
+    fn release_held(&mut self, insp: &Inspector, all: bool) {
+        if self.held.is_empty() {
+            return;
+        }
+        let (compiled, context) = (self.compiled, self.context);
+        self.held.release(insp, Instant::now(), all, |i, c| {
+            send_alert(compiled, context, i, c)
+        });
+    }
 }
 
 impl Hooks<dyn Engine> for RunHooks<'_, '_> {
     fn on_match(&mut self, i: usize, c: &Ctx<'_>) {
-        let set = &self.compiled.set;
-        let rule = &set.rules[i];
+        let rule = &self.compiled.set.rules[i];
         self.counts.add(rule.priority, &rule.name);
-        let run = RunFields {
-            hostname: &self.context.hostname,
-            static_fields: &self.context.config.static_fields,
-        };
-        let alert = self.compiled.formats[i].alert(rule, &set.source, c, run);
-        self.context.outputs.send(&alert);
+        if !self.held.hold(i, c, Instant::now()) {
+            send_alert(self.compiled, self.context, i, c);
+        }
         if let Some(recorder) = &mut self.recorder {
             recorder.on_match(i, c);
         }
@@ -77,13 +102,15 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
         if let Some(recorder) = &mut self.recorder {
             recorder.on_event(c);
         }
+        self.release_held(c.insp, false);
     }
 
     fn on_touch(&mut self) {
         self.events += 1;
     }
 
-    fn on_tick(&mut self, engine: &dyn Engine) -> bool {
+    fn on_tick(&mut self, engine: &dyn Engine, insp: &Inspector) -> bool {
+        self.release_held(insp, false);
         // One read of the engine's counters serves both.
         let stats = engine.stats();
         if let Some(metrics) = &mut self.metrics {
@@ -92,6 +119,8 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
                 engine: &stats,
                 by_rule: self.counts.by_rule(),
                 rules: &self.compiled.set.rules,
+                alerts_held: self.held.held,
+                alerts_incomplete: self.held.incomplete,
             };
             metrics.refresh(counters, &self.context.outputs);
         }
@@ -104,6 +133,24 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
     }
 }
 
+/// Live runs follow the container runtimes (docker, podman) the
+/// container plugin's configuration enables; their metadata reaches the
+/// inspector between events.
+fn follow_container_runtimes(config: &crate::config::Config, insp: &mut Inspector) {
+    let log: Log = Arc::new(|level, msg: &str| match level {
+        Level::Info => logger::info(msg),
+        Level::Warning => logger::warning(msg),
+    });
+    let feed = Feed::start(&config.containers.runtimes, log);
+    if feed.is_empty() {
+        logger::info("No container runtime socket found: container metadata comes from cgroups only");
+    }
+    for endpoint in &feed.endpoints {
+        logger::info(&format!("Following {endpoint}"));
+    }
+    insp.attach_runtimes(feed);
+}
+
 /// The run. Returns how it ended: an exit code, or a restart after SIGHUP
 /// or a change of a watched file.
 pub fn run_events(context: RunContext) -> Result<Ending> {
@@ -111,6 +158,9 @@ pub fn run_events(context: RunContext) -> Result<Ending> {
     let mut engine = crate::source::open_engine(context.config, &compiled.set)?;
     let live = engine.is_live();
     let mut insp = Inspector::new(engine.take_initial_state());
+    if live {
+        follow_container_runtimes(context.config, &mut insp);
+    }
     let (stop, done) = (AtomicBool::new(false), Flag::new());
     let files_changed = AtomicBool::new(false);
     let rule_captures = RuleCapture::for_rules(&compiled.set, &context.rules.ruleset);
@@ -127,6 +177,7 @@ pub fn run_events(context: RunContext) -> Result<Ending> {
         exit_on_drops: false,
         events: 0,
         metrics: LiveMetrics::new(context.config, live, &context.hostname),
+        held: HeldAlerts::new(context.config.containers.metadata_wait),
     };
     // The web server runs with live engines only, as in Falco.
     let _webserver = match &hooks.metrics {
@@ -152,6 +203,7 @@ pub fn run_events(context: RunContext) -> Result<Ending> {
     let result = std::thread::scope(|scope| {
         scope.spawn(|| watcher.run(&files_changed, &stop, &done));
         let result = drive_with(engine.as_mut(), &mut insp, &compiled.set, &stop, &mut hooks);
+        hooks.release_held(&insp, true);
         done.set();
         result
     });

@@ -35,7 +35,7 @@ pub trait Hooks<E: Engine + ?Sized> {
 
     /// About once a second of wall time (also while no events come);
     /// returning false stops the run. Live runs watch drop counters here.
-    fn on_tick(&mut self, _engine: &E) -> bool {
+    fn on_tick(&mut self, _engine: &E, _insp: &Inspector) -> bool {
         true
     }
 }
@@ -92,7 +92,7 @@ pub fn drive_with<E: Engine + ?Sized>(
     let (mut since_check, mut tick_due) = (0u64, false);
     while !stop.load(Ordering::Relaxed) {
         // Ticks run here, where no event borrows the engine.
-        if tick_due && !hooks.on_tick(engine) {
+        if tick_due && !hooks.on_tick(engine, insp) {
             break;
         }
         let ev = match engine.next()? {

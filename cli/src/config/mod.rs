@@ -20,6 +20,7 @@ pub mod libs;
 pub mod logging;
 pub mod outputs;
 pub mod overrides;
+pub mod containers;
 pub mod plugins;
 pub mod rules;
 pub mod runtime;
@@ -59,6 +60,8 @@ pub struct Config {
     pub rules: RulesConfig,
     pub engine: EngineConfig,
     pub plugins: plugins::PluginsConfig,
+    /// The built-in container engines (the container plugin's config).
+    pub containers: containers::ContainersConfig,
     /// Rules less severe than this are not loaded.
     pub priority: Priority,
     pub rule_matching: RuleMatching,
@@ -150,6 +153,9 @@ impl Config {
         warnings.extend(append_warnings);
         let plugins = plugins::PluginsConfig::load(&doc)?;
         warnings.extend(plugins.ignored_messages());
+        let containers =
+            containers::ContainersConfig::load(&plugins, std::env::var("HOST_ROOT").ok())?;
+        warnings.extend(containers.warnings());
 
         Ok(Config {
             files,
@@ -169,6 +175,7 @@ impl Config {
             rules,
             append_output,
             plugins,
+            containers,
             warnings,
             tree: root,
         })

@@ -10,6 +10,10 @@ use super::yaml::Kind;
 pub struct PluginEntry {
     pub name: String,
     pub library_path: String,
+    /// `init_config` as JSON (a string holding JSON is parsed), with where
+    /// the entry is.
+    pub init_config: Option<serde_json::Value>,
+    pub origin: super::yaml::Origin,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,9 +43,26 @@ impl PluginsConfig {
                         "could not load plugins config: a plugin needs a 'name' and a 'library_path'",
                     ));
                 };
+                let init_config = match item.get("init_config") {
+                    None => None,
+                    Some(n) => match n.to_json() {
+                        serde_json::Value::String(text) if !text.trim().is_empty() => {
+                            Some(serde_json::from_str(&text).map_err(|e| {
+                                ConfigError::at(
+                                    &n.origin,
+                                    format!("plugin '{name}': init_config is not valid JSON: {e}"),
+                                )
+                            })?)
+                        }
+                        serde_json::Value::Null | serde_json::Value::String(_) => None,
+                        v => Some(v),
+                    },
+                };
                 defined.push(PluginEntry {
                     name: name.to_owned(),
                     library_path: library_path.to_owned(),
+                    init_config,
+                    origin: item.origin.clone(),
                 });
             }
         }
@@ -68,10 +89,18 @@ impl PluginsConfig {
         })
     }
 
-    /// The message logged for each plugin falco-rs does not load.
+    /// The `container` plugin's entry, when selected: its `init_config`
+    /// configures the built-in container engines.
+    pub fn container(&self) -> Option<&PluginEntry> {
+        self.selected.iter().find(|p| p.name == "container")
+    }
+
+    /// The message logged for each plugin falco-rs does not load (the
+    /// container plugin is built in and is not one of them).
     pub fn ignored_messages(&self) -> Vec<String> {
         self.selected
             .iter()
+            .filter(|p| p.name != "container")
             .map(|p| {
                 format!(
                     "falco-rs does not load plugins: ignoring plugin '{}' ({}); container fields are built in",

@@ -60,6 +60,9 @@ pub struct Counters<'a> {
     /// Matches by rule (see [`crate::summary::Counts::by_rule`]).
     pub by_rule: &'a [(String, u64)],
     pub rules: &'a [CompiledRule<SyscallFields>],
+    /// Alerts held for container metadata, and sent incomplete.
+    pub alerts_held: u64,
+    pub alerts_incomplete: u64,
 }
 
 /// The metrics a live run serves (web server) or emits (`metrics`).
@@ -109,6 +112,8 @@ impl LiveMetrics {
         s.events = counters.events;
         s.engine = counters.engine.clone();
         s.outputs_queue_drops = outputs.stats().dropped;
+        s.alerts_held = counters.alerts_held;
+        s.alerts_incomplete = counters.alerts_incomplete;
         s.rules = rules;
         s.cpu_seconds = cpu_seconds;
         s.rss_bytes = rss_bytes;
@@ -208,6 +213,8 @@ mod tests {
                 engine: &engine,
                 by_rule: &[("A".to_string(), 4)],
                 rules: &set.rules,
+                alerts_held: 3,
+                alerts_incomplete: 1,
             },
             &outputs,
         );
@@ -216,6 +223,7 @@ mod tests {
         assert_eq!(s.engine, engine);
         assert_eq!(s.rules.len(), 1);
         assert_eq!(s.rules[0].count, 4);
+        assert_eq!((s.alerts_held, s.alerts_incomplete), (3, 1));
         assert!(s.rss_bytes > 0, "this process's own use");
         outputs.stop();
     }
