@@ -7,7 +7,9 @@
 //! `proc.vpgid` (append_output), so an alert is attributed to the workload
 //! that caused it whatever else the host is doing.
 
+#[path = "../common/mod.rs"]
 mod common;
+mod containers;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};

@@ -1,0 +1,365 @@
+//! Containers started, exec'd into and removed through real runtimes:
+//! podman (its API served by `podman system service`) and docker (a dockerd
+//! of the test's own), each on a socket of its own that falco follows, as
+//! the container plugin's `init_config` says. Alerts carry the container's
+//! name, image, type and pod, even for a container that lives a few
+//! milliseconds; the CKS course's container detections fire through our
+//! default rules (terminal shell, package manager, miner, mount, write
+//! below /etc) and their negatives stay silent; the lifecycle raises
+//! nothing; a runtime that dies costs its metadata, never the run.
+//!
+//! Needs root and the runtimes (scripts/setup.sh installs podman and
+//! docker.io); a missing runtime skips its test with a message.
+
+use super::*;
+use std::process::Output;
+
+/// Where the runtime's own processes show up as `proc.name`.
+const RUNTIME_PROCS: &[&str] = &[
+    "podman",
+    "conmon",
+    "runc",
+    "runc:[0:PARENT]",
+    "runc:[1:CHILD]",
+    "runc:[2:INIT]",
+    "netavark",
+    "aardvark-dns",
+    "catatonit",
+    "dockerd",
+    "docker",
+    "containerd",
+    "containerd-shim",
+    "containerd-shim-runc-v2",
+    "docker-init",
+    "docker-proxy",
+];
+
+/// One runtime, with a daemon of the test's own on a private socket.
+struct Runtime {
+    kind: &'static str,
+    dir: tempfile::TempDir,
+    socket: PathBuf,
+    daemon: Option<Child>,
+    /// The command and its global flags.
+    cli: Vec<String>,
+    /// Flags every `run` needs on these machines.
+    run_flags: Vec<&'static str>,
+}
+
+fn found(prog: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {prog}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Waits until `ready` holds, up to a generous deadline.
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready() {
+        assert!(Instant::now() < deadline, "{what} not ready within 60 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+impl Runtime {
+    fn podman() -> Option<Runtime> {
+        if !found("podman") {
+            eprintln!("skipped: podman not installed (scripts/setup.sh installs it)");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("podman.sock");
+        let cli: Vec<String> = ["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs"]
+            .map(String::from)
+            .to_vec();
+        let daemon = Command::new(&cli[0])
+            .args(&cli[1..])
+            .args(["system", "service", "--time=0"])
+            .arg(format!("unix://{}", socket.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("podman system service starts");
+        let rt = Runtime {
+            kind: "podman",
+            dir,
+            socket,
+            daemon: Some(daemon),
+            cli,
+            run_flags: vec!["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"],
+        };
+        wait_until("podman's API socket", || rt.socket.exists());
+        Some(rt)
+    }
+
+    fn docker() -> Option<Runtime> {
+        if !found("dockerd") || !found("docker") {
+            eprintln!("skipped: dockerd not installed (scripts/setup.sh installs docker.io)");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("docker.sock");
+        let p = |name: &str| dir.path().join(name).display().to_string();
+        let daemon = Command::new("dockerd")
+            .arg(format!("--host=unix://{}", socket.display()))
+            .args(["--data-root", &p("data"), "--exec-root", &p("exec"), "--pidfile", &p("docker.pid")])
+            .args(["--iptables=false", "--ip6tables=false", "--bridge=none"])
+            .args(["--exec-opt", "native.cgroupdriver=cgroupfs"])
+            .args(["--default-ulimit", "nofile=1024:1024", "--default-ulimit", "nproc=1024:1024"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dockerd starts");
+        let rt = Runtime {
+            kind: "docker",
+            cli: vec!["docker".into(), "-H".into(), format!("unix://{}", socket.display())],
+            dir,
+            socket,
+            daemon: Some(daemon),
+            run_flags: vec!["--network", "none"],
+        };
+        wait_until("dockerd", || rt.cmd(&["version"]).status.success());
+        Some(rt)
+    }
+
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new(&self.cli[0])
+            .args(&self.cli[1..])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("runtime command runs")
+    }
+
+    /// Runs a command that must succeed; returns its stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd(args);
+        assert!(
+            out.status.success(),
+            "{} {args:?} failed: {}",
+            self.kind,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// `run` with this machine's flags, then `args`.
+    fn run(&self, args: &[&str]) -> String {
+        let mut all = vec!["run"];
+        all.extend(&self.run_flags);
+        all.extend(args);
+        self.ok(&all)
+    }
+
+    /// A busybox image made from this host's static busybox, imported
+    /// (there is no registry here).
+    fn import_image(&self) -> String {
+        let root = self.dir.path().join("rootfs");
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static installed");
+        // apt-get and xmrig are busybox too: their exec is what the rules see.
+        for applet in ["sh", "cat", "sleep", "true", "mount", "apt-get", "xmrig"] {
+            symlink("busybox", root.join("bin").join(applet)).unwrap();
+        }
+        std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").unwrap();
+        std::fs::write(root.join("etc/shadow"), "root:*:19000:0:99999:7:::\n").unwrap();
+        let tar = self.dir.path().join("rootfs.tar");
+        let status = Command::new("tar")
+            .args(["-C", root.to_str().unwrap(), "-cf", tar.to_str().unwrap(), "."])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let image = "localhost/falco-rs-test:busybox";
+        self.ok(&["import", tar.to_str().unwrap(), image]);
+        image.to_string()
+    }
+
+    /// The container plugin's configuration that points falco at this
+    /// runtime's socket only.
+    fn plugin_config(&self) -> String {
+        let sock = self.socket.display();
+        let on = |k: &str| if k == self.kind { "true" } else { "false" };
+        format!(
+            "load_plugins: [container]\nplugins:\n  - name: container\n    library_path: libcontainer.so\n    init_config:\n      engines:\n        docker: {{enabled: {}, sockets: ['{sock}']}}\n        podman: {{enabled: {}, sockets: ['{sock}']}}\n        cri: {{enabled: false}}\n        containerd: {{enabled: false}}\n",
+            on("docker"),
+            on("podman"),
+        )
+    }
+
+    /// Stops the daemon (SIGTERM, then waits).
+    fn stop_daemon(&mut self) {
+        if let Some(mut d) = self.daemon.take() {
+            let pid = nix::unistd::Pid::from_raw(d.id() as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+            let _ = d.wait();
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.stop_daemon();
+    }
+}
+
+/// The alerts a container workload of this test, or a runtime process,
+/// raised besides the `expected` (rule, command line) pairs.
+fn lifecycle_noise<'a>(seen: &'a [Value], prefix: &str, expected: &[(&str, String)]) -> Vec<&'a Value> {
+    seen.iter()
+        .filter(|a| {
+            let f = &a["output_fields"];
+            let ours = f["container.name"].as_str().is_some_and(|n| n.starts_with(prefix));
+            let runtime = f["proc.name"].as_str().is_some_and(|n| RUNTIME_PROCS.contains(&n));
+            let wanted = expected
+                .iter()
+                .any(|(rule, cmdline)| a["rule"] == *rule && f["proc.cmdline"] == cmdline.as_str());
+            (ours || runtime) && !(ours && wanted)
+        })
+        .collect()
+}
+
+const EXTRA_FIELDS: &str = "  - extra_fields:\n      - container.id\n      - container.name\n      - container.image.repository\n      - container.type\n      - k8s.pod.name\n      - k8s.ns.name\n      - proc.name\n      - proc.cmdline\n";
+
+/// Workloads exec'd into a running container, each with the default rule
+/// it must raise (the CKS course's container detections) or none.
+const EXEC_CASES: &[(&[&str], Option<&str>)] = &[
+    (&["-t", "CONTAINER", "sh", "-c", "exit 0"], Some("Terminal shell in container")),
+    (&["CONTAINER", "sh", "-c", "exit 3"], None),
+    (&["CONTAINER", "apt-get", "install", "-y", "nmap"], Some("Package Manager Run in Container")),
+    (&["CONTAINER", "xmrig", "--donate-level", "1"], Some("Crypto Miner Started")),
+    (&["CONTAINER", "mount", "-t", "tmpfs", "none", "/etc"], Some("Mount Attempted in Container")),
+    (&["CONTAINER", "sh", "-c", "echo x > /etc/cks-drift"], Some("Write Below System Directory")),
+    (&["CONTAINER", "cat", "/etc/passwd"], None),
+];
+
+fn alert_of_container<'a>(falco: &'a mut LiveFalco, name: &str) -> Value {
+    let name = name.to_string();
+    let found = falco.wait_for(
+        |a| a["rule"] == "Read sensitive file untrusted" && a["output_fields"]["container.name"] == name.as_str(),
+        Duration::from_secs(30),
+    );
+    found.unwrap_or_else(|| panic!("no alert for container {name}; alerts so far: {:#?}", falco.seen))
+}
+
+/// The whole life of containers through one runtime, with falco following
+/// it.
+fn containers_through(mut rt: Runtime) {
+    let _one = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    let image = rt.import_image();
+    let prefix = format!("frs{}-", std::process::id());
+    let name = |n: &str| format!("{prefix}{n}");
+    // Started before falco: found when falco lists the runtime's containers.
+    let early_id = rt.run(&["-d", "--name", &name("early"), &image, "sleep", "600"]);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut falco = LiveFalco::start(dir.path(), "", &format!("{EXTRA_FIELDS}{}", rt.plugin_config()));
+    wait_ready(&mut falco);
+
+    rt.ok(&["exec", &name("early"), "cat", "/etc/shadow"]);
+    let a = alert_of_container(&mut falco, &name("early"));
+    let f = &a["output_fields"];
+    assert_eq!(f["container.id"], &early_id[..12], "{a:#}");
+    assert_eq!(f["container.image.repository"], "localhost/falco-rs-test", "{a:#}");
+    assert_eq!(f["container.type"], rt.kind, "{a:#}");
+    assert_eq!(f["k8s.pod.name"], Value::Null, "{a:#}");
+    let mut expected = vec![("Read sensitive file untrusted", "cat /etc/shadow".to_string())];
+
+    for (args, rule) in EXEC_CASES {
+        let early_name = name("early");
+        let args: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == "CONTAINER" { early_name.as_str() } else { a })
+            .collect();
+        let mut all = vec!["exec"];
+        all.extend(&args);
+        // The workloads may fail inside (no apt, no right to mount): only
+        // the exec matters.
+        let _ = rt.cmd(&all);
+        let Some(rule) = rule else { continue };
+        let at = args.iter().position(|a| *a == early_name).unwrap() + 1;
+        let cmdline = args[at..].join(" ");
+        let a = falco
+            .wait_for(
+                |a| a["rule"] == *rule && a["output_fields"]["proc.cmdline"] == cmdline.as_str(),
+                Duration::from_secs(30),
+            )
+            .unwrap_or_else(|| panic!("no '{rule}' alert for `{cmdline}` in a {} container; alerts: {:#?}", rt.kind, falco.seen));
+        let f = &a["output_fields"];
+        assert_eq!(f["container.name"], early_name.as_str(), "{a:#}");
+        assert_eq!(f["container.image.repository"], "localhost/falco-rs-test", "{a:#}");
+        expected.push((rule, cmdline));
+    }
+
+    // A pod container that lives a few milliseconds still gets its name.
+    rt.run(&[
+        "--rm",
+        "--name",
+        &name("web"),
+        "--label",
+        "io.kubernetes.pod.name=web-7d9",
+        "--label",
+        "io.kubernetes.pod.namespace=production",
+        &image,
+        "/bin/sh",
+        "-c",
+        "cat /etc/shadow",
+    ]);
+    let a = alert_of_container(&mut falco, &name("web"));
+    let f = &a["output_fields"];
+    assert_eq!((&f["k8s.pod.name"], &f["k8s.ns.name"]), (&"web-7d9".into(), &"production".into()), "{a:#}");
+    assert_eq!(f["container.image.repository"], "localhost/falco-rs-test", "{a:#}");
+
+    rt.ok(&["rm", "-f", &name("early")]);
+    // A later host alert proves the lifecycle's events were all processed.
+    let marker = run_in_group("cat", &["/etc/shadow"]);
+    falco.expect_alert("Read sensitive file untrusted", marker, Duration::from_secs(30), "the marker");
+    let noise = lifecycle_noise(&falco.seen, &prefix, &expected);
+    assert!(noise.is_empty(), "the {} container lifecycle raised alerts: {noise:#?}", rt.kind);
+
+    // The runtime goes away: falco goes on; podman (daemonless) still runs
+    // containers, whose alerts come after the bounded wait with their id
+    // and without the metadata no runtime can give.
+    rt.stop_daemon();
+    if rt.kind == "podman" {
+        rt.run(&["--rm", "--name", &name("late"), &image, "/bin/sh", "-c", "cat /etc/shadow"]);
+        let a = falco
+            .wait_for(
+                |a| {
+                    a["rule"] == "Read sensitive file untrusted"
+                        && a["output_fields"]["proc.name"] == "cat"
+                        && a["output_fields"]["container.type"].is_null()
+                        && a["output_fields"]["container.id"] != "host"
+                },
+                Duration::from_secs(30),
+            )
+            .unwrap_or_else(|| panic!("no alert for a container run without the API; alerts: {:#?}", falco.seen));
+        assert_eq!(a["output_fields"]["container.name"], Value::Null, "{a:#}");
+    }
+    let marker = run_in_group("cat", &["/etc/shadow"]);
+    falco.expect_alert("Read sensitive file untrusted", marker, Duration::from_secs(30), "a host workload after the runtime died");
+    let status = falco.stop();
+    assert!(status.success(), "falco exited with {status}");
+}
+
+#[test]
+fn podman_containers_alert_with_their_metadata() {
+    if !can_run() {
+        return;
+    }
+    if let Some(rt) = Runtime::podman() {
+        containers_through(rt);
+    }
+}
+
+#[test]
+fn docker_containers_alert_with_their_metadata() {
+    if !can_run() {
+        return;
+    }
+    if let Some(rt) = Runtime::docker() {
+        containers_through(rt);
+    }
+}
