@@ -8,7 +8,10 @@
 //! time. A match while recording extends the recording. The container
 //! metadata known when it starts, and any that arrives while it runs, is
 //! written as container events (`CONTAINER_JSON_2_E`, which sysdig 0.29 and
-//! Falco's container plugin both read). The files replay in falco
+//! Falco's container plugin both read). A recording started by an alert
+//! held for its container's metadata keeps its events back until that
+//! metadata is written first (or the wait is over), so the replay knows the
+//! container when the alert's event comes. The files replay in falco
 //! (`engine.kind: replay`) and read in sysdig.
 
 use crate::config::runtime::{CaptureConfig, CaptureMode};
@@ -19,11 +22,13 @@ use falco_scap::state::{FdTarget, FdType};
 use falco_scap::SavefileWriter;
 use falco_abi::EventCode;
 use falco_scap::builder::{view, EventBuilder};
+use falco_scap::{Event, HeaderLayout};
 use falco_sinsp::{Ctx, Inspector, SyscallFields};
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::PathBuf;
+use std::time::Instant;
 
 /// The recording in progress.
 struct Recording {
@@ -32,9 +37,39 @@ struct Recording {
     until_ns: u64,
     /// Containers whose metadata the file has.
     containers: HashSet<String>,
+    /// The container whose metadata the events wait for, and until when.
+    waiting: Option<(String, Instant)>,
+    /// Events kept back meanwhile.
+    backlog: Vec<(Vec<u8>, HeaderLayout)>,
 }
 
 impl Recording {
+    /// Writes the events kept back.
+    fn flush_backlog(&mut self) -> falco_scap::Result<()> {
+        for (raw, layout) in std::mem::take(&mut self.backlog) {
+            // The bytes came from a parsed event: they parse again.
+            if let Ok(ev) = Event::parse(&raw, layout) {
+                self.writer.write_event(&ev)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes (or keeps back) one event.
+    fn record(&mut self, c: &Ctx<'_>) -> falco_scap::Result<()> {
+        if let Some((id, deadline)) = &self.waiting {
+            if !c.insp.containers.contains(id) && Instant::now() < *deadline {
+                self.backlog.push((c.ev.raw().to_vec(), c.ev.layout()));
+                return Ok(());
+            }
+            self.waiting = None;
+            self.write_containers(c.insp, c.ev.ts)?;
+            self.flush_backlog()?;
+        }
+        self.write_containers(c.insp, c.ev.ts)?;
+        self.writer.write_event(&c.ev)
+    }
+
     /// Writes a container event for each container the file lacks.
     fn write_containers(&mut self, insp: &Inspector, ts: u64) -> falco_scap::Result<()> {
         if insp.containers.len() == self.containers.len() {
@@ -126,14 +161,20 @@ impl Recorder {
         })
     }
 
-    /// A rule matched: start recording, or record longer.
-    pub fn on_match(&mut self, rule: usize, c: &Ctx<'_>) {
+    /// A rule matched: start recording, or record longer. `wait` names the
+    /// container whose metadata the match's alert waits for, and until when.
+    pub fn on_match(&mut self, rule: usize, c: &Ctx<'_>, wait: Option<(&str, Instant)>) {
         let Some(Some(duration)) = self.per_rule.get(rule).copied() else {
             return;
         };
         let until = c.ev.ts.saturating_add(duration);
         if let Some(active) = &mut self.active {
             active.until_ns = active.until_ns.max(until);
+            if let Some((id, deadline)) = wait {
+                if active.waiting.is_none() && !active.containers.contains(id) {
+                    active.waiting = Some((id.to_string(), deadline));
+                }
+            }
             return;
         }
         let path = PathBuf::from(format!(
@@ -161,6 +202,8 @@ impl Recorder {
                     path,
                     until_ns: until,
                     containers: HashSet::new(),
+                    waiting: wait.map(|(id, deadline)| (id.to_string(), deadline)),
+                    backlog: Vec::new(),
                 })
             }
             Err(e) => logger::log(
@@ -180,9 +223,7 @@ impl Recorder {
             self.finish();
             return;
         }
-        let written = active
-            .write_containers(c.insp, c.ev.ts)
-            .and_then(|()| active.writer.write_event(&c.ev));
+        let written = active.record(c);
         if let Err(e) = written {
             logger::log(
                 logger::LogLevel::Error,
@@ -194,10 +235,10 @@ impl Recorder {
 
     /// Closes the recording in progress, if any.
     pub fn finish(&mut self) {
-        let Some(active) = self.active.take() else {
+        let Some(mut active) = self.active.take() else {
             return;
         };
-        let done = active.writer.finish().and_then(|mut w| {
+        let done = active.flush_backlog().and_then(|()| active.writer.finish()).and_then(|mut w| {
             use std::io::Write;
             w.flush().map_err(falco_scap::ScapError::Write)
         });

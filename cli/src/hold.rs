@@ -49,9 +49,14 @@ impl HeldAlerts {
         self.queue.is_empty()
     }
 
+    /// How long an alert may wait.
+    pub fn wait(&self) -> Duration {
+        self.wait
+    }
+
     /// The container whose metadata an alert on `c` would lack, when a
     /// runtime may still send it.
-    fn missing<'a>(&self, c: &Ctx<'a>) -> Option<&'a str> {
+    pub fn missing<'a>(&self, c: &Ctx<'a>) -> Option<&'a str> {
         if self.wait.is_zero() || !c.insp.follows_runtimes() {
             return None;
         }
@@ -82,7 +87,13 @@ impl HeldAlerts {
 
     /// Sends (through `send`) every held alert whose container `live` now
     /// knows, or whose wait is over (all of them with `all`).
-    pub fn release(&mut self, live: &Inspector, now: Instant, all: bool, mut send: impl FnMut(usize, &Ctx<'_>)) {
+    pub fn release(
+        &mut self,
+        live: &Inspector,
+        now: Instant,
+        all: bool,
+        mut send: impl FnMut(usize, &Ctx<'_>),
+    ) {
         let mut i = 0;
         while i < self.queue.len() {
             let h = &self.queue[i];
@@ -91,14 +102,22 @@ impl HeldAlerts {
                 i += 1;
                 continue;
             }
-            let Some(mut h) = self.queue.remove(i) else { break };
+            let Some(mut h) = self.queue.remove(i) else {
+                break;
+            };
             match known {
                 Some(record) => h.frozen.containers.insert(record.clone()),
                 None => self.incomplete += 1,
             }
             // The bytes came from a parsed event: they parse again.
             if let Ok(ev) = Event::parse(&h.raw, h.layout) {
-                send(h.rule, &Ctx { ev, insp: &h.frozen });
+                send(
+                    h.rule,
+                    &Ctx {
+                        ev,
+                        insp: &h.frozen,
+                    },
+                );
             }
         }
     }

@@ -89,11 +89,13 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
     fn on_match(&mut self, i: usize, c: &Ctx<'_>) {
         let rule = &self.compiled.set.rules[i];
         self.counts.add(rule.priority, &rule.name);
-        if !self.held.hold(i, c, Instant::now()) {
-            send_alert(self.compiled, self.context, i, c);
-        }
+        let now = Instant::now();
+        let wait = self.held.missing(c).map(|id| (id, now + self.held.wait()));
         if let Some(recorder) = &mut self.recorder {
-            recorder.on_match(i, c);
+            recorder.on_match(i, c, wait);
+        }
+        if !self.held.hold(i, c, now) {
+            send_alert(self.compiled, self.context, i, c);
         }
     }
 
