@@ -29,7 +29,10 @@ pub struct ContainersConfig {
 const DEFAULT_METADATA_WAIT_MS: u64 = 500;
 
 impl ContainersConfig {
-    pub fn load(plugins: &PluginsConfig, host_root: Option<String>) -> Result<ContainersConfig, ConfigError> {
+    pub fn load(
+        plugins: &PluginsConfig,
+        host_root: Option<String>,
+    ) -> Result<ContainersConfig, ConfigError> {
         let mut out = ContainersConfig {
             runtimes: RuntimesConfig {
                 host_root: host_root.filter(|r| !r.is_empty()).map(PathBuf::from),
@@ -44,7 +47,12 @@ impl ContainersConfig {
         let Some(init) = &entry.init_config else {
             return Ok(out);
         };
-        let err = |msg: String| ConfigError::at(&entry.origin, format!("plugin 'container': init_config: {msg}"));
+        let err = |msg: String| {
+            ConfigError::at(
+                &entry.origin,
+                format!("plugin 'container': init_config: {msg}"),
+            )
+        };
         let Some(map) = init.as_object() else {
             return Err(err("must be a mapping".into()));
         };
@@ -52,10 +60,11 @@ impl ContainersConfig {
         for (key, value) in map {
             match key.as_str() {
                 "label_max_len" => {
-                    opts.label_max_len = value
-                        .as_u64()
-                        .ok_or_else(|| err(format!("label_max_len must be a non-negative integer, not {value}")))?
-                        as usize
+                    opts.label_max_len = value.as_u64().ok_or_else(|| {
+                        err(format!(
+                            "label_max_len must be a non-negative integer, not {value}"
+                        ))
+                    })? as usize
                 }
                 "with_size" => {
                     opts.with_size = value
@@ -63,21 +72,28 @@ impl ContainersConfig {
                         .ok_or_else(|| err(format!("with_size must be a boolean, not {value}")))?
                 }
                 "hooks" => {
-                    let hooks = strings(value).ok_or_else(|| err(format!("hooks must be a list of strings, not {value}")))?;
-                    if let Some(bad) = hooks.iter().find(|h| !matches!(h.as_str(), "create" | "start")) {
+                    let hooks = strings(value).ok_or_else(|| {
+                        err(format!("hooks must be a list of strings, not {value}"))
+                    })?;
+                    if let Some(bad) = hooks
+                        .iter()
+                        .find(|h| !matches!(h.as_str(), "create" | "start"))
+                    {
                         return Err(err(format!("hooks: unknown hook '{bad}' (create, start)")));
                     }
                     opts.hooks = hooks;
                 }
                 "metadata_wait_ms" => {
-                    out.metadata_wait = Duration::from_millis(
-                        value
-                            .as_u64()
-                            .ok_or_else(|| err(format!("metadata_wait_ms must be a non-negative integer, not {value}")))?,
-                    )
+                    out.metadata_wait = Duration::from_millis(value.as_u64().ok_or_else(|| {
+                        err(format!(
+                            "metadata_wait_ms must be a non-negative integer, not {value}"
+                        ))
+                    })?)
                 }
                 "engines" => {
-                    let engines = value.as_object().ok_or_else(|| err("engines must be a mapping".into()))?;
+                    let engines = value
+                        .as_object()
+                        .ok_or_else(|| err("engines must be a mapping".into()))?;
                     for (name, e) in engines {
                         let Some(engine) = out
                             .runtimes
@@ -89,15 +105,14 @@ impl ContainersConfig {
                             continue;
                         };
                         if let Some(enabled) = e.get("enabled") {
-                            engine.enabled = enabled
-                                .as_bool()
-                                .ok_or_else(|| err(format!("engines.{name}.enabled must be a boolean")))?;
+                            engine.enabled = enabled.as_bool().ok_or_else(|| {
+                                err(format!("engines.{name}.enabled must be a boolean"))
+                            })?;
                         }
                         if let Some(sockets) = e.get("sockets") {
-                            engine.sockets = Some(
-                                strings(sockets)
-                                    .ok_or_else(|| err(format!("engines.{name}.sockets must be a list of strings")))?,
-                            );
+                            engine.sockets = Some(strings(sockets).ok_or_else(|| {
+                                err(format!("engines.{name}.sockets must be a list of strings"))
+                            })?);
                         }
                     }
                 }
@@ -117,7 +132,10 @@ impl ContainersConfig {
 
     /// Whether an engine is enabled.
     pub fn enabled(&self, kind: EngineKind) -> bool {
-        self.runtimes.engines.iter().any(|e| e.kind == kind && e.enabled)
+        self.runtimes
+            .engines
+            .iter()
+            .any(|e| e.kind == kind && e.enabled)
     }
 }
 
@@ -135,7 +153,8 @@ mod tests {
 
     fn load(yaml: &str, host_root: Option<&str>) -> Result<ContainersConfig, String> {
         let config = Config::from_text("falco.yaml", yaml, &[]).map_err(|e| e.to_string())?;
-        ContainersConfig::load(&config.plugins, host_root.map(str::to_string)).map_err(|e| e.to_string())
+        ContainersConfig::load(&config.plugins, host_root.map(str::to_string))
+            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -149,10 +168,21 @@ mod tests {
         assert_eq!((r.options.label_max_len, r.options.with_size), (20, true));
         assert_eq!(r.options.hooks, ["create", "start"]);
         assert!(!c.enabled(EngineKind::Docker) && c.enabled(EngineKind::Podman));
-        let podman = r.engines.iter().find(|e| e.kind == EngineKind::Podman).unwrap();
+        let podman = r
+            .engines
+            .iter()
+            .find(|e| e.kind == EngineKind::Podman)
+            .unwrap();
         assert_eq!(r.sockets(podman), [PathBuf::from("/host/tmp/p.sock")]);
-        let docker = r.engines.iter().find(|e| e.kind == EngineKind::Docker).unwrap();
-        assert_eq!(r.sockets(docker), [PathBuf::from("/host/var/run/docker.sock")]);
+        let docker = r
+            .engines
+            .iter()
+            .find(|e| e.kind == EngineKind::Docker)
+            .unwrap();
+        assert_eq!(
+            r.sockets(docker),
+            [PathBuf::from("/host/var/run/docker.sock")]
+        );
     }
 
     #[test]
@@ -163,7 +193,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.runtimes.options.label_max_len, 7);
-        assert_eq!(c.warnings(), ["plugin 'container': init_config: unknown key 'bogus' ignored"]);
+        assert_eq!(
+            c.warnings(),
+            ["plugin 'container': init_config: unknown key 'bogus' ignored"]
+        );
         // Not loaded: the plugin's defaults.
         let d = load("plugins:\n  - name: container\n    library_path: x.so\n    init_config: {label_max_len: 7}\nload_plugins: []\n", None).unwrap();
         assert_eq!(d.runtimes, RuntimesConfig::default());
@@ -172,7 +205,10 @@ mod tests {
             None,
         )
         .unwrap_err();
-        assert!(e.contains("falco.yaml:2:") && e.contains("unknown hook 'stop'"), "{e}");
+        assert!(
+            e.contains("falco.yaml:2:") && e.contains("unknown hook 'stop'"),
+            "{e}"
+        );
         let e = load(
             "plugins:\n  - name: container\n    library_path: x.so\n    init_config: '{not json'\nload_plugins: [container]\n",
             None,

@@ -71,9 +71,15 @@ impl Runtime {
         }
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("podman.sock");
-        let cli: Vec<String> = ["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs"]
-            .map(String::from)
-            .to_vec();
+        let cli: Vec<String> = [
+            "podman",
+            "--runtime",
+            "runc",
+            "--cgroup-manager",
+            "cgroupfs",
+        ]
+        .map(String::from)
+        .to_vec();
         let daemon = Command::new(&cli[0])
             .args(&cli[1..])
             .args(["system", "service", "--time=0"])
@@ -88,7 +94,12 @@ impl Runtime {
             socket,
             daemon: Some(daemon),
             cli,
-            run_flags: vec!["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"],
+            run_flags: vec![
+                "--ulimit",
+                "nofile=1024:1024",
+                "--ulimit",
+                "nproc=1024:1024",
+            ],
         };
         wait_until("podman's API socket", || rt.socket.exists());
         Some(rt)
@@ -104,17 +115,33 @@ impl Runtime {
         let p = |name: &str| dir.path().join(name).display().to_string();
         let daemon = Command::new("dockerd")
             .arg(format!("--host=unix://{}", socket.display()))
-            .args(["--data-root", &p("data"), "--exec-root", &p("exec"), "--pidfile", &p("docker.pid")])
+            .args([
+                "--data-root",
+                &p("data"),
+                "--exec-root",
+                &p("exec"),
+                "--pidfile",
+                &p("docker.pid"),
+            ])
             .args(["--iptables=false", "--ip6tables=false", "--bridge=none"])
             .args(["--exec-opt", "native.cgroupdriver=cgroupfs"])
-            .args(["--default-ulimit", "nofile=1024:1024", "--default-ulimit", "nproc=1024:1024"])
+            .args([
+                "--default-ulimit",
+                "nofile=1024:1024",
+                "--default-ulimit",
+                "nproc=1024:1024",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("dockerd starts");
         let rt = Runtime {
             kind: "docker",
-            cli: vec!["docker".into(), "-H".into(), format!("unix://{}", socket.display())],
+            cli: vec![
+                "docker".into(),
+                "-H".into(),
+                format!("unix://{}", socket.display()),
+            ],
             dir,
             socket,
             daemon: Some(daemon),
@@ -168,7 +195,13 @@ impl Runtime {
         std::fs::write(root.join("etc/shadow"), "root:*:19000:0:99999:7:::\n").unwrap();
         let tar = self.dir.path().join("rootfs.tar");
         let status = Command::new("tar")
-            .args(["-C", root.to_str().unwrap(), "-cf", tar.to_str().unwrap(), "."])
+            .args([
+                "-C",
+                root.to_str().unwrap(),
+                "-cf",
+                tar.to_str().unwrap(),
+                ".",
+            ])
             .status()
             .unwrap();
         assert!(status.success());
@@ -207,12 +240,20 @@ impl Drop for Runtime {
 
 /// The alerts a container workload of this test, or a runtime process,
 /// raised besides the `expected` (rule, command line) pairs.
-fn lifecycle_noise<'a>(seen: &'a [Value], prefix: &str, expected: &[(&str, String)]) -> Vec<&'a Value> {
+fn lifecycle_noise<'a>(
+    seen: &'a [Value],
+    prefix: &str,
+    expected: &[(&str, String)],
+) -> Vec<&'a Value> {
     seen.iter()
         .filter(|a| {
             let f = &a["output_fields"];
-            let ours = f["container.name"].as_str().is_some_and(|n| n.starts_with(prefix));
-            let runtime = f["proc.name"].as_str().is_some_and(|n| RUNTIME_PROCS.contains(&n));
+            let ours = f["container.name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with(prefix));
+            let runtime = f["proc.name"]
+                .as_str()
+                .is_some_and(|n| RUNTIME_PROCS.contains(&n));
             let wanted = expected
                 .iter()
                 .any(|(rule, cmdline)| a["rule"] == *rule && f["proc.cmdline"] == cmdline.as_str());
@@ -221,27 +262,70 @@ fn lifecycle_noise<'a>(seen: &'a [Value], prefix: &str, expected: &[(&str, Strin
         .collect()
 }
 
-const EXTRA_FIELDS: &str = "  - extra_fields:\n      - container.id\n      - container.name\n      - container.image.repository\n      - container.type\n      - k8s.pod.name\n      - k8s.ns.name\n      - proc.name\n      - proc.cmdline\n";
+/// The fields every alert of these tests carries in `output_fields`.
+const EXTRA_FIELDS: &[&str] = &[
+    "container.id",
+    "container.name",
+    "container.image.repository",
+    "container.type",
+    "k8s.pod.name",
+    "k8s.ns.name",
+    "proc.name",
+    "proc.cmdline",
+    "evt.time",
+];
+
+/// An `append_output` item with [`EXTRA_FIELDS`].
+fn extra_fields_item() -> String {
+    let fields: String = EXTRA_FIELDS
+        .iter()
+        .map(|f| format!("      - {f}\n"))
+        .collect();
+    format!("  - extra_fields:\n{fields}")
+}
 
 /// Workloads exec'd into a running container, each with the default rule
 /// it must raise (the CKS course's container detections) or none.
 const EXEC_CASES: &[(&[&str], Option<&str>)] = &[
-    (&["-t", "CONTAINER", "sh", "-c", "exit 0"], Some("Terminal shell in container")),
+    (
+        &["-t", "CONTAINER", "sh", "-c", "exit 0"],
+        Some("Terminal shell in container"),
+    ),
     (&["CONTAINER", "sh", "-c", "exit 3"], None),
-    (&["CONTAINER", "apt-get", "install", "-y", "nmap"], Some("Package Manager Run in Container")),
-    (&["CONTAINER", "xmrig", "--donate-level", "1"], Some("Crypto Miner Started")),
-    (&["CONTAINER", "mount", "-t", "tmpfs", "none", "/etc"], Some("Mount Attempted in Container")),
-    (&["CONTAINER", "sh", "-c", "echo x > /etc/cks-drift"], Some("Write Below System Directory")),
+    (
+        &["CONTAINER", "apt-get", "install", "-y", "nmap"],
+        Some("Package Manager Run in Container"),
+    ),
+    (
+        &["CONTAINER", "xmrig", "--donate-level", "1"],
+        Some("Crypto Miner Started"),
+    ),
+    (
+        &["CONTAINER", "mount", "-t", "tmpfs", "none", "/etc"],
+        Some("Mount Attempted in Container"),
+    ),
+    (
+        &["CONTAINER", "sh", "-c", "echo x > /etc/cks-drift"],
+        Some("Write Below System Directory"),
+    ),
     (&["CONTAINER", "cat", "/etc/passwd"], None),
 ];
 
 fn alert_of_container<'a>(falco: &'a mut LiveFalco, name: &str) -> Value {
     let name = name.to_string();
     let found = falco.wait_for(
-        |a| a["rule"] == "Read sensitive file untrusted" && a["output_fields"]["container.name"] == name.as_str(),
+        |a| {
+            a["rule"] == "Read sensitive file untrusted"
+                && a["output_fields"]["container.name"] == name.as_str()
+        },
         Duration::from_secs(30),
     );
-    found.unwrap_or_else(|| panic!("no alert for container {name}; alerts so far: {:#?}", falco.seen))
+    found.unwrap_or_else(|| {
+        panic!(
+            "no alert for container {name}; alerts so far: {:#?}",
+            falco.seen
+        )
+    })
 }
 
 /// The whole life of containers through one runtime, with falco following
@@ -255,23 +339,44 @@ fn containers_through(mut rt: Runtime) {
     let early_id = rt.run(&["-d", "--name", &name("early"), &image, "sleep", "600"]);
 
     let dir = tempfile::tempdir().unwrap();
-    let mut falco = LiveFalco::start(dir.path(), "", &format!("{EXTRA_FIELDS}{}", rt.plugin_config()));
+    // Every alert starts a recording of 1 s of events.
+    let capture = format!(
+        "capture:\n  enabled: true\n  mode: all_rules\n  path_prefix: {}\n  default_duration: 1000\n",
+        dir.path().join("cap").display()
+    );
+    let mut falco = LiveFalco::start(
+        dir.path(),
+        "",
+        &format!("{}{}{capture}", extra_fields_item(), rt.plugin_config()),
+    );
     wait_ready(&mut falco);
 
     rt.ok(&["exec", &name("early"), "cat", "/etc/shadow"]);
     let a = alert_of_container(&mut falco, &name("early"));
     let f = &a["output_fields"];
     assert_eq!(f["container.id"], &early_id[..12], "{a:#}");
-    assert_eq!(f["container.image.repository"], "localhost/falco-rs-test", "{a:#}");
+    assert_eq!(
+        f["container.image.repository"], "localhost/falco-rs-test",
+        "{a:#}"
+    );
     assert_eq!(f["container.type"], rt.kind, "{a:#}");
     assert_eq!(f["k8s.pod.name"], Value::Null, "{a:#}");
-    let mut expected = vec![("Read sensitive file untrusted", "cat /etc/shadow".to_string())];
+    let mut expected = vec![(
+        "Read sensitive file untrusted",
+        "cat /etc/shadow".to_string(),
+    )];
 
     for (args, rule) in EXEC_CASES {
         let early_name = name("early");
         let args: Vec<&str> = args
             .iter()
-            .map(|a| if *a == "CONTAINER" { early_name.as_str() } else { a })
+            .map(|a| {
+                if *a == "CONTAINER" {
+                    early_name.as_str()
+                } else {
+                    a
+                }
+            })
             .collect();
         let mut all = vec!["exec"];
         all.extend(&args);
@@ -286,10 +391,18 @@ fn containers_through(mut rt: Runtime) {
                 |a| a["rule"] == *rule && a["output_fields"]["proc.cmdline"] == cmdline.as_str(),
                 Duration::from_secs(30),
             )
-            .unwrap_or_else(|| panic!("no '{rule}' alert for `{cmdline}` in a {} container; alerts: {:#?}", rt.kind, falco.seen));
+            .unwrap_or_else(|| {
+                panic!(
+                    "no '{rule}' alert for `{cmdline}` in a {} container; alerts: {:#?}",
+                    rt.kind, falco.seen
+                )
+            });
         let f = &a["output_fields"];
         assert_eq!(f["container.name"], early_name.as_str(), "{a:#}");
-        assert_eq!(f["container.image.repository"], "localhost/falco-rs-test", "{a:#}");
+        assert_eq!(
+            f["container.image.repository"], "localhost/falco-rs-test",
+            "{a:#}"
+        );
         expected.push((rule, cmdline));
     }
 
@@ -307,24 +420,48 @@ fn containers_through(mut rt: Runtime) {
         "-c",
         "cat /etc/shadow",
     ]);
-    let a = alert_of_container(&mut falco, &name("web"));
-    let f = &a["output_fields"];
-    assert_eq!((&f["k8s.pod.name"], &f["k8s.ns.name"]), (&"web-7d9".into(), &"production".into()), "{a:#}");
-    assert_eq!(f["container.image.repository"], "localhost/falco-rs-test", "{a:#}");
+    let web = alert_of_container(&mut falco, &name("web"));
+    let f = &web["output_fields"];
+    assert_eq!(
+        (&f["k8s.pod.name"], &f["k8s.ns.name"]),
+        (&"web-7d9".into(), &"production".into()),
+        "{web:#}"
+    );
+    assert_eq!(
+        f["container.image.repository"], "localhost/falco-rs-test",
+        "{web:#}"
+    );
 
     rt.ok(&["rm", "-f", &name("early")]);
     // A later host alert proves the lifecycle's events were all processed.
     let marker = run_in_group("cat", &["/etc/shadow"]);
-    falco.expect_alert("Read sensitive file untrusted", marker, Duration::from_secs(30), "the marker");
+    falco.expect_alert(
+        "Read sensitive file untrusted",
+        marker,
+        Duration::from_secs(30),
+        "the marker",
+    );
     let noise = lifecycle_noise(&falco.seen, &prefix, &expected);
-    assert!(noise.is_empty(), "the {} container lifecycle raised alerts: {noise:#?}", rt.kind);
+    assert!(
+        noise.is_empty(),
+        "the {} container lifecycle raised alerts: {noise:#?}",
+        rt.kind
+    );
 
     // The runtime goes away: falco goes on; podman (daemonless) still runs
     // containers, whose alerts come after the bounded wait with their id
     // and without the metadata no runtime can give.
     rt.stop_daemon();
     if rt.kind == "podman" {
-        rt.run(&["--rm", "--name", &name("late"), &image, "/bin/sh", "-c", "cat /etc/shadow"]);
+        rt.run(&[
+            "--rm",
+            "--name",
+            &name("late"),
+            &image,
+            "/bin/sh",
+            "-c",
+            "cat /etc/shadow",
+        ]);
         let a = falco
             .wait_for(
                 |a| {
@@ -335,13 +472,76 @@ fn containers_through(mut rt: Runtime) {
                 },
                 Duration::from_secs(30),
             )
-            .unwrap_or_else(|| panic!("no alert for a container run without the API; alerts: {:#?}", falco.seen));
+            .unwrap_or_else(|| {
+                panic!(
+                    "no alert for a container run without the API; alerts: {:#?}",
+                    falco.seen
+                )
+            });
         assert_eq!(a["output_fields"]["container.name"], Value::Null, "{a:#}");
     }
     let marker = run_in_group("cat", &["/etc/shadow"]);
-    falco.expect_alert("Read sensitive file untrusted", marker, Duration::from_secs(30), "a host workload after the runtime died");
+    falco.expect_alert(
+        "Read sensitive file untrusted",
+        marker,
+        Duration::from_secs(30),
+        "a host workload after the runtime died",
+    );
     let status = falco.stop();
     assert!(status.success(), "falco exited with {status}");
+
+    // The recording of the pod container's alert carries its metadata:
+    // replayed, the alert names the container and the pod; sysdig 0.29
+    // reads the container event too.
+    let file = capture_holding(dir.path(), &web);
+    let replayed = replay_json(
+        dir.path(),
+        &file,
+        &format!("append_output:\n{}", extra_fields_item()),
+    );
+    let again = replayed
+        .iter()
+        .find(|a| {
+            a["output_fields"]["evt.time"] == web["output_fields"]["evt.time"]
+                && a["rule"] == web["rule"]
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "the replay of {} lacks the pod container's alert: {replayed:#?}",
+                file.display()
+            )
+        });
+    for field in [
+        "container.id",
+        "container.name",
+        "container.image.repository",
+        "container.type",
+        "k8s.pod.name",
+        "k8s.ns.name",
+    ] {
+        assert_eq!(
+            again["output_fields"][field], web["output_fields"][field],
+            "{field} replayed"
+        );
+    }
+    // sysdig 0.29 reads the container event (it predates podman's
+    // libpod_parent cgroups, so it may not tie the processes to it).
+    let out = Command::new("sysdig")
+        .args([
+            "-r",
+            file.to_str().unwrap(),
+            "-p",
+            "%container.name %container.image",
+            "evt.type=container",
+        ])
+        .output()
+        .expect("sysdig runs (scripts/setup.sh installs it)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let expected = format!("{} {image}", name("web"));
+    assert!(
+        text.lines().any(|l| l == expected),
+        "sysdig 0.29 does not read the container event: {text}"
+    );
 }
 
 #[test]

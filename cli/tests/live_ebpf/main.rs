@@ -405,6 +405,52 @@ fn a_flood_into_a_small_ring_is_counted_reported_and_survived() {
     assert!(status.success(), "falco exited with {status}");
 }
 
+/// The recording (`cap_<start ns>_<evt.num>.scap` in `dir`) that holds a
+/// live alert: the last one started at or before its event time.
+fn capture_holding(dir: &Path, live: &Value) -> PathBuf {
+    let live_time = live["output_fields"]["evt.time"]
+        .as_u64()
+        .expect("evt.time");
+    let started = |p: &Path| -> Option<u64> {
+        let name = p.file_name()?.to_str()?;
+        let rest = name.strip_prefix("cap_")?.strip_suffix(".scap")?;
+        rest.split('_').next()?.parse().ok()
+    };
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| started(p).is_some_and(|t| t <= live_time))
+        .max_by_key(|p| started(p))
+        .unwrap_or_else(|| {
+            panic!(
+                "no capture cap_<ns>_*.scap started by {live_time} in {:?}",
+                std::fs::read_dir(dir).unwrap().collect::<Vec<_>>()
+            )
+        })
+}
+
+/// The JSON alerts of our falco replaying `file` with the default rules
+/// (`extra_config` added to its configuration).
+fn replay_json(dir: &Path, file: &Path, extra_config: &str) -> Vec<Value> {
+    let config = common::config(dir, &format!("json_output: true\n{extra_config}"));
+    let rules = common::default_rules();
+    let run = common::run(&[
+        "-c",
+        &config,
+        "-r",
+        rules.to_str().unwrap(),
+        "-o",
+        "engine.kind=replay",
+        "-o",
+        &format!("engine.replay.capture_file={}", file.display()),
+    ]);
+    assert_eq!(run.code, 0, "replay failed: {}", run.stderr);
+    run.stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
 #[test]
 fn a_capture_written_live_replays_with_the_same_alert_and_reads_in_sysdig() {
     if !can_run() {
@@ -432,51 +478,16 @@ fn a_capture_written_live_replays_with_the_same_alert_and_reads_in_sysdig() {
     let status = falco.stop();
     assert!(status.success(), "falco exited with {status}");
 
-    // The recording that holds the alert: the last one started at or
-    // before its event time (files are named `cap_<start ns>_<evt.num>`).
     // Recordings last 1 ms of event time, so this is nearly always the
     // file the alert started; should wait_ready's recording still have
     // been open (no event between the two), it is that one, extended.
     // Either way it must replay to the same alert.
-    let live_time = live["output_fields"]["evt.time"]
-        .as_u64()
-        .expect("evt.time");
-    let started = |p: &Path| -> Option<u64> {
-        let name = p.file_name()?.to_str()?;
-        let rest = name.strip_prefix("cap_")?.strip_suffix(".scap")?;
-        rest.split('_').next()?.parse().ok()
-    };
-    let file = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| started(p).is_some_and(|t| t <= live_time))
-        .max_by_key(|p| started(p))
-        .unwrap_or_else(|| {
-            panic!(
-                "no capture cap_<ns>_*.scap started by {live_time} in {:?}",
-                std::fs::read_dir(dir.path()).unwrap().collect::<Vec<_>>()
-            )
-        });
+    let file = capture_holding(dir.path(), &live);
 
     // Replayed by our falco with the same rules: the same alert, same
     // fields, same time.
-    let config = common::config(dir.path(), "json_output: true\n");
-    let rules = common::default_rules();
-    let run = common::run(&[
-        "-c",
-        &config,
-        "-r",
-        rules.to_str().unwrap(),
-        "-o",
-        "engine.kind=replay",
-        "-o",
-        &format!("engine.replay.capture_file={}", file.display()),
-    ]);
-    assert_eq!(run.code, 0, "replay failed: {}", run.stderr);
-    let replayed: Vec<Value> = run
-        .stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
+    let replayed: Vec<Value> = replay_json(dir.path(), &file, "")
+        .into_iter()
         .filter(|a: &Value| a["rule"] == "Read sensitive file untrusted")
         .collect();
     let same = replayed

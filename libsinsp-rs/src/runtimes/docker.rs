@@ -16,13 +16,19 @@ fn image_names(img: &Value) -> (String, String, String) {
     let list = |k: &str| -> Vec<String> {
         img.get(k)
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|s| Some(s.as_str()?.to_string())).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| Some(s.as_str()?.to_string()))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let (mut repo, mut digest, mut tag) = (String::new(), String::new(), String::new());
     let mut digests = Vec::new();
     for rd in list("RepoDigests") {
-        let Some((r, d)) = rd.split_once('@') else { continue };
+        let Some((r, d)) = rd.split_once('@') else {
+            continue;
+        };
         if repo.is_empty() {
             repo = r.to_string();
         }
@@ -59,7 +65,9 @@ pub(crate) fn to_container(v: &Value, img: Option<&Value>, opts: &Options) -> Op
     c.image = str_at(v, &["Config", "Image"]).to_string();
     if let Some(img) = img {
         (c.image_repo, c.image_tag, c.image_digest) = image_names(img);
-        c.image_id = str_at(img, &["Id"]).trim_start_matches("sha256:").to_string();
+        c.image_id = str_at(img, &["Id"])
+            .trim_start_matches("sha256:")
+            .to_string();
     }
     Some(c)
 }
@@ -84,7 +92,11 @@ impl Api for Docker {
 
     fn inspect(&self, socket: &Path, id: &str, opts: &Options) -> Result<Container, RuntimeError> {
         let size = if opts.with_size { "?size=true" } else { "" };
-        let v = http::get_json(socket, &format!("/containers/{id}/json{size}"), opts.timeout)?;
+        let v = http::get_json(
+            socket,
+            &format!("/containers/{id}/json{size}"),
+            opts.timeout,
+        )?;
         let img = match str_at(&v, &["Image"]) {
             "" => None,
             image => http::get_json(socket, &format!("/images/{image}/json"), opts.timeout).ok(),
@@ -94,7 +106,9 @@ impl Api for Docker {
         // A container on another's network stack has that one's address.
         if let Some(other) = str_at(&v, &["HostConfig", "NetworkMode"]).strip_prefix("container:") {
             if c.ip.is_empty() {
-                if let Ok(o) = http::get_json(socket, &format!("/containers/{other}/json"), opts.timeout) {
+                if let Ok(o) =
+                    http::get_json(socket, &format!("/containers/{other}/json"), opts.timeout)
+                {
                     c.ip = str_at(&o, &["NetworkSettings", "IPAddress"]).to_string();
                 }
             }
@@ -129,14 +143,30 @@ mod tests {
             "RepoDigests": ["localhost/busybox@sha256:88aa"]
         });
         let c = to_container(&v, Some(&img), &Options::default()).unwrap();
-        assert_eq!((c.id.as_str(), c.name.as_str(), c.kind.as_str()), ("82c77518c8ba", "web-2", "docker"));
         assert_eq!(
-            (c.image.as_str(), c.image_repo.as_str(), c.image_tag.as_str(), c.image_digest.as_str()),
-            ("localhost/busybox:test", "localhost/busybox", "test", "sha256:88aa")
+            (c.id.as_str(), c.name.as_str(), c.kind.as_str()),
+            ("82c77518c8ba", "web-2", "docker")
+        );
+        assert_eq!(
+            (
+                c.image.as_str(),
+                c.image_repo.as_str(),
+                c.image_tag.as_str(),
+                c.image_digest.as_str()
+            ),
+            (
+                "localhost/busybox:test",
+                "localhost/busybox",
+                "test",
+                "sha256:88aa"
+            )
         );
         assert_eq!(c.image_id, "20a6358018df");
         assert!(c.privileged && c.host_pid && !c.host_network && !c.host_ipc);
-        assert_eq!((c.ip.as_str(), c.cpuset_cpu_count, c.memory_limit), ("172.17.0.2", 2, 1024));
+        assert_eq!(
+            (c.ip.as_str(), c.cpuset_cpu_count, c.memory_limit),
+            ("172.17.0.2", 2, 1024)
+        );
         assert_eq!((c.cpu_period, c.cpu_shares, c.size_rw), (100_000, 1024, -1));
         assert_eq!(c.created_time, 1_796_522_851);
         assert_eq!(c.labels.len(), 1, "values over label_max_len are left out");

@@ -121,7 +121,9 @@ pub fn get(
             )));
         }
         if head.len() > MAX_HEAD {
-            return Err(RuntimeError::Protocol(format!("{target}: response head over {MAX_HEAD} bytes")));
+            return Err(RuntimeError::Protocol(format!(
+                "{target}: response head over {MAX_HEAD} bytes"
+            )));
         }
     }
     let mut headers = [httparse::EMPTY_HEADER; 64];
@@ -129,7 +131,9 @@ pub fn get(
     match parsed.parse(&head) {
         Ok(httparse::Status::Complete(_)) => {}
         Ok(httparse::Status::Partial) | Err(_) => {
-            return Err(RuntimeError::Protocol(format!("{target}: malformed response head")))
+            return Err(RuntimeError::Protocol(format!(
+                "{target}: malformed response head"
+            )))
         }
     }
     let status = parsed.code.unwrap_or(0);
@@ -159,7 +163,11 @@ pub fn get(
 
 /// `GET target` and its body as JSON; a status other than 200 is an error
 /// (404 is [`RuntimeError::NotFound`]).
-pub fn get_json(socket: &Path, target: &str, timeout: Duration) -> Result<serde_json::Value, RuntimeError> {
+pub fn get_json(
+    socket: &Path,
+    target: &str,
+    timeout: Duration,
+) -> Result<serde_json::Value, RuntimeError> {
     let (mut resp, _) = get(socket, target, Some(timeout))?;
     let mut body = Vec::new();
     resp.body
@@ -191,7 +199,13 @@ mod tests {
 
     /// A server on a unix socket that answers one connection with `reply`
     /// and reports the request it read.
-    fn serve(reply: &'static [u8]) -> (tempfile::TempDir, std::path::PathBuf, std::thread::JoinHandle<String>) {
+    fn serve(
+        reply: &'static [u8],
+    ) -> (
+        tempfile::TempDir,
+        std::path::PathBuf,
+        std::thread::JoinHandle<String>,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("api.sock");
         let listener = UnixListener::bind(&path).unwrap();
@@ -242,6 +256,9 @@ mod tests {
         assert!(get_json(&path, "/x", Duration::from_secs(30)).is_err());
         let missing = std::path::Path::new("/nonexistent/falco-rs-test.sock");
         let e = get_json(missing, "/x", Duration::from_secs(30)).unwrap_err();
-        assert!(e.to_string().contains("/nonexistent/falco-rs-test.sock"), "{e}");
+        assert!(
+            e.to_string().contains("/nonexistent/falco-rs-test.sock"),
+            "{e}"
+        );
     }
 }

@@ -139,7 +139,11 @@ pub(crate) fn common(v: &Value, opts: &Options) -> Option<Container> {
             .get("Config")
             .and_then(|c| c.get("Env"))
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|e| Some(e.as_str()?.to_string())).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| Some(e.as_str()?.to_string()))
+                    .collect()
+            })
             .unwrap_or_default(),
         created_time: epoch_seconds(str_at(v, &["Created"])),
         cpu_period: positive("CpuPeriod", defaults.cpu_period),
@@ -160,7 +164,10 @@ mod tests {
     #[test]
     fn times_and_cpusets() {
         assert_eq!(epoch_seconds("1970-01-01T00:00:00Z"), 0);
-        assert_eq!(epoch_seconds("2024-11-07T09:18:06.123456789Z"), 1_730_971_086);
+        assert_eq!(
+            epoch_seconds("2024-11-07T09:18:06.123456789Z"),
+            1_730_971_086
+        );
         assert_eq!(epoch_seconds("2024-11-07T10:18:06+01:00"), 1_730_971_086);
         assert_eq!(epoch_seconds("2000-02-29T00:00:00Z"), 951_782_400);
         assert_eq!(epoch_seconds("garbage"), 0);

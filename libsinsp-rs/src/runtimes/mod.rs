@@ -18,8 +18,8 @@ mod http;
 mod inspect;
 pub mod podman;
 
-use crate::state::containers::Container;
 use crate::state::container::SHORT_ID_LEN;
+use crate::state::containers::Container;
 use std::collections::HashSet;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -169,7 +169,12 @@ impl RuntimesConfig {
     pub fn sockets(&self, engine: &EngineConfig) -> Vec<PathBuf> {
         let mut paths: Vec<String> = match &engine.sockets {
             Some(s) => s.clone(),
-            None => engine.kind.default_sockets().iter().map(|s| s.to_string()).collect(),
+            None => engine
+                .kind
+                .default_sockets()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         };
         if engine.kind == EngineKind::Podman && engine.sockets.is_none() {
             // Rootless podman: one socket per user session.
@@ -181,7 +186,10 @@ impl RuntimesConfig {
                 .filter_map(|e| e.file_name().to_str()?.parse().ok())
                 .collect();
             uids.sort_unstable();
-            paths.extend(uids.iter().map(|u| format!("/run/user/{u}/podman/podman.sock")));
+            paths.extend(
+                uids.iter()
+                    .map(|u| format!("/run/user/{u}/podman/podman.sock")),
+            );
         }
         paths.iter().map(|p| self.under_root(p)).collect()
     }
@@ -247,13 +255,21 @@ impl Stopper {
     }
 
     fn keep_stream(&self, s: UnixStream) {
-        self.streams.lock().unwrap_or_else(|e| e.into_inner()).push(s);
+        self.streams
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(s);
     }
 
     fn stop(&self) {
         *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
         self.wake.notify_all();
-        for s in self.streams.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
+        for s in self
+            .streams
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
             let _ = s.shutdown(std::net::Shutdown::Both);
         }
     }
@@ -275,7 +291,11 @@ fn short(id: &str) -> String {
 
 impl Endpoint {
     fn label(&self) -> String {
-        format!("container engine {} ({})", self.api.name(), self.socket.display())
+        format!(
+            "container engine {} ({})",
+            self.api.name(),
+            self.socket.display()
+        )
     }
 
     /// Subscribes to the events, lists what runs, then follows the events
@@ -284,7 +304,10 @@ impl Endpoint {
         // Subscribe first, then list: nothing created in between is missed.
         let (resp, handle) = http::get(&self.socket, &self.api.events_target(), None)?;
         if resp.status != 200 {
-            return Err(RuntimeError::Protocol(format!("events: HTTP {}", resp.status)));
+            return Err(RuntimeError::Protocol(format!(
+                "events: HTTP {}",
+                resp.status
+            )));
         }
         self.stopper.keep_stream(handle);
         if self.stopper.is_stopped() {
@@ -293,7 +316,11 @@ impl Endpoint {
         let list = http::get_json(&self.socket, &self.api.list_target(), self.opts.timeout)?;
         let ids: Vec<String> = list
             .as_array()
-            .map(|a| a.iter().filter_map(|c| Some(c.get("Id")?.as_str()?.to_string())).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| Some(c.get("Id")?.as_str()?.to_string()))
+                    .collect()
+            })
             .unwrap_or_default();
         let mut found = 0;
         for id in &ids {
@@ -311,7 +338,8 @@ impl Endpoint {
                 if first { "connected" } else { "reconnected" }
             ),
         );
-        let events = serde_json::Deserializer::from_reader(resp.body).into_iter::<serde_json::Value>();
+        let events =
+            serde_json::Deserializer::from_reader(resp.body).into_iter::<serde_json::Value>();
         for ev in events {
             let ev = ev.map_err(|e| RuntimeError::Protocol(format!("events: {e}")))?;
             let action = ev
@@ -336,7 +364,10 @@ impl Endpoint {
                         let _ = self.updates.send(Update::Added(Box::new(c)));
                     }
                     Err(RuntimeError::NotFound) => {}
-                    Err(e) => log(Level::Warning, &format!("{}: inspect {}: {e}", self.label(), short(id))),
+                    Err(e) => log(
+                        Level::Warning,
+                        &format!("{}: inspect {}: {e}", self.label(), short(id)),
+                    ),
                 }
             }
         }
@@ -427,8 +458,11 @@ impl Feed {
                 EngineKind::Docker => Arc::new(docker::Docker),
                 EngineKind::Podman => Arc::new(podman::Podman),
                 EngineKind::Containerd | EngineKind::Cri => {
-                    let present: Vec<PathBuf> =
-                        config.sockets(engine).into_iter().filter(|s| s.exists()).collect();
+                    let present: Vec<PathBuf> = config
+                        .sockets(engine)
+                        .into_iter()
+                        .filter(|s| s.exists())
+                        .collect();
                     if !present.is_empty() {
                         log(
                             Level::Warning,
@@ -469,7 +503,13 @@ impl Feed {
                             .spawn(move || looker.lookups(asks))
                     });
                 if let Err(e) = spawned {
-                    log(Level::Warning, &format!("container engine {}: cannot start its thread: {e}", api.name()));
+                    log(
+                        Level::Warning,
+                        &format!(
+                            "container engine {}: cannot start its thread: {e}",
+                            api.name()
+                        ),
+                    );
                 }
             }
         }

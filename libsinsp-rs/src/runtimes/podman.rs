@@ -46,7 +46,11 @@ impl Api for Podman {
 
     fn inspect(&self, socket: &Path, id: &str, opts: &Options) -> Result<Container, RuntimeError> {
         let size = if opts.with_size { "?size=true" } else { "" };
-        let v = http::get_json(socket, &format!("{API}/containers/{id}/json{size}"), opts.timeout)?;
+        let v = http::get_json(
+            socket,
+            &format!("{API}/containers/{id}/json{size}"),
+            opts.timeout,
+        )?;
         to_container(&v, opts)
             .ok_or_else(|| RuntimeError::Protocol(format!("container {id}: inspect has no Id")))
     }
@@ -71,9 +75,16 @@ mod tests {
             "Mounts": []
         });
         let c = to_container(&v, &Options::default()).unwrap();
-        assert_eq!((c.id.as_str(), c.name.as_str(), c.kind.as_str()), ("82c77518c8ba", "web-2", "podman"));
         assert_eq!(
-            (c.image_repo.as_str(), c.image_tag.as_str(), c.image_digest.as_str()),
+            (c.id.as_str(), c.name.as_str(), c.kind.as_str()),
+            ("82c77518c8ba", "web-2", "podman")
+        );
+        assert_eq!(
+            (
+                c.image_repo.as_str(),
+                c.image_tag.as_str(),
+                c.image_digest.as_str()
+            ),
             ("localhost/busybox", "test", "sha256:88aaa730b922")
         );
         assert!(c.image_id.starts_with("20a6358018df"));

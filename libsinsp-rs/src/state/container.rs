@@ -197,7 +197,11 @@ mod tests {
         }
         assert_eq!(id_from_cgroups(["/", "/user.slice"]), "");
         assert_eq!(
-            id_from_cgroups(["/".to_string(), format!("/libpod_parent/libpod-{ID}")].iter().map(String::as_str)),
+            id_from_cgroups(
+                ["/".to_string(), format!("/libpod_parent/libpod-{ID}")]
+                    .iter()
+                    .map(String::as_str)
+            ),
             &ID[..12]
         );
     }

@@ -266,7 +266,11 @@ impl Container {
         let env = c
             .get("env")
             .and_then(|e| e.as_array())
-            .map(|a| a.iter().filter_map(|x| Some(x.as_str()?.to_string())).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| Some(x.as_str()?.to_string()))
+                    .collect()
+            })
             .unwrap_or_default();
         let full_id = s(c, "full_id");
         Some(Container {
@@ -502,7 +506,8 @@ mod tests {
             host_network: false,
             host_ipc: true,
             is_pod_sandbox: false,
-            pod_sandbox_id: "63060edc2d3aa803ab559f2393776b151f99fc5b05035b21db66b3b62246ad6a".into(),
+            pod_sandbox_id: "63060edc2d3aa803ab559f2393776b151f99fc5b05035b21db66b3b62246ad6a"
+                .into(),
             pod_sandbox_labels: [("tier".to_string(), "front".to_string())].into(),
             user: "nobody".into(),
             env: vec!["A=1".into()],
@@ -523,7 +528,10 @@ mod tests {
     fn the_host_has_its_own_record() {
         let t = Containers::default();
         let h = t.get("").unwrap();
-        assert_eq!((h.id.as_str(), h.name.as_str(), h.kind.as_str()), ("host", "host", "host"));
+        assert_eq!(
+            (h.id.as_str(), h.name.as_str(), h.kind.as_str()),
+            ("host", "host", "host")
+        );
         assert_eq!((h.image.as_str(), h.privileged), ("", false));
         assert!(t.contains("") && !t.contains("abc") && t.is_empty());
     }
