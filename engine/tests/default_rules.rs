@@ -308,13 +308,18 @@ fn crypto_miners() {
 fn mount_in_container() {
     assert_fires("Mount Attempted in Container", vec![mount(500)]);
     assert_quiet("Mount Attempted in Container", vec![mount(200)]);
-    // runc's init setting the container's filesystems up.
-    assert_quiet(
+    // runc's init setting the container's filesystems up, also before it
+    // renames itself (`/proc/self/exe init`, named exe).
+    for name in ["runc:[2:INIT]", "exe"] {
+        assert_quiet(
+            "Mount Attempted in Container",
+            vec![exec(600, 400, name, &["init"], 0, true), mount(600)],
+        );
+    }
+    // A program named exe that runc did not start is not runc.
+    assert_fires(
         "Mount Attempted in Container",
-        vec![
-            exec(600, 400, "runc:[2:INIT]", &["init"], 0, true),
-            mount(600),
-        ],
+        vec![exec(600, 500, "exe", &["init"], 0, true), mount(600)],
     );
 }
 
