@@ -9,10 +9,12 @@
 //! event path waits on a socket. A socket that is absent at start is
 //! skipped; one that dies mid-run costs a warning and is retried.
 //!
-//! One file per API: [`docker`] (Docker Engine API), [`podman`] (libpod).
-//! The CRI runtimes (containerd, CRI-O, k3s) are configured alike but not
-//! served yet: asking for them logs that once.
+//! One file per API: [`docker`] (Docker Engine API), [`podman`] (libpod),
+//! `cri` (CRI v1 over gRPC: containerd, CRI-O, k3s). containerd's own API
+//! (the plugin's `containerd` engine) is not served: its containers are
+//! found through its CRI socket.
 
+mod cri;
 pub mod docker;
 mod http;
 mod inspect;
@@ -23,9 +25,9 @@ use crate::state::containers::Container;
 use std::collections::HashSet;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Why a request to a runtime failed (logged, never fatal).
 #[derive(Debug, thiserror::Error)]
@@ -233,14 +235,14 @@ pub(crate) trait Api: Send + Sync + std::fmt::Debug {
 /// Lets the owner stop the workers: wakes their pauses and shuts their
 /// event streams down.
 #[derive(Debug, Default)]
-struct Stopper {
+pub(crate) struct Stopper {
     stopped: Mutex<bool>,
     wake: Condvar,
     streams: Mutex<Vec<UnixStream>>,
 }
 
 impl Stopper {
-    fn is_stopped(&self) -> bool {
+    pub(crate) fn is_stopped(&self) -> bool {
         *self.stopped.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -275,34 +277,134 @@ impl Stopper {
     }
 }
 
-/// One socket of one API, as its two workers see it.
+/// How an endpoint talks to its runtime.
 #[derive(Debug, Clone)]
-struct Endpoint {
-    api: Arc<dyn Api>,
-    socket: PathBuf,
-    opts: Options,
-    updates: Sender<Update>,
-    stopper: Arc<Stopper>,
+enum Client {
+    /// The Docker-shaped HTTP APIs (docker, podman).
+    Http(Arc<dyn Api>),
+    Cri(cri::Cri),
 }
 
-fn short(id: &str) -> String {
+/// One socket of one runtime, as its two workers see it.
+#[derive(Clone)]
+pub(crate) struct Endpoint {
+    client: Client,
+    socket: PathBuf,
+    pub(crate) opts: Options,
+    updates: Sender<Update>,
+    pub(crate) stopper: Arc<Stopper>,
+    log: Log,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("client", &self.client)
+            .field("socket", &self.socket)
+            .finish()
+    }
+}
+
+pub(crate) fn short(id: &str) -> String {
     id.get(..SHORT_ID_LEN).unwrap_or(id).to_string()
+}
+
+/// Serves the lookups the state asks for: each id is tried at once, then
+/// after pauses that double, up to `lookup_attempts` tries, without
+/// holding up the ids asked after it (a pod's sandbox, which no runtime
+/// lists, must not delay its containers). Records found are sent.
+pub(crate) fn serve_lookups(
+    ep: &Endpoint,
+    asks: Receiver<String>,
+    mut lookup: impl FnMut(&str) -> Result<Container, RuntimeError>,
+) {
+    struct Pending {
+        id: String,
+        due: Instant,
+        tries: u32,
+        pause: Duration,
+    }
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut open = true;
+    while !ep.stopper.is_stopped() && (open || !pending.is_empty()) {
+        let now = Instant::now();
+        let wait = pending
+            .iter()
+            .map(|p| p.due.saturating_duration_since(now))
+            .min()
+            .unwrap_or(Duration::from_secs(3600));
+        if open {
+            match asks.recv_timeout(wait) {
+                Ok(id) => pending.push(Pending {
+                    id,
+                    due: Instant::now(),
+                    tries: 0,
+                    pause: ep.opts.lookup_pause,
+                }),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => open = false,
+            }
+        } else if ep.stopper.pause(wait) {
+            return;
+        }
+        let now = Instant::now();
+        let (due, later): (Vec<Pending>, Vec<Pending>) =
+            pending.drain(..).partition(|p| p.due <= now);
+        pending = later;
+        for mut p in due {
+            match lookup(&p.id) {
+                Ok(c) => ep.send(Update::Added(Box::new(c))),
+                Err(_) if p.tries + 1 < ep.opts.lookup_attempts => {
+                    p.tries += 1;
+                    p.due = Instant::now() + p.pause;
+                    p.pause *= 2;
+                    pending.push(p);
+                }
+                Err(_) => {}
+            }
+        }
+    }
 }
 
 impl Endpoint {
     fn label(&self) -> String {
-        format!(
-            "container engine {} ({})",
-            self.api.name(),
-            self.socket.display()
-        )
+        let name = match &self.client {
+            Client::Http(api) => api.name(),
+            Client::Cri(_) => "cri",
+        };
+        format!("container engine {name} ({})", self.socket.display())
     }
 
-    /// Subscribes to the events, lists what runs, then follows the events
-    /// until the stream ends; `connected` is set once the listing is done.
-    fn follow(&self, log: &Log, first: bool, connected: &mut bool) -> Result<(), RuntimeError> {
+    pub(crate) fn send(&self, u: Update) {
+        let _ = self.updates.send(u);
+    }
+
+    /// Logs a (re)connection and the containers it found.
+    pub(crate) fn connected(&self, first: bool, found: usize) {
+        let how = if first { "connected" } else { "reconnected" };
+        (self.log)(
+            Level::Info,
+            &format!("{}: {how}, {found} containers known", self.label()),
+        );
+    }
+
+    /// Lists what runs, then follows the runtime's changes until the
+    /// connection ends; `connected` is set once the listing is done.
+    fn follow(&self, first: bool, connected: &mut bool) -> Result<(), RuntimeError> {
+        match &self.client {
+            Client::Http(api) => self.follow_http(api.as_ref(), first, connected),
+            Client::Cri(cri) => cri.follow(self, first, connected),
+        }
+    }
+
+    fn follow_http(
+        &self,
+        api: &dyn Api,
+        first: bool,
+        connected: &mut bool,
+    ) -> Result<(), RuntimeError> {
         // Subscribe first, then list: nothing created in between is missed.
-        let (resp, handle) = http::get(&self.socket, &self.api.events_target(), None)?;
+        let (resp, handle) = http::get(&self.socket, &api.events_target(), None)?;
         if resp.status != 200 {
             return Err(RuntimeError::Protocol(format!(
                 "events: HTTP {}",
@@ -313,7 +415,7 @@ impl Endpoint {
         if self.stopper.is_stopped() {
             return Ok(());
         }
-        let list = http::get_json(&self.socket, &self.api.list_target(), self.opts.timeout)?;
+        let list = http::get_json(&self.socket, &api.list_target(), self.opts.timeout)?;
         let ids: Vec<String> = list
             .as_array()
             .map(|a| {
@@ -324,20 +426,13 @@ impl Endpoint {
             .unwrap_or_default();
         let mut found = 0;
         for id in &ids {
-            if let Ok(c) = self.api.inspect(&self.socket, id, &self.opts) {
+            if let Ok(c) = api.inspect(&self.socket, id, &self.opts) {
                 found += 1;
-                let _ = self.updates.send(Update::Added(Box::new(c)));
+                self.send(Update::Added(Box::new(c)));
             }
         }
         *connected = true;
-        log(
-            Level::Info,
-            &format!(
-                "{}: {}, {found} containers known",
-                self.label(),
-                if first { "connected" } else { "reconnected" }
-            ),
-        );
+        self.connected(first, found);
         let events =
             serde_json::Deserializer::from_reader(resp.body).into_iter::<serde_json::Value>();
         for ev in events {
@@ -356,15 +451,13 @@ impl Endpoint {
             if id.is_empty() {
                 continue;
             }
-            if self.api.is_removal(action) {
-                let _ = self.updates.send(Update::Removed(short(id)));
+            if api.is_removal(action) {
+                self.send(Update::Removed(short(id)));
             } else if self.opts.hooks.iter().any(|h| h == action) {
-                match self.api.inspect(&self.socket, id, &self.opts) {
-                    Ok(c) => {
-                        let _ = self.updates.send(Update::Added(Box::new(c)));
-                    }
+                match api.inspect(&self.socket, id, &self.opts) {
+                    Ok(c) => self.send(Update::Added(Box::new(c))),
                     Err(RuntimeError::NotFound) => {}
-                    Err(e) => log(
+                    Err(e) => (self.log)(
                         Level::Warning,
                         &format!("{}: inspect {}: {e}", self.label(), short(id)),
                     ),
@@ -375,12 +468,12 @@ impl Endpoint {
     }
 
     /// The event worker: follows the runtime, reconnecting when it fails.
-    fn watch(self, log: Log) {
+    fn watch(self) {
         let mut first = true;
         let mut reported = false;
         while !self.stopper.is_stopped() {
             let mut connected = false;
-            let result = self.follow(&log, first, &mut connected);
+            let result = self.follow(first, &mut connected);
             if self.stopper.is_stopped() {
                 return;
             }
@@ -392,7 +485,7 @@ impl Endpoint {
                     Ok(()) => "the event stream ended".to_string(),
                     Err(e) => e.to_string(),
                 };
-                log(
+                (self.log)(
                     Level::Warning,
                     &format!(
                         "{}: {why}; retrying every {} s",
@@ -410,21 +503,11 @@ impl Endpoint {
 
     /// The lookup worker: inspects ids the state asks about.
     fn lookups(self, asks: Receiver<String>) {
-        for id in asks {
-            let mut pause = self.opts.lookup_pause;
-            for _ in 0..self.opts.lookup_attempts {
-                if self.stopper.is_stopped() {
-                    return;
-                }
-                if let Ok(c) = self.api.inspect(&self.socket, &id, &self.opts) {
-                    let _ = self.updates.send(Update::Added(Box::new(c)));
-                    break;
-                }
-                if self.stopper.pause(pause) {
-                    return;
-                }
-                pause *= 2;
+        match &self.client {
+            Client::Http(api) => {
+                serve_lookups(&self, asks, |id| api.inspect(&self.socket, id, &self.opts))
             }
+            Client::Cri(cri) => cri.lookups(&self, asks),
         }
     }
 }
@@ -437,6 +520,9 @@ pub struct Feed {
     asks: Vec<Sender<String>>,
     asked: HashSet<String>,
     stopper: Arc<Stopper>,
+    /// Sockets followed (one socket serves one engine: containerd's CRI
+    /// socket is also a default of the containerd engine).
+    sockets: HashSet<PathBuf>,
     /// What each runtime endpoint is, for the start-up log.
     pub endpoints: Vec<String>,
 }
@@ -451,13 +537,17 @@ impl Feed {
             asks: Vec::new(),
             asked: HashSet::new(),
             stopper: stopper.clone(),
+            sockets: HashSet::new(),
             endpoints: Vec::new(),
         };
         for engine in config.engines.iter().filter(|e| e.enabled) {
-            let api: Arc<dyn Api> = match engine.kind {
-                EngineKind::Docker => Arc::new(docker::Docker),
-                EngineKind::Podman => Arc::new(podman::Podman),
-                EngineKind::Containerd | EngineKind::Cri => {
+            let client = match engine.kind {
+                EngineKind::Docker => Client::Http(Arc::new(docker::Docker)),
+                EngineKind::Podman => Client::Http(Arc::new(podman::Podman)),
+                EngineKind::Cri => Client::Cri(cri::Cri {
+                    socket: PathBuf::new(),
+                }),
+                EngineKind::Containerd => {
                     let present: Vec<PathBuf> = config
                         .sockets(engine)
                         .into_iter()
@@ -467,8 +557,7 @@ impl Feed {
                         log(
                             Level::Warning,
                             &format!(
-                                "container engine {}: not supported yet; {} not used (containers there have ids only)",
-                                engine.kind.config_name(),
+                                "container engine containerd (containerd's own API): not supported; {} not used (its CRI is, by the cri engine)",
                                 present.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
                             ),
                         );
@@ -479,24 +568,31 @@ impl Feed {
                 EngineKind::Lxc | EngineKind::LibvirtLxc | EngineKind::Bpm => continue,
             };
             for socket in config.sockets(engine) {
-                if !socket.exists() {
+                if !socket.exists() || !feed.sockets.insert(socket.clone()) {
                     continue;
                 }
+                let client = match &client {
+                    Client::Cri(_) => Client::Cri(cri::Cri {
+                        socket: socket.clone(),
+                    }),
+                    http => http.clone(),
+                };
                 let endpoint = Endpoint {
-                    api: api.clone(),
+                    client,
                     socket,
                     opts: config.options.clone(),
                     updates: tx.clone(),
                     stopper: stopper.clone(),
+                    log: log.clone(),
                 };
                 feed.endpoints.push(endpoint.label());
                 let (ask, asks) = channel();
                 feed.asks.push(ask);
-                let (watcher, looker, watch_log) = (endpoint.clone(), endpoint, log.clone());
-                let name = format!("falco-{}", api.name());
+                let (watcher, looker) = (endpoint.clone(), endpoint);
+                let name = format!("falco-{}", engine.kind.config_name());
                 let spawned = std::thread::Builder::new()
                     .name(name.clone())
-                    .spawn(move || watcher.watch(watch_log))
+                    .spawn(move || watcher.watch())
                     .and_then(|_| {
                         std::thread::Builder::new()
                             .name(name)
@@ -507,7 +603,7 @@ impl Feed {
                         Level::Warning,
                         &format!(
                             "container engine {}: cannot start its thread: {e}",
-                            api.name()
+                            engine.kind.config_name()
                         ),
                     );
                 }
@@ -523,10 +619,7 @@ impl Feed {
 
     /// The next update, if one is waiting.
     pub fn try_next(&mut self) -> Option<Update> {
-        match self.updates.try_recv() {
-            Ok(u) => Some(u),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-        }
+        self.updates.try_recv().ok()
     }
 
     /// Waits up to `within` for the next update.
