@@ -18,16 +18,16 @@
 #   iproute2
 #           `ip` sets up the network namespace in which the live CKS test's
 #           outbound SSH connection reaches a routable address locally
-#   podman, docker.io, runc, busybox-static
+#   podman, docker.io, containerd, runc, busybox-static
 #           the live container tests run real runtimes (podman with its API
-#           service, a dockerd of their own) on an image made from the
-#           static busybox
+#           service, a dockerd and a CRI containerd of their own) on images
+#           made from the static busybox
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib/apt.sh
 source "$here/scripts/lib/apt.sh"
 
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found (rustup toolchain expected)" >&2; exit 1; }
-need=(sysdig bc time libbpf-dev perl python3 iproute2 podman docker.io runc busybox-static)
+need=(sysdig bc time libbpf-dev perl python3 iproute2 podman docker.io containerd runc busybox-static)
 [ -n "${CLANG:-}" ] || need+=(clang-14)
 apt_install "${need[@]}"

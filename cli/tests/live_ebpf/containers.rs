@@ -183,28 +183,7 @@ impl Runtime {
     /// A busybox image made from this host's static busybox, imported
     /// (there is no registry here).
     fn import_image(&self) -> String {
-        let root = self.dir.path().join("rootfs");
-        std::fs::create_dir_all(root.join("bin")).unwrap();
-        std::fs::create_dir_all(root.join("etc")).unwrap();
-        std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static installed");
-        // apt-get and xmrig are busybox too: their exec is what the rules see.
-        for applet in ["sh", "cat", "sleep", "true", "mount", "apt-get", "xmrig"] {
-            symlink("busybox", root.join("bin").join(applet)).unwrap();
-        }
-        std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").unwrap();
-        std::fs::write(root.join("etc/shadow"), "root:*:19000:0:99999:7:::\n").unwrap();
-        let tar = self.dir.path().join("rootfs.tar");
-        let status = Command::new("tar")
-            .args([
-                "-C",
-                root.to_str().unwrap(),
-                "-cf",
-                tar.to_str().unwrap(),
-                ".",
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success());
+        let tar = busybox_rootfs(self.dir.path());
         let image = "localhost/falco-rs-test:busybox";
         self.ok(&["import", tar.to_str().unwrap(), image]);
         image.to_string()
@@ -230,6 +209,34 @@ impl Runtime {
             let _ = d.wait();
         }
     }
+}
+
+/// A tar of a root filesystem made of this host's static busybox (the
+/// applets the tests run, /etc/passwd and /etc/shadow), in `dir`.
+fn busybox_rootfs(dir: &Path) -> PathBuf {
+    let root = dir.join("rootfs");
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::copy("/bin/busybox", root.join("bin/busybox")).expect("busybox-static installed");
+    // apt-get and xmrig are busybox too: their exec is what the rules see.
+    for applet in ["sh", "cat", "sleep", "true", "mount", "apt-get", "xmrig"] {
+        symlink("busybox", root.join("bin").join(applet)).unwrap();
+    }
+    std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").unwrap();
+    std::fs::write(root.join("etc/shadow"), "root:*:19000:0:99999:7:::\n").unwrap();
+    let tar = dir.join("rootfs.tar");
+    let status = Command::new("tar")
+        .args([
+            "-C",
+            root.to_str().unwrap(),
+            "-cf",
+            tar.to_str().unwrap(),
+            ".",
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    tar
 }
 
 impl Drop for Runtime {
@@ -270,6 +277,7 @@ const EXTRA_FIELDS: &[&str] = &[
     "container.type",
     "k8s.pod.name",
     "k8s.ns.name",
+    "k8s.pod.uid",
     "proc.name",
     "proc.cmdline",
     "evt.time",
@@ -311,7 +319,7 @@ const EXEC_CASES: &[(&[&str], Option<&str>)] = &[
     (&["CONTAINER", "cat", "/etc/passwd"], None),
 ];
 
-fn alert_of_container<'a>(falco: &'a mut LiveFalco, name: &str) -> Value {
+fn alert_of_container(falco: &mut LiveFalco, name: &str) -> Value {
     let name = name.to_string();
     let found = falco.wait_for(
         |a| {
@@ -562,4 +570,187 @@ fn docker_containers_alert_with_their_metadata() {
     if let Some(rt) = Runtime::docker() {
         containers_through(rt);
     }
+}
+
+/// containerd (Debian's 1.6) serving CRI on a private socket, with its
+/// own root, state and a sandbox image made here. These machines deny
+/// lowering oom_score_adj even to root: the sandbox's -998 is restricted
+/// (`restrict_oom_score_adj`), or the pod would not start.
+struct Containerd {
+    dir: tempfile::TempDir,
+    socket: PathBuf,
+    daemon: Child,
+}
+
+const PAUSE_IMAGE: &str = "localhost/falco-rs-test:pause";
+const CRI_IMAGE: &str = "localhost/falco-rs-test:busybox";
+
+impl Containerd {
+    fn start() -> Option<Containerd> {
+        for prog in ["containerd", "ctr", "podman"] {
+            if !found(prog) {
+                eprintln!("skipped: {prog} not installed (scripts/setup.sh installs it)");
+                return None;
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("containerd.sock");
+        let d = dir.path().display();
+        let config = dir.path().join("config.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "version = 2\nroot = \"{d}/root\"\nstate = \"{d}/state\"\n[grpc]\n  address = \"{}\"\n\
+                 [plugins]\n  [plugins.\"io.containerd.grpc.v1.cri\"]\n    sandbox_image = \"{PAUSE_IMAGE}\"\n    restrict_oom_score_adj = true\n\
+                 [plugins.\"io.containerd.grpc.v1.cri\".containerd]\n      snapshotter = \"native\"\n",
+                socket.display()
+            ),
+        )
+        .unwrap();
+        let daemon = Command::new("containerd")
+            .arg("--config")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("containerd starts");
+        let c = Containerd {
+            dir,
+            socket,
+            daemon,
+        };
+        wait_until("containerd's socket", || c.socket.exists());
+        Some(c)
+    }
+
+    /// The sandbox image and the busybox image, made with podman and
+    /// imported into containerd's k8s.io namespace.
+    fn import_images(&self) {
+        let tar = busybox_rootfs(self.dir.path());
+        for (image, change) in [
+            (
+                PAUSE_IMAGE,
+                vec!["--change", "CMD [\"/bin/sleep\", \"100000\"]"],
+            ),
+            (CRI_IMAGE, vec![]),
+        ] {
+            let archive = self.dir.path().join("image.tar");
+            let _ = std::fs::remove_file(&archive);
+            let steps: [Vec<&str>; 3] = [
+                [
+                    &["podman", "import"][..],
+                    &change,
+                    &[tar.to_str().unwrap(), image],
+                ]
+                .concat(),
+                vec![
+                    "podman",
+                    "save",
+                    "--format",
+                    "docker-archive",
+                    "-o",
+                    archive.to_str().unwrap(),
+                    image,
+                ],
+                vec![
+                    "ctr",
+                    "-a",
+                    self.socket.to_str().unwrap(),
+                    "-n",
+                    "k8s.io",
+                    "images",
+                    "import",
+                    archive.to_str().unwrap(),
+                ],
+            ];
+            for step in steps {
+                let out = Command::new(step[0]).args(&step[1..]).output().unwrap();
+                assert!(
+                    out.status.success(),
+                    "{step:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    }
+}
+
+impl Drop for Containerd {
+    fn drop(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.daemon.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let _ = self.daemon.wait();
+    }
+}
+
+#[test]
+fn cri_pods_alert_with_their_pod_and_namespace() {
+    if !can_run() {
+        return;
+    }
+    let Some(ctd) = Containerd::start() else {
+        return;
+    };
+    let _one = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    ctd.import_images();
+    let plugin = format!(
+        "load_plugins: [container]\nplugins:\n  - name: container\n    library_path: libcontainer.so\n    init_config:\n      engines:\n        docker: {{enabled: false}}\n        podman: {{enabled: false}}\n        containerd: {{enabled: false}}\n        cri: {{enabled: true, sockets: ['{}']}}\n",
+        ctd.socket.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut falco = LiveFalco::start(dir.path(), "", &format!("{}{plugin}", extra_fields_item()));
+    wait_ready(&mut falco);
+
+    // The test is the kubelet: a pod, then a container in it.
+    let mut kubelet = kubelet::Kubelet::connect(&ctd.socket);
+    let uid = format!("{}-4f1c", std::process::id());
+    let logs = dir.path().join("pod-logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let pod = kubelet.run_pod("web-7d9", "production", &uid, &logs);
+    let mut running = kubelet::RunningPod { kubelet, pod };
+    let id = running.kubelet.start(
+        &running.pod,
+        "web",
+        CRI_IMAGE,
+        &["/bin/sh", "-c", "cat /etc/shadow; sleep 600"],
+    );
+    let a = falco
+        .wait_for(
+            |a| {
+                a["rule"] == "Read sensitive file untrusted"
+                    && a["output_fields"]["k8s.pod.name"] == "web-7d9"
+            },
+            Duration::from_secs(30),
+        )
+        .unwrap_or_else(|| panic!("no alert from the CRI pod; alerts: {:#?}", falco.seen));
+    let f = &a["output_fields"];
+    assert_eq!(f["container.id"], &id[..12], "{a:#}");
+    assert_eq!(f["container.name"], "web", "{a:#}");
+    assert_eq!(f["k8s.ns.name"], "production", "{a:#}");
+    assert_eq!(f["container.type"], "containerd", "{a:#}");
+    assert_eq!(
+        f["container.image.repository"], "localhost/falco-rs-test",
+        "{a:#}"
+    );
+    assert_eq!(f["k8s.pod.uid"], uid.as_str(), "{a:#}");
+    drop(running);
+
+    let marker = run_in_group("cat", &["/etc/shadow"]);
+    falco.expect_alert(
+        "Read sensitive file untrusted",
+        marker,
+        Duration::from_secs(30),
+        "the marker",
+    );
+    let expected = [(
+        "Read sensitive file untrusted",
+        "cat /etc/shadow".to_string(),
+    )];
+    let noise = lifecycle_noise(&falco.seen, "web", &expected);
+    assert!(
+        noise.is_empty(),
+        "the CRI pod's lifecycle raised alerts: {noise:#?}"
+    );
+    let status = falco.stop();
+    assert!(status.success(), "falco exited with {status}");
 }

@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod containers;
+mod kubelet;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
