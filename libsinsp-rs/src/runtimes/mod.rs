@@ -22,7 +22,7 @@ pub mod podman;
 
 use crate::state::container::SHORT_ID_LEN;
 use crate::state::containers::Container;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
@@ -238,7 +238,21 @@ pub(crate) trait Api: Send + Sync + std::fmt::Debug {
 pub(crate) struct Stopper {
     stopped: Mutex<bool>,
     wake: Condvar,
-    streams: Mutex<Vec<UnixStream>>,
+    /// The event streams open now, by a number of their own.
+    streams: Mutex<(u64, HashMap<u64, UnixStream>)>,
+}
+
+/// An event stream the stopper can shut down while it is open.
+struct OpenStream<'s> {
+    stopper: &'s Stopper,
+    key: u64,
+}
+
+impl Drop for OpenStream<'_> {
+    fn drop(&mut self) {
+        let mut streams = self.stopper.streams.lock().unwrap_or_else(|e| e.into_inner());
+        streams.1.remove(&self.key);
+    }
 }
 
 impl Stopper {
@@ -256,22 +270,19 @@ impl Stopper {
         *guard
     }
 
-    fn keep_stream(&self, s: UnixStream) {
-        self.streams
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(s);
+    /// Registers an open event stream until the returned guard drops.
+    fn open_stream(&self, s: UnixStream) -> OpenStream<'_> {
+        let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        streams.0 += 1;
+        let key = streams.0;
+        streams.1.insert(key, s);
+        OpenStream { stopper: self, key }
     }
 
     fn stop(&self) {
         *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = true;
         self.wake.notify_all();
-        for s in self
-            .streams
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .drain(..)
-        {
+        for (_, s) in self.streams.lock().unwrap_or_else(|e| e.into_inner()).1.drain() {
             let _ = s.shutdown(std::net::Shutdown::Both);
         }
     }
@@ -411,7 +422,7 @@ impl Endpoint {
                 resp.status
             )));
         }
-        self.stopper.keep_stream(handle);
+        let _open = self.stopper.open_stream(handle);
         if self.stopper.is_stopped() {
             return Ok(());
         }
