@@ -1,30 +1,15 @@
 //! What the kubelet asks of a CRI runtime to run a pod, as a small
-//! blocking client: the live CRI test plays the kubelet with it. The
-//! messages carry CRI v1's field numbers; only what the test sets.
+//! blocking client: the live CRI test plays the kubelet with it, on
+//! falco-sinsp's CRI channel and messages. The kubelet's own messages
+//! carry CRI v1's field numbers; only what the test sets.
 
+use falco_sinsp::runtimes::cri::messages::{
+    ContainerMetadata, ImageSpec, NamespaceOption, PodSandboxMetadata,
+};
+use falco_sinsp::runtimes::cri::{call, channel};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use tonic::codec::ProstCodec;
-use tonic::codegen::http::uri::PathAndQuery;
-
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct PodSandboxMetadata {
-    #[prost(string, tag = "1")]
-    pub name: String,
-    #[prost(string, tag = "2")]
-    pub uid: String,
-    #[prost(string, tag = "3")]
-    pub namespace: String,
-    #[prost(uint32, tag = "4")]
-    pub attempt: u32,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct NamespaceOption {
-    /// NODE = 2: the host's network, so no CNI is needed.
-    #[prost(int32, tag = "1")]
-    pub network: i32,
-}
+use std::path::Path;
+use std::time::Duration;
 
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct LinuxSandboxSecurityContext {
@@ -64,18 +49,6 @@ pub struct RunPodSandboxRequest {
 pub struct RunPodSandboxResponse {
     #[prost(string, tag = "1")]
     pub pod_sandbox_id: String,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct ContainerMetadata {
-    #[prost(string, tag = "1")]
-    pub name: String,
-}
-
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct ImageSpec {
-    #[prost(string, tag = "1")]
-    pub image: String,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -130,19 +103,8 @@ impl Kubelet {
             .enable_all()
             .build()
             .unwrap();
-        let socket: PathBuf = socket.to_path_buf();
         let channel = rt
-            .block_on(
-                tonic::transport::Endpoint::from_static("http://localhost").connect_with_connector(
-                    tower::service_fn(move |_| {
-                        let socket = socket.clone();
-                        async move {
-                            let s = tokio::net::UnixStream::connect(socket).await?;
-                            Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(s))
-                        }
-                    }),
-                ),
-            )
+            .block_on(channel(socket, Duration::from_secs(30)))
             .expect("CRI socket connects");
         Kubelet {
             rt,
@@ -155,17 +117,8 @@ impl Kubelet {
         Req: prost::Message + Send + Sync + 'static,
         Resp: prost::Message + Default + Send + Sync + 'static,
     {
-        let path = PathAndQuery::try_from(format!("/runtime.v1.RuntimeService/{method}")).unwrap();
-        let grpc = &mut self.grpc;
         self.rt
-            .block_on(async {
-                grpc.ready()
-                    .await
-                    .map_err(|e| tonic::Status::unknown(e.to_string()))?;
-                grpc.unary(tonic::Request::new(req), path, ProstCodec::default())
-                    .await
-            })
-            .map(tonic::Response::into_inner)
+            .block_on(call(&mut self.grpc, method, req))
             .map_err(|e| e.to_string())
     }
 
@@ -191,7 +144,6 @@ impl Kubelet {
                 name: name.into(),
                 uid: uid.into(),
                 namespace: namespace.into(),
-                attempt: 0,
             }),
             // A pod on the host's network keeps the host's name.
             hostname: String::new(),
@@ -200,7 +152,11 @@ impl Kubelet {
             linux: Some(LinuxPodSandboxConfig {
                 cgroup_parent: format!("/kubepods/besteffort/pod{uid}"),
                 security_context: Some(LinuxSandboxSecurityContext {
-                    namespace_options: Some(NamespaceOption { network: 2 }),
+                    // NODE: the host's network, so no CNI is needed.
+                    namespace_options: Some(NamespaceOption {
+                        network: 2,
+                        ..Default::default()
+                    }),
                 }),
             }),
         };

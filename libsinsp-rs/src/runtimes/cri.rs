@@ -5,8 +5,10 @@
 //! container's sandbox. Changes come from `GetContainerEvents`, or, where
 //! the runtime lacks it (containerd 1.6), from listing the containers
 //! every second. Each worker thread runs a tokio runtime of its own.
+//! [`channel`], [`call`] and [`messages`] are public for the CRI test,
+//! which plays the kubelet.
 
-mod messages;
+pub mod messages;
 
 use super::{serve_lookups, Endpoint, Options, RuntimeError, Update};
 use crate::state::containers::{split_image, Container, Mount};
@@ -41,25 +43,51 @@ fn path(method: &str) -> PathAndQuery {
     PathAndQuery::try_from(format!("{SERVICE}{method}")).expect("a valid gRPC path")
 }
 
+/// A gRPC channel to the CRI runtime on `socket` (a unix socket; the
+/// endpoint's address is not used), each request bounded by `timeout`.
+pub async fn channel(socket: &Path, timeout: Duration) -> Result<Channel, tonic::transport::Error> {
+    let socket = socket.to_path_buf();
+    tonic::transport::Endpoint::from_static("http://localhost")
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .connect_with_connector(tower::service_fn(move |_| {
+            let socket = socket.clone();
+            async move {
+                let stream = tokio::net::UnixStream::connect(socket).await?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
+            }
+        }))
+        .await
+}
+
+/// One unary call of `runtime.v1.RuntimeService`.
+pub async fn call<Req, Resp>(
+    grpc: &mut tonic::client::Grpc<Channel>,
+    method: &str,
+    req: Req,
+) -> Result<Resp, tonic::Status>
+where
+    Req: prost::Message + Send + Sync + 'static,
+    Resp: prost::Message + Default + Send + Sync + 'static,
+{
+    grpc.ready()
+        .await
+        .map_err(|e| tonic::Status::unavailable(format!("{method}: {e}")))?;
+    let resp = grpc
+        .unary(
+            tonic::Request::new(req),
+            path(method),
+            ProstCodec::default(),
+        )
+        .await?;
+    Ok(resp.into_inner())
+}
+
 impl Client {
     async fn connect(socket: &Path, timeout: Duration) -> Result<Client, RuntimeError> {
-        let at = socket.to_path_buf();
-        let io =
-            |e: tonic::transport::Error| RuntimeError::Protocol(format!("{}: {e}", at.display()));
-        let socket = socket.to_path_buf();
-        // The address is not used: the connector dials the socket.
-        let channel = tonic::transport::Endpoint::from_static("http://localhost")
-            .connect_timeout(timeout)
-            .timeout(timeout)
-            .connect_with_connector(tower::service_fn(move |_| {
-                let socket = socket.clone();
-                async move {
-                    let stream = tokio::net::UnixStream::connect(socket).await?;
-                    Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
-                }
-            }))
+        let channel = channel(socket, timeout)
             .await
-            .map_err(io)?;
+            .map_err(|e| RuntimeError::Protocol(format!("{}: {e}", socket.display())))?;
         let mut client = Client {
             grpc: tonic::client::Grpc::new(channel),
             kind: "cri",
@@ -78,19 +106,7 @@ impl Client {
         Req: prost::Message + Send + Sync + 'static,
         Resp: prost::Message + Default + Send + Sync + 'static,
     {
-        self.grpc
-            .ready()
-            .await
-            .map_err(|e| RuntimeError::Protocol(format!("{method}: {e}")))?;
-        let resp = self
-            .grpc
-            .unary(
-                tonic::Request::new(req),
-                path(method),
-                ProstCodec::default(),
-            )
-            .await?;
-        Ok(resp.into_inner())
+        Ok(call(&mut self.grpc, method, req).await?)
     }
 
     /// Every container's full id and sandbox id (those whose id starts with

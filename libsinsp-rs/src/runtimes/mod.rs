@@ -14,7 +14,7 @@
 //! (the plugin's `containerd` engine) is not served: its containers are
 //! found through its CRI socket.
 
-mod cri;
+pub mod cri;
 pub mod docker;
 mod http;
 mod inspect;
