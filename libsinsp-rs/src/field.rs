@@ -25,7 +25,7 @@ pub enum ArgKind {
     Key,
     /// `[name]` may be given.
     OptionalKey,
-    /// `[N]`, `[name]` or `.name`.
+    /// `[N]`, `[name]` or `.name` is required.
     IndexOrKey,
 }
 

@@ -141,3 +141,91 @@ pub const FIELDS: &[FieldRow] = &[
     deprecated("k8s.deployment.label", FieldType::CharBuf, ArgKind::Key, DEPRECATED),
     deprecated("k8s.deployment.labels", FieldType::CharBuf, ArgKind::None, DEPRECATED),
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::field::FieldArg;
+    use crate::{FieldSource, SyscallFields};
+
+    /// Every field of Falco's container plugin 0.7 (what rules written for
+    /// Falco with the plugin may use), with whether it takes a key.
+    const PLUGIN_FIELDS: &[(&str, bool)] = &[
+        ("container.id", false),
+        ("container.full_id", false),
+        ("container.name", false),
+        ("container.image", false),
+        ("container.image.id", false),
+        ("container.type", false),
+        ("container.privileged", false),
+        ("container.mounts", false),
+        ("container.mount", true),
+        ("container.mount.source", true),
+        ("container.mount.dest", true),
+        ("container.mount.mode", true),
+        ("container.mount.rdwr", true),
+        ("container.mount.propagation", true),
+        ("container.image.repository", false),
+        ("container.image.tag", false),
+        ("container.image.digest", false),
+        ("container.healthcheck", false),
+        ("container.liveness_probe", false),
+        ("container.readiness_probe", false),
+        ("container.start_ts", false),
+        ("container.duration", false),
+        ("container.ip", false),
+        ("container.cni.json", false),
+        ("container.host_pid", false),
+        ("container.host_network", false),
+        ("container.host_ipc", false),
+        ("container.label", true),
+        ("container.labels", false),
+        ("proc.is_container_healthcheck", false),
+        ("proc.is_container_liveness_probe", false),
+        ("proc.is_container_readiness_probe", false),
+        ("k8s.pod.name", false),
+        ("k8s.ns.name", false),
+        ("k8s.pod.id", false),
+        ("k8s.pod.uid", false),
+        ("k8s.pod.sandbox_id", false),
+        ("k8s.pod.full_sandbox_id", false),
+        ("k8s.pod.label", true),
+        ("k8s.pod.labels", false),
+        ("k8s.pod.ip", false),
+        ("k8s.pod.cni.json", false),
+        ("k8s.rc.name", false),
+        ("k8s.rc.id", false),
+        ("k8s.rc.label", true),
+        ("k8s.rc.labels", false),
+        ("k8s.svc.name", false),
+        ("k8s.svc.id", false),
+        ("k8s.svc.label", true),
+        ("k8s.svc.labels", false),
+        ("k8s.ns.id", false),
+        ("k8s.ns.label", true),
+        ("k8s.ns.labels", false),
+        ("k8s.rs.name", false),
+        ("k8s.rs.id", false),
+        ("k8s.rs.label", true),
+        ("k8s.rs.labels", false),
+        ("k8s.deployment.name", false),
+        ("k8s.deployment.id", false),
+        ("k8s.deployment.label", true),
+        ("k8s.deployment.labels", false),
+    ];
+
+    #[test]
+    fn every_plugin_field_resolves_as_the_plugin_takes_it() {
+        assert_eq!(PLUGIN_FIELDS.len(), 61);
+        let src = SyscallFields::new();
+        for &(name, keyed) in PLUGIN_FIELDS {
+            let key = FieldArg::Key("app".into());
+            let resolved = src.resolve(name, keyed.then_some(&key));
+            assert!(resolved.is_ok(), "{name}: {resolved:?}");
+            if keyed {
+                // The key is required, and the dotted form works too.
+                assert!(src.resolve(name, None).is_err(), "{name} without a key");
+                assert!(src.resolve(&format!("{name}.app"), None).is_ok(), "{name}.app");
+            }
+        }
+    }
+}

@@ -176,7 +176,9 @@ impl FieldSource for SyscallFields {
             (None, None) => None,
         };
         match (row.arg, &arg) {
-            (ArgKind::Index | ArgKind::Key, None) => Err(FieldError::MissingArg(row.name.into())),
+            (ArgKind::Index | ArgKind::Key | ArgKind::IndexOrKey, None) => {
+                Err(FieldError::MissingArg(row.name.into()))
+            }
             (ArgKind::None, Some(_)) => Err(FieldError::UnexpectedArg(row.name.into())),
             _ => Ok(Resolved { row, arg }),
         }
