@@ -35,8 +35,10 @@ struct Recording {
     writer: SavefileWriter<BufWriter<File>>,
     path: PathBuf,
     until_ns: u64,
-    /// Containers whose metadata the file has.
+    /// Containers whose metadata the file has, as of which change of the
+    /// container table.
     containers: HashSet<String>,
+    seen_changes: u64,
     /// The container whose metadata the events wait for, and until when.
     waiting: Option<(String, Instant)>,
     /// Events kept back meanwhile.
@@ -72,9 +74,10 @@ impl Recording {
 
     /// Writes a container event for each container the file lacks.
     fn write_containers(&mut self, insp: &Inspector, ts: u64) -> falco_scap::Result<()> {
-        if insp.containers.len() == self.containers.len() {
+        if insp.containers.changes() == self.seen_changes {
             return Ok(());
         }
+        self.seen_changes = insp.containers.changes();
         for c in insp.containers.iter() {
             if self.containers.insert(c.id.clone()) {
                 // Container events belong to no thread (tid -1).
@@ -202,6 +205,8 @@ impl Recorder {
                     path,
                     until_ns: until,
                     containers: HashSet::new(),
+                    // Nothing written yet, even if the table never changed.
+                    seen_changes: u64::MAX,
                     waiting: wait.map(|(id, deadline)| (id.to_string(), deadline)),
                     backlog: Vec::new(),
                 })

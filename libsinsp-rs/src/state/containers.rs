@@ -137,12 +137,15 @@ pub const HOST: &str = "host";
 pub struct Containers {
     by_id: HashMap<String, Container>,
     host: Container,
+    /// Changes so far (inserts and removals).
+    changes: u64,
 }
 
 impl Default for Containers {
     fn default() -> Self {
         Containers {
             by_id: HashMap::new(),
+            changes: 0,
             host: Container {
                 id: HOST.into(),
                 full_id: HOST.into(),
@@ -421,12 +424,20 @@ impl Containers {
     }
 
     pub fn insert(&mut self, c: Container) {
+        self.changes += 1;
         self.by_id.insert(c.id.clone(), c);
     }
 
     /// Forgets a container (it was removed from its runtime).
     pub fn remove(&mut self, id: &str) -> Option<Container> {
+        self.changes += 1;
         self.by_id.remove(id)
+    }
+
+    /// How many times the table changed: a reader that saw this number
+    /// has seen every record there is.
+    pub fn changes(&self) -> u64 {
+        self.changes
     }
 
     /// Every known container, in no particular order.
