@@ -280,3 +280,36 @@ fn a_falco_style_tuning_file_changes_what_fires() {
         false,
     );
 }
+
+/// Falco 0.41+ writes container metadata into captures as async events
+/// named `container`: a rule on `evt.type = container` sees them (and not
+/// the `container_removed` ones), as it sees the older container events.
+#[test]
+fn evt_type_container_matches_the_plugins_async_event() {
+    let set = load_clean(&[(
+        "r.yaml",
+        "- rule: Privileged container started\n  desc: d\n  condition: evt.type = container and container.privileged = true\n  output: privileged %container.name\n  priority: WARNING\n\
+         - rule: Container removed\n  desc: d\n  condition: evt.type = container_removed\n  output: o\n  priority: INFO\n",
+    )]);
+    let json = |privileged: bool| {
+        format!(
+            "{{\"container\":{{\"id\":\"3ad7b26ded6d\",\"name\":\"web\",\"type\":11,\"privileged\":{privileged}}}}}\0"
+        )
+    };
+    let async_event = |name: &str, data: &str| {
+        EventBuilder::new(C::ASYNCEVENT_E)
+            .tid(0)
+            .set("plugin_id", 0u64)
+            .set("name", name)
+            .set("data", data.as_bytes())
+    };
+    let (yes, no) = (json(true), json(false));
+    let fired = |ev: EventBuilder| fired_in_world(&set, &[ev]);
+    let added = fired(async_event("container", &yes));
+    assert!(added.contains("Privileged container started"), "{added:?}");
+    assert!(!added.contains("Container removed"), "{added:?}");
+    assert!(!fired(async_event("container", &no)).contains("Privileged container started"));
+    let removed = fired(async_event("container_removed", &yes));
+    assert!(!removed.contains("Privileged container started"), "{removed:?}");
+    assert!(removed.contains("Container removed"), "{removed:?}");
+}

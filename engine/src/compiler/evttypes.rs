@@ -90,7 +90,8 @@ impl EventSet {
 }
 
 /// Every event code named `name`, plus the generic events when `name` is a
-/// syscall without events of its own.
+/// syscall without events of its own, plus the async event when `name` is
+/// one an async event goes by.
 pub fn codes_named(name: &str) -> EventSet {
     let mut s = EventSet::empty();
     for e in EVENTS {
@@ -102,8 +103,15 @@ pub fn codes_named(name: &str) -> EventSet {
         s.insert(EventCode::GENERIC_E as u16);
         s.insert(EventCode::GENERIC_X as u16);
     }
+    if ASYNC_NAMES.contains(&name) {
+        s.insert(EventCode::ASYNCEVENT_E as u16);
+    }
     s
 }
+
+/// The names async events go by (Falco's container plugin's), which an
+/// `evt.type` check also matches on an async event of that name.
+pub const ASYNC_NAMES: &[&str] = &["container", "container_removed"];
 
 pub(crate) fn is_evt_type(lhs: &FieldExpr) -> bool {
     matches!(lhs, FieldExpr::Field(f) if f.name == "evt.type" && f.arg.is_none())

@@ -187,14 +187,15 @@ impl<S: FieldSource> Compiler<'_, S> {
 
     /// The codes an `evt.type` check accepts, when that is exactly the
     /// check: `=`, `in` and `!=` against literal names. Not when a name
-    /// falls to the generic events, whose `evt.type` is the syscall's own
-    /// name and so must be compared as text.
+    /// falls to the generic events or the async event, whose `evt.type` is
+    /// the syscall's or the async event's own name and so must be compared
+    /// as text.
     fn event_codes(lhs: &FieldExpr, op: BinaryOp, rhs: &Value) -> Option<EventSet> {
         if !evttypes::is_evt_type(lhs) || matches!(rhs, Value::Field(_) | Value::ListRef { .. }) {
             return None;
         }
         let set = evttypes::positive(rhs)?;
-        let generic = [EventCode::GENERIC_E, EventCode::GENERIC_X];
+        let generic = [EventCode::GENERIC_E, EventCode::GENERIC_X, EventCode::ASYNCEVENT_E];
         if generic.iter().any(|&g| set.contains(g as u16)) {
             return None;
         }
