@@ -67,12 +67,9 @@ impl HeldAlerts {
         (!c.insp.containers.contains(id)).then_some(id)
     }
 
-    /// Holds the match of `rule` on `c` if its container's metadata is
-    /// missing; false when the alert can go now.
-    pub fn hold(&mut self, rule: usize, c: &Ctx<'_>, now: Instant) -> bool {
-        let Some(id) = self.missing(c) else {
-            return false;
-        };
+    /// Holds the match of `rule` on `c` until the metadata of container
+    /// `id` (what [`HeldAlerts::missing`] said) arrives.
+    pub fn hold(&mut self, rule: usize, c: &Ctx<'_>, id: &str, now: Instant) {
         self.held += 1;
         self.queue.push_back(Held {
             rule,
@@ -82,7 +79,6 @@ impl HeldAlerts {
             container: id.to_string(),
             deadline: now + self.wait,
         });
-        true
     }
 
     /// Sends (through `send`) every held alert whose container `live` now

@@ -90,12 +90,13 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
         let rule = &self.compiled.set.rules[i];
         self.counts.add(rule.priority, &rule.name);
         let now = Instant::now();
-        let wait = self.held.missing(c).map(|id| (id, now + self.held.wait()));
+        let missing = self.held.missing(c);
         if let Some(recorder) = &mut self.recorder {
-            recorder.on_match(i, c, wait);
+            recorder.on_match(i, c, missing.map(|id| (id, now + self.held.wait())));
         }
-        if !self.held.hold(i, c, now) {
-            send_alert(self.compiled, self.context, i, c);
+        match missing {
+            Some(id) => self.held.hold(i, c, id, now),
+            None => send_alert(self.compiled, self.context, i, c),
         }
     }
 

@@ -111,7 +111,10 @@ pub fn codes_named(name: &str) -> EventSet {
 
 /// The names async events go by (Falco's container plugin's), which an
 /// `evt.type` check also matches on an async event of that name.
-pub const ASYNC_NAMES: &[&str] = &["container", "container_removed"];
+pub const ASYNC_NAMES: &[&str] = &[
+    falco_sinsp::state::containers::ASYNC_ADDED,
+    falco_sinsp::state::containers::ASYNC_REMOVED,
+];
 
 pub(crate) fn is_evt_type(lhs: &FieldExpr) -> bool {
     matches!(lhs, FieldExpr::Field(f) if f.name == "evt.type" && f.arg.is_none())

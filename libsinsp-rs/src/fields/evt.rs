@@ -63,10 +63,12 @@ pub fn type_name(ev: &falco_scap::Event<'_>) -> &'static str {
     if ev.evt_type == C::ASYNCEVENT_E as u16 {
         // An async event is called by its name (the container plugin's
         // are `container` and `container_removed`).
-        match ev.param_by_name("name").map(|p| p.as_str_bytes()) {
-            Some(b"container") => return "container",
-            Some(b"container_removed") => return "container_removed",
-            _ => {}
+        use crate::state::containers::{ASYNC_ADDED, ASYNC_REMOVED};
+        let name = ev.param_by_name("name").map(|p| p.as_str_bytes());
+        for known in [ASYNC_ADDED, ASYNC_REMOVED] {
+            if name == Some(known.as_bytes()) {
+                return known;
+            }
         }
     }
     ev.name()

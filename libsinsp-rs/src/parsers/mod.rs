@@ -13,6 +13,7 @@ mod net;
 mod process;
 
 use crate::inspector::Inspector;
+use crate::state::containers::{Container, ASYNC_ADDED, ASYNC_REMOVED};
 use falco_abi::EventCode as C;
 use falco_scap::Event;
 
@@ -130,39 +131,35 @@ pub fn has_parser(code: u16) -> bool {
     C::from_u16(code).and_then(parser).is_some()
 }
 
-fn container(cx: &mut Cx<'_, '_, '_>) {
-    match cx
-        .bytes("json")
-        .and_then(|j| crate::state::Containers::parse_json(j.strip_suffix(&[0]).unwrap_or(j)))
-    {
-        Some(c) => {
-            cx.insp.set_event_container(&c.id);
-            cx.insp.containers.insert(c)
-        }
-        None => cx.bad_params(),
+/// Applies the container record in parameter `param` (JSON, maybe
+/// NUL-terminated): added, or removed; the event describes it.
+fn container_record(cx: &mut Cx<'_, '_, '_>, param: &str, added: bool) {
+    let record = cx
+        .bytes(param)
+        .and_then(|j| Container::from_json(j.strip_suffix(&[0]).unwrap_or(j)));
+    let Some(c) = record else {
+        return cx.bad_params();
+    };
+    cx.insp.set_event_container(&c.id);
+    if added {
+        cx.insp.containers.insert(c);
+    } else {
+        cx.insp.containers.remove(&c.id);
     }
+}
+
+/// The old container events carry the record as `json`.
+fn container(cx: &mut Cx<'_, '_, '_>) {
+    container_record(cx, "json", true)
 }
 
 /// Falco's container plugin writes container metadata into captures as
 /// async events named `container` (added) and `container_removed`.
 fn async_event(cx: &mut Cx<'_, '_, '_>) {
-    let name = cx.str("name").unwrap_or_default();
-    if name != "container" && name != "container_removed" {
-        return;
-    }
-    let parsed = cx
-        .bytes("data")
-        .and_then(|j| crate::state::Containers::parse_json(j.strip_suffix(&[0]).unwrap_or(j)));
-    match parsed {
-        Some(c) if name == "container" => {
-            cx.insp.set_event_container(&c.id);
-            cx.insp.containers.insert(c)
-        }
-        Some(c) => {
-            cx.insp.set_event_container(&c.id);
-            cx.insp.containers.remove(&c.id);
-        }
-        None => cx.bad_params(),
+    match cx.str("name").as_deref() {
+        Some(ASYNC_ADDED) => container_record(cx, "data", true),
+        Some(ASYNC_REMOVED) => container_record(cx, "data", false),
+        _ => {}
     }
 }
 

@@ -132,6 +132,11 @@ impl Default for Container {
 /// The id Falco gives the host, and the record host processes read.
 pub const HOST: &str = "host";
 
+/// The names of the container plugin's async events: a container added
+/// (its JSON record), and one removed.
+pub const ASYNC_ADDED: &str = "container";
+pub const ASYNC_REMOVED: &str = "container_removed";
+
 /// Containers by (short) id.
 #[derive(Debug, Clone)]
 pub struct Containers {
@@ -444,11 +449,6 @@ impl Containers {
     pub fn iter(&self) -> impl Iterator<Item = &Container> {
         self.by_id.values()
     }
-
-    /// Reads a container event's JSON (see [`Container::from_json`]).
-    pub fn parse_json(json: &[u8]) -> Option<Container> {
-        Container::from_json(json)
-    }
 }
 
 #[cfg(test)]
@@ -458,7 +458,7 @@ mod tests {
     #[test]
     fn parses_current_and_flat_container_json() {
         let j = br#"{"container":{"Mounts":[{"Source":"/var/run/docker.sock","Destination":"/var/run/docker.sock","Mode":"","RW":true,"Propagation":"rprivate"}],"id":"9dbcbd0c435f","image":"nginx:latest","imagerepo":"nginx","imagetag":"latest","labels":{"io.kubernetes.pod.name":"web-1"},"name":"epic_cray","privileged":true,"type":0}}"#;
-        let c = Containers::parse_json(j).unwrap();
+        let c = Container::from_json(j).unwrap();
         assert_eq!(
             (
                 c.id.as_str(),
@@ -473,7 +473,7 @@ mod tests {
         assert!(c.mounts[0].rw);
         assert_eq!(c.labels["io.kubernetes.pod.name"], "web-1");
         assert_eq!((c.cpu_period, c.cpu_shares, c.size_rw), (100_000, 1024, -1));
-        let flat = Containers::parse_json(
+        let flat = Container::from_json(
             br#"{"id":"abc","type":6,"name":"x","image":"reg:5000/team/app:1.2@sha256:ff"}"#,
         )
         .unwrap();
@@ -486,8 +486,8 @@ mod tests {
             ("reg:5000/team/app", "1.2", "sha256:ff")
         );
         assert_eq!((flat.kind.as_str(), flat.privileged), ("cri", false));
-        assert!(Containers::parse_json(b"not json").is_none());
-        assert!(Containers::parse_json(br#"{"container":{}}"#).is_none());
+        assert!(Container::from_json(b"not json").is_none());
+        assert!(Container::from_json(br#"{"container":{}}"#).is_none());
     }
 
     #[test]
