@@ -163,7 +163,7 @@ pub fn open_engine(
             let opts = KmodOptions {
                 snaplen: snaplen(config),
                 syscalls,
-                scan: Some(ScanOptions::default()),
+                scan: Some(ScanOptions::from_env()),
                 ..KmodOptions::default()
             };
             let engine = KmodEngine::open(&opts).map_err(|e| anyhow!("{e}"))?;
@@ -194,7 +194,7 @@ pub fn open_engine(
                 snaplen,
                 syscalls,
                 drop_failed_exit: config.engine.drop_failed_exit,
-                scan: Some(ScanOptions::default()),
+                scan: Some(ScanOptions::from_env()),
                 ..ModernEbpfOptions::default()
             };
             let engine = ModernEbpfEngine::open(&opts).map_err(ebpf_open_failed)?;

@@ -497,3 +497,20 @@ fn procfs_fake_tree_garbage_never_panics() {
         }
     }
 }
+
+/// The drivers leave out falco's own events by its id on the host: read
+/// from the host procfs's `self`, which in a container differs from
+/// getpid().
+#[test]
+fn own_tgid_is_read_from_the_procfs_given() {
+    use falco_scap::procfs::own_tgid;
+    let dir = std::env::temp_dir().join(format!("falco-rs-own-tgid-{}", std::process::id()));
+    let tree = Tree { root: dir.clone() };
+    std::fs::create_dir_all(&tree.root).unwrap();
+    symlink("4242", tree.root.join("self")).unwrap();
+    assert_eq!(own_tgid(&tree.root), 4242);
+    // No procfs there: getpid().
+    assert_eq!(own_tgid(&tree.root.join("missing")), std::process::id());
+    // On the host's own procfs both agree.
+    assert_eq!(own_tgid(Path::new("/proc")), std::process::id());
+}

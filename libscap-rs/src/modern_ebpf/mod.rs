@@ -173,7 +173,13 @@ impl ModernEbpfEngine {
         })?;
         let ncpus =
             aya::util::nr_cpus().map_err(|(what, e)| fail_from(EngineFailure::Other, what, e))?;
-        let own_tgid = std::process::id();
+        // Falco's own events are never captured: its id on the host, also
+        // when it runs in a container (`HOST_ROOT`).
+        let proc_root = opts
+            .scan
+            .as_ref()
+            .map_or_else(|| ScanOptions::from_env().proc_root, |s| s.proc_root.clone());
+        let own_tgid = procfs::own_tgid(&proc_root);
         let epoch = boot_to_epoch_ns()?;
         let wakeup_above = (size / 4) as u64;
         let drop_failed = u32::from(opts.drop_failed_exit);

@@ -192,6 +192,19 @@ pub(crate) fn is_vanished(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::NotFound || e.raw_os_error() == Some(ESRCH)
 }
 
+/// This process's id as the kernel's initial PID namespace numbers it,
+/// which is the id the drivers see. Read from `<proc_root>/self`: a procfs
+/// answers `self` in the namespace it was mounted for, so the host's procfs
+/// (`$HOST_ROOT/proc`) gives the host's number even when falco runs in a
+/// container's PID namespace, where getpid() says 1. Falls back to
+/// getpid() when that procfs cannot be read.
+pub fn own_tgid(proc_root: &Path) -> u32 {
+    std::fs::read_link(proc_root.join("self"))
+        .ok()
+        .and_then(|target| target.to_str()?.parse().ok())
+        .unwrap_or_else(std::process::id)
+}
+
 /// Scans the live system (see the module documentation).
 pub fn scan(opts: &ScanOptions) -> Result<InitialState> {
     scan_with_report(opts).map(|(state, _)| state)
