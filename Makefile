@@ -2,7 +2,7 @@
 CARGO ?= cargo
 FILE ?= ../shared/reference/scap/vm_cat_shadow.scap.gz
 
-.PHONY: all setup build test kmod-test bench fuzz run replay clean
+.PHONY: all setup build image test kmod-test bench fuzz run replay clean
 
 all: build
 
@@ -12,15 +12,22 @@ setup:
 build:
 	$(CARGO) build --release --workspace
 
-# Every test: the workspace (the live eBPF tests need root), then the
-# kernel module in a qemu VM. Installs what they need first (sysdig, clang,
-# libbpf headers; the test kernel's pinned toolchain, and the kernel itself,
-# built and cached under $FALCO_RS_CACHE, default ~/.cache/falco-rs, by
-# scripts/test-kernel.sh). scripts/ci-cold.sh runs this from a fresh clone
-# with an empty cache; scripts/stress-test.sh runs the workspace suite
-# with every core loaded.
+# The OCI image (packaging/container/): a static falco FROM scratch, tagged
+# localhost/falco-rs:<version> (scripts/build-image.sh; BUILDER=docker).
+image: setup
+	scripts/build-image.sh
+
+# Every test: the Kubernetes manifests validated offline, the image built
+# (the DaemonSet tests run it), the workspace (the live eBPF tests need
+# root), then the kernel module in a qemu VM. Installs what they need first
+# (sysdig, clang, libbpf headers; the test kernel's pinned toolchain, and
+# the kernel itself, built and cached under $FALCO_RS_CACHE, default
+# ~/.cache/falco-rs, by scripts/test-kernel.sh). scripts/ci-cold.sh runs
+# this from a fresh clone with an empty cache; scripts/stress-test.sh runs
+# the workspace suite with every core loaded.
 test: setup
-	$(CARGO) test --workspace
+	scripts/validate-k8s.sh
+	image=$$(scripts/build-image.sh) && FALCO_RS_IMAGE=$$image $(CARGO) test --workspace
 	scripts/kmod-test.sh
 	KERNEL_FLAVOUR=debug scripts/kmod-test.sh
 

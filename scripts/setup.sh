@@ -22,12 +22,19 @@
 #           the live container tests run real runtimes (podman with its API
 #           service, a dockerd and a CRI containerd of their own) on images
 #           made from the static busybox
+#   file, binutils
+#           scripts/build-image.sh checks that the image's falco is static
+#           and strips it
+#   python3-venv
+#           scripts/validate-k8s.sh installs kubernetes-validate (the
+#           Kubernetes schemas, offline) into a virtualenv
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib/apt.sh
 source "$here/scripts/lib/apt.sh"
 
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found (rustup toolchain expected)" >&2; exit 1; }
-need=(sysdig bc time libbpf-dev perl python3 iproute2 podman docker.io containerd runc busybox-static)
+need=(sysdig bc time libbpf-dev perl python3 iproute2 podman docker.io containerd runc busybox-static
+  file binutils python3-venv)
 [ -n "${CLANG:-}" ] || need+=(clang-14)
 apt_install "${need[@]}"
