@@ -11,6 +11,8 @@
 //! Needs root and the runtimes (scripts/setup.sh installs podman and
 //! docker.io); a missing runtime skips its test with a message.
 
+mod daemonset;
+
 use super::*;
 use std::process::Output;
 
@@ -65,12 +67,19 @@ fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
 
 impl Runtime {
     fn podman() -> Option<Runtime> {
+        Self::podman_at("podman.sock")
+    }
+
+    /// Podman with its API socket at `socket` under the runtime's own
+    /// directory.
+    fn podman_at(socket: &str) -> Option<Runtime> {
         if !found("podman") {
             eprintln!("skipped: podman not installed (scripts/setup.sh installs it)");
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
-        let socket = dir.path().join("podman.sock");
+        let socket = dir.path().join(socket);
+        std::fs::create_dir_all(socket.parent().unwrap()).unwrap();
         let cli: Vec<String> = [
             "podman",
             "--runtime",

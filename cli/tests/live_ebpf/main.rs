@@ -61,7 +61,7 @@ impl LiveFalco {
                 "engine:\n  kind: modern_ebpf\n{engine_extra}json_output: true\nappend_output:\n  - extra_fields:\n      - proc.vpgid\n{extra_config}"
             ),
         );
-        let mut child = Command::new(common::FALCO)
+        let child = Command::new(common::FALCO)
             .args(["-c", &config])
             .args(
                 rules
@@ -72,6 +72,12 @@ impl LiveFalco {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("falco starts");
+        Self::follow(child)
+    }
+
+    /// Reads the JSON alerts `child` (a falco, or what runs one) prints on
+    /// its piped stdout.
+    fn follow(mut child: Child) -> LiveFalco {
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = channel();
         std::thread::spawn(move || {
