@@ -175,10 +175,10 @@ impl ModernEbpfEngine {
             aya::util::nr_cpus().map_err(|(what, e)| fail_from(EngineFailure::Other, what, e))?;
         // Falco's own events are never captured: its id on the host, also
         // when it runs in a container (`HOST_ROOT`).
-        let proc_root = opts
-            .scan
-            .as_ref()
-            .map_or_else(|| ScanOptions::from_env().proc_root, |s| s.proc_root.clone());
+        let proc_root = opts.scan.as_ref().map_or_else(
+            || ScanOptions::from_env().proc_root,
+            |s| s.proc_root.clone(),
+        );
         let own_tgid = procfs::own_tgid(&proc_root);
         let epoch = boot_to_epoch_ns()?;
         let wakeup_above = (size / 4) as u64;
