@@ -27,6 +27,7 @@ pub mod capture;
 pub mod config;
 pub mod context;
 pub mod describe;
+pub mod doctor;
 pub mod drops;
 pub mod flag;
 pub mod hold;

@@ -153,6 +153,7 @@ fn real_main() -> anyhow::Result<u8> {
         Mode::Validate => app::validate(&start_with_file(&opts)?.0, &opts),
         Mode::Describe => app::describe(&start_with_file(&opts)?.0, &opts),
         Mode::Support => app::support(&start_with_file(&opts)?.0, &opts),
+        Mode::Doctor => Ok(falco::doctor::doctor(&start(&opts)?.0, &opts)),
         Mode::DryRun => app::dry_run(&start_with_file(&opts)?.0, &opts),
         Mode::Run => {
             let (mut config, path) = start_with_file(&opts)?;

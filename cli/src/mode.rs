@@ -32,6 +32,8 @@ pub enum Mode {
     Describe,
     /// `--support`.
     Support,
+    /// `--doctor` (falco-rs's own): which engine can run here.
+    Doctor,
     /// `--dry-run`: everything a run checks, no events read.
     DryRun,
     /// The run: events -> state -> rules -> alerts.
@@ -65,6 +67,8 @@ impl Mode {
             Mode::Describe
         } else if options.support {
             Mode::Support
+        } else if options.doctor {
+            Mode::Doctor
         } else if options.dry_run {
             Mode::DryRun
         } else {

@@ -114,6 +114,9 @@ struct RawOptions {
     /// Print support information, including version, rules files used, loaded configuration, etc., and exit (JSON).
     #[arg(long = "support")]
     support: bool,
+    /// falco-rs: say which engine can run on this host and why the others cannot, check that the rules load, and exit (0: the configured engine runs; 10: the rules fail; 11: another engine would run; 12: none can).
+    #[arg(long = "doctor")]
+    doctor: bool,
     /// Turn off output buffering for configured outputs.
     #[arg(short = 'U', long = "unbuffered")]
     unbuffered: bool,
@@ -208,6 +211,8 @@ pub struct Options {
     pub print_additional: Option<String>,
     pub pidfile: Option<String>,
     pub support: bool,
+    /// `--doctor` (falco-rs's own).
+    pub doctor: bool,
     pub unbuffered: bool,
     pub verbose: bool,
     pub version: bool,
@@ -435,6 +440,7 @@ where
     out.print_additional = raw.print;
     out.pidfile = raw.pidfile.filter(|p| !p.is_empty());
     out.support = raw.support;
+    out.doctor = raw.doctor;
     out.unbuffered = raw.unbuffered;
     out.verbose = raw.verbose;
     out.version = raw.version;

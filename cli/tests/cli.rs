@@ -568,3 +568,73 @@ fn informational_flags() {
     assert!(events.stdout.contains("Default | Dir | Name | Params"));
     assert!(run(&["-i"]).stdout.contains("- read\n"));
 }
+
+/// `--doctor` on this host: its verdict and exit code follow what the host
+/// offers (BTF and root give modern eBPF; no falco module, so no kmod), and
+/// rules that fail to load are their own exit code.
+#[test]
+fn doctor_names_the_engine_that_runs_here_with_distinct_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::config(dir.path(), "");
+    let rules = common::default_rules();
+    let rules = rules.to_str().unwrap();
+    let ebpf_runs = std::path::Path::new("/sys/kernel/btf/vmlinux").exists()
+        && nix::unistd::geteuid().is_root();
+    let kmod_runs = std::path::Path::new("/sys/module/falco").exists();
+
+    let r = common::run(&[
+        "-c",
+        &config,
+        "-r",
+        rules,
+        "--doctor",
+        "-o",
+        "engine.kind=modern_ebpf",
+    ]);
+    assert!(
+        r.stdout.contains("rules:\n  [ok] 36 rules loaded"),
+        "{}",
+        r.stdout
+    );
+    let expected = match (ebpf_runs, kmod_runs) {
+        (true, _) => 0,
+        (false, true) => 11,
+        (false, false) => 12,
+    };
+    assert_eq!(r.code, expected, "{}", r.stdout);
+    if ebpf_runs {
+        assert!(r.stdout.contains("modern_ebpf: can run"), "{}", r.stdout);
+        assert!(
+            r.stdout.contains("engine.kind modern_ebpf will run here"),
+            "{}",
+            r.stdout
+        );
+
+        let bad = dir.path().join("bad.yaml");
+        std::fs::write(&bad, "- rule: broken\n  condition: evt.type = \n").unwrap();
+        let r = common::run(&[
+            "-c",
+            &config,
+            "-r",
+            bad.to_str().unwrap(),
+            "--doctor",
+            "-o",
+            "engine.kind=modern_ebpf",
+        ]);
+        assert_eq!(r.code, 10, "{}", r.stdout);
+        assert!(r.stdout.contains("rules:\n  [no] "), "{}", r.stdout);
+    }
+    if !kmod_runs {
+        let r = common::run(&[
+            "-c",
+            &config,
+            "-r",
+            rules,
+            "--doctor",
+            "-o",
+            "engine.kind=kmod",
+        ]);
+        assert!(r.stdout.contains("kmod: cannot run"), "{}", r.stdout);
+        assert_eq!(r.code, if ebpf_runs { 11 } else { 12 }, "{}", r.stdout);
+    }
+}
