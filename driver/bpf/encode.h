@@ -98,6 +98,16 @@ static __always_inline u32 room(struct aux *a, u32 want)
 	return want < left ? want : left;
 }
 
+/* A size below EVENT_MAX that every verifier can see is bounded: the mask
+ * is applied after a barrier, so clang cannot fold it into the min() of
+ * room() (6.1's verifier lost the bound of the folded form and refused
+ * the helper call as an unbounded access). */
+static __always_inline u32 bounded(u32 n)
+{
+	barrier_var(n);
+	return n & (EVENT_MAX - 1);
+}
+
 #define STR_MAX 4096u
 
 /* A NUL-terminated string from user memory; an unreadable or NULL pointer
@@ -107,7 +117,7 @@ static __always_inline void push_user_str(struct aux *a, const void *p)
 	u32 n = room(a, STR_MAX);
 	long got = 0;
 	if (p && n)
-		got = bpf_probe_read_user_str(&a->data[OFF(a->payload)], n & (EVENT_MAX - 1), p);
+		got = bpf_probe_read_user_str(&a->data[OFF(a->payload)], bounded(n), p);
 	ev_len(a, got > 0 ? (u16)got : 0);
 }
 
@@ -116,7 +126,7 @@ static __always_inline void push_kernel_str(struct aux *a, const void *p)
 	u32 n = room(a, STR_MAX);
 	long got = 0;
 	if (p && n)
-		got = bpf_probe_read_kernel_str(&a->data[OFF(a->payload)], n & (EVENT_MAX - 1), p);
+		got = bpf_probe_read_kernel_str(&a->data[OFF(a->payload)], bounded(n), p);
 	ev_len(a, got > 0 ? (u16)got : 0);
 }
 
@@ -124,7 +134,7 @@ static __always_inline void push_kernel_str(struct aux *a, const void *p)
 static __always_inline void push_user_buf(struct aux *a, const void *p, u64 len)
 {
 	u32 want = len < snaplen ? (u32)len : snaplen;
-	u32 n = room(a, want) & (EVENT_MAX - 1);
+	u32 n = bounded(room(a, want));
 	if (!p || !n || bpf_probe_read_user(&a->data[OFF(a->payload)], n, p) != 0) {
 		push_empty(a);
 		return;

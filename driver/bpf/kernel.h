@@ -279,9 +279,16 @@ struct kernfs_node___old {
 	struct kernfs_node___old *parent;
 };
 
-/* Before 6.2, mm counters were atomics in struct mm_rss_stat. */
+/* Before 6.2, mm counters were atomics in struct mm_rss_stat. The member
+ * types must match the kernel's (a struct, not a long) or the CO-RE
+ * relocation fails and the loader poisons the read (seen on 6.1). */
+typedef struct {
+	s64 counter;
+} atomic64_t;
+typedef atomic64_t atomic_long_t;
+
 struct mm_rss_stat {
-	long count[4];
+	atomic_long_t count[4];
 };
 
 struct mm_struct___old {

@@ -212,7 +212,7 @@ static __always_inline void push_cgroups(struct aux *a, struct task_struct *t)
 static __always_inline void push_user_area(struct aux *a, unsigned long start, unsigned long end, u32 max)
 {
 	u64 len = end > start ? end - start : 0;
-	u32 n = room(a, len < max ? (u32)len : max) & (EVENT_MAX - 1);
+	u32 n = bounded(room(a, len < max ? (u32)len : max));
 	if (!n || bpf_probe_read_user(&a->data[OFF(a->payload)], n, (void *)start) != 0) {
 		push_empty(a);
 		return;
@@ -246,7 +246,7 @@ static __always_inline void push_exe_args(struct aux *a, struct task_struct *t)
 	({                                                                               \
 		s64 __v;                                                                 \
 		if (bpf_core_type_exists(struct mm_rss_stat))                            \
-			__v = BPF_CORE_READ((struct mm_struct___old *)(mm), rss_stat.count[i]); \
+			__v = BPF_CORE_READ((struct mm_struct___old *)(mm), rss_stat.count[i].counter); \
 		else                                                                     \
 			__v = BPF_CORE_READ(mm, rss_stat[i].count);                      \
 		__v > 0 ? (u64)__v : 0;                                                  \

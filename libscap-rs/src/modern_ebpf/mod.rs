@@ -206,12 +206,19 @@ impl ModernEbpfEngine {
             };
             tp.load(hook, &btf).map_err(|e| {
                 let detail = verifier_detail(&e);
-                from_error(
-                    EngineFailure::VerifierRejected,
-                    &format!("verifying program {name}"),
-                    detail,
-                    e,
-                )
+                let what = format!("verifying program {name}");
+                if verifier_refused(&e) {
+                    // The verifier answers EACCES for a program it refuses:
+                    // its log says so, and no privilege would change it.
+                    EngineError::new(
+                        EngineFailure::VerifierRejected,
+                        format!("modern_ebpf: {what}: {detail}"),
+                    )
+                    .caused_by(e)
+                    .into()
+                } else {
+                    from_error(EngineFailure::VerifierRejected, &what, detail, e)
+                }
             })?;
         }
 
@@ -346,6 +353,12 @@ impl ModernEbpfEngine {
 }
 
 /// The verifier's log is long; keep its last lines, where the reason is.
+/// The kernel's verifier looked at the program and wrote why it refused.
+fn verifier_refused(e: &aya::programs::ProgramError) -> bool {
+    matches!(e, aya::programs::ProgramError::LoadError { verifier_log, .. }
+        if !format!("{verifier_log:?}").trim().is_empty())
+}
+
 fn verifier_detail(e: &aya::programs::ProgramError) -> String {
     let text = format!("{e:?}");
     let lines: Vec<&str> = text.lines().collect();
