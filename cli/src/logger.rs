@@ -76,6 +76,20 @@ pub fn log(level: LogLevel, msg: &str) {
     }
 }
 
+/// The error that ends falco, for syslog (with `log_syslog`): `main`
+/// prints it on standard error itself, and under systemd, whose units
+/// send standard output and error to null as Falco's do, syslog is how it
+/// reaches `journalctl -u falco`.
+pub fn fatal_to_syslog(msg: &str) {
+    let syslog = SETTINGS.read().map(|s| s.syslog).unwrap_or(false);
+    if syslog {
+        if let Ok(mut sink) = SYSLOG.lock() {
+            let sink = sink.get_or_insert_with(SyslogOutput::new);
+            let _ = sink.send(syslog_level(LogLevel::Error), msg);
+        }
+    }
+}
+
 pub fn info(msg: &str) {
     log(LogLevel::Info, msg);
 }

@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("Error: {err}");
+            falco::logger::fatal_to_syslog(&format!("Error: {err}"));
             ExitCode::from(1)
         }
     }

@@ -581,16 +581,12 @@ fn doctor_names_the_engine_that_runs_here_with_distinct_exit_codes() {
     let ebpf_runs = std::path::Path::new("/sys/kernel/btf/vmlinux").exists()
         && nix::unistd::geteuid().is_root();
     let kmod_runs = std::path::Path::new("/sys/module/falco").exists();
+    let doctor = |rules: &str, kind: &str| {
+        let kind = format!("engine.kind={kind}");
+        common::run(&["-c", &config, "-r", rules, "--doctor", "-o", &kind])
+    };
 
-    let r = common::run(&[
-        "-c",
-        &config,
-        "-r",
-        rules,
-        "--doctor",
-        "-o",
-        "engine.kind=modern_ebpf",
-    ]);
+    let r = doctor(rules, "modern_ebpf");
     assert!(
         r.stdout.contains("rules:\n  [ok] 36 rules loaded"),
         "{}",
@@ -605,6 +601,12 @@ fn doctor_names_the_engine_that_runs_here_with_distinct_exit_codes() {
     if ebpf_runs {
         assert!(r.stdout.contains("modern_ebpf: can run"), "{}", r.stdout);
         assert!(
+            r.stdout
+                .contains("[ok] probe: verified and attached by this kernel"),
+            "{}",
+            r.stdout
+        );
+        assert!(
             r.stdout.contains("engine.kind modern_ebpf will run here"),
             "{}",
             r.stdout
@@ -612,28 +614,12 @@ fn doctor_names_the_engine_that_runs_here_with_distinct_exit_codes() {
 
         let bad = dir.path().join("bad.yaml");
         std::fs::write(&bad, "- rule: broken\n  condition: evt.type = \n").unwrap();
-        let r = common::run(&[
-            "-c",
-            &config,
-            "-r",
-            bad.to_str().unwrap(),
-            "--doctor",
-            "-o",
-            "engine.kind=modern_ebpf",
-        ]);
+        let r = doctor(bad.to_str().unwrap(), "modern_ebpf");
         assert_eq!(r.code, 10, "{}", r.stdout);
         assert!(r.stdout.contains("rules:\n  [no] "), "{}", r.stdout);
     }
     if !kmod_runs {
-        let r = common::run(&[
-            "-c",
-            &config,
-            "-r",
-            rules,
-            "--doctor",
-            "-o",
-            "engine.kind=kmod",
-        ]);
+        let r = doctor(rules, "kmod");
         assert!(r.stdout.contains("kmod: cannot run"), "{}", r.stdout);
         assert_eq!(r.code, if ebpf_runs { 11 } else { 12 }, "{}", r.stdout);
     }

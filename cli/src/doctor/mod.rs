@@ -18,6 +18,7 @@ pub mod host;
 use crate::config::engine::EngineKind;
 use crate::config::Config;
 use crate::options::Options;
+use falco_scap::modern_ebpf::{ModernEbpfEngine, ModernEbpfOptions};
 use host::{config_text, config_yes, Host, Lockdown};
 use std::fmt::Write;
 
@@ -159,6 +160,23 @@ pub fn kmod(host: &Host) -> Verdict {
     }
 }
 
+/// The probe loaded, verified and attached once, then closed: this
+/// kernel's verifier has the last word on whether it runs here.
+fn probe_loads() -> Check {
+    let opts = ModernEbpfOptions {
+        buffer_bytes: 1 << 20,
+        scan: None,
+        ..ModernEbpfOptions::default()
+    };
+    match ModernEbpfEngine::open(&opts) {
+        Ok(engine) => {
+            drop(engine);
+            ok("probe: verified and attached by this kernel")
+        }
+        Err(e) => no(format!("probe: {e}")),
+    }
+}
+
 /// The configured engine when it is not a live one.
 fn offline(config: &Config) -> Option<Verdict> {
     let checks = match config.engine.kind {
@@ -274,10 +292,14 @@ pub fn examine(host: &Host, config: &Config, options: &Options) -> Report {
         )),
         Err(e) => no(format!("{e:#}")),
     };
+    let mut ebpf = modern_ebpf(host);
+    if ebpf.runs() {
+        ebpf.checks.push(probe_loads());
+    }
     Report {
         release: host.release.clone(),
         configured: config.engine.kind,
-        engines: vec![kmod(host), modern_ebpf(host)],
+        engines: vec![kmod(host), ebpf],
         offline: offline(config),
         rules,
     }
