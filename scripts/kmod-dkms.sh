@@ -13,7 +13,7 @@ apt_install dkms
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$here/driver-rs/dkms.conf")
 kver=$(make -s -C "$kdir" kernelrelease 2>/dev/null)
 work=${DKMS_WORK:-$(mktemp -d)}
-src="$work/src/falco-rs-$version"
+src="$work/src/falco-$version"
 mkdir -p "$src/driver" "$work/tree"
 cp -r "$here/driver-rs" "$src/"
 cp -r "$here/driver/src" "$src/driver/"
@@ -22,11 +22,11 @@ cp "$here/driver-rs/dkms.conf" "$src/dkms.conf"
 # in the environment dkms's make inherits.
 toolchain_env
 dkms=(dkms --dkmstree "$work/tree" --sourcetree "$work/src" -k "$kver" --kernelsourcedir "$kdir")
-"${dkms[@]}" add -m falco-rs -v "$version" >&2
-"${dkms[@]}" build -m falco-rs -v "$version" >&2 || {
-  cat "$work/tree/falco-rs/$version/build/make.log" >&2 || true
+"${dkms[@]}" add -m falco -v "$version" >&2
+"${dkms[@]}" build -m falco -v "$version" >&2 || {
+  cat "$work/tree/falco/$version/build/make.log" >&2 || true
   exit 1
 }
-ko=$(find "$work/tree/falco-rs/$version/$kver" -name 'falco.ko*' | head -1)
+ko=$(find "$work/tree/falco/$version/$kver" -name 'falco.ko*' | head -1)
 [ -n "$ko" ] || { echo "kmod-dkms: dkms built no falco.ko" >&2; exit 1; }
 echo "$ko"
