@@ -2,7 +2,7 @@
 CARGO ?= cargo
 FILE ?= ../shared/reference/scap/vm_cat_shadow.scap.gz
 
-.PHONY: all setup build image test kmod-test bench fuzz run replay clean
+.PHONY: all setup build image deb deb-test test kmod-test bench fuzz run replay clean
 
 all: build
 
@@ -17,9 +17,21 @@ build:
 image: setup
 	scripts/build-image.sh
 
+# The Debian package (packaging/deb/): target/deb/falco-rs_<version>_amd64.deb,
+# checked by lintian.
+deb: setup
+	packaging/deb/build.sh
+
+# The .deb installed, used, upgraded and purged in Debian 12 with systemd,
+# booted in qemu on Debian's 6.1 kernel (root; the root filesystem is
+# cached under $FALCO_RS_CACHE).
+deb-test: setup
+	scripts/deb-test.sh
+
 # Every test: the Kubernetes manifests validated offline, the image built
 # (the DaemonSet tests run it), the workspace (the live eBPF tests need
-# root), then the kernel module in a qemu VM. Installs what they need first
+# root), the .deb in a Debian VM with systemd (scripts/deb-test.sh), then
+# the kernel module in a qemu VM. Installs what they need first
 # (sysdig, clang, libbpf headers; the test kernel's pinned toolchain, and
 # the kernel itself, built and cached under $FALCO_RS_CACHE, default
 # ~/.cache/falco-rs, by scripts/test-kernel.sh). scripts/ci-cold.sh runs
@@ -28,6 +40,7 @@ image: setup
 test: setup
 	scripts/validate-k8s.sh
 	image=$$(scripts/build-image.sh) && FALCO_RS_IMAGE=$$image $(CARGO) test --workspace
+	scripts/deb-test.sh
 	scripts/kmod-test.sh
 	KERNEL_FLAVOUR=debug scripts/kmod-test.sh
 

@@ -28,6 +28,9 @@
 #   python3-venv
 #           scripts/validate-k8s.sh installs kubernetes-validate (the
 #           Kubernetes schemas, offline) into a virtualenv
+#   lintian
+#           packaging/deb/build.sh (`make deb`) checks the package with it:
+#           no error allowed
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib/apt.sh
@@ -35,6 +38,6 @@ source "$here/scripts/lib/apt.sh"
 
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found (rustup toolchain expected)" >&2; exit 1; }
 need=(sysdig bc time libbpf-dev perl python3 iproute2 podman docker.io containerd runc busybox-static
-  file binutils python3-venv)
+  file binutils python3-venv lintian)
 [ -n "${CLANG:-}" ] || need+=(clang-14)
 apt_install "${need[@]}"
