@@ -32,6 +32,15 @@ key=$( (cat "$recipe"/*.sh "$recipe"/guest/*; echo "${extra[*]}") | sha256sum | 
 export WORK="$cache/debvm-$kabi-$key"
 if [ ! -f "$WORK/.done" ] || [ ! -f "$WORK/base.ext4" ]; then
   echo "deb-test: building the Debian root filesystem into $WORK" >&2
+  # A build that failed may have left the host's /proc, /sys and /dev
+  # mounted in the root filesystem: unmount them before deleting anything.
+  for m in dev sys proc; do
+    if mountpoint -q "$WORK/rootfs/$m" 2>/dev/null; then umount -R "$WORK/rootfs/$m"; fi
+  done
+  if grep -q " $WORK/" /proc/mounts; then
+    echo "deb-test: something is still mounted below $WORK; not deleting it" >&2
+    exit 1
+  fi
   rm -rf "$WORK"
   "$recipe/build-rootfs.sh" bootstrap kernel >&2
   chroot "$WORK/rootfs" env DEBIAN_FRONTEND=noninteractive \
