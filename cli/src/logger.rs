@@ -69,10 +69,14 @@ pub fn log(level: LogLevel, msg: &str) {
         let _ = std::io::stderr().write_all(stderr_line(msg, settings.iso8601).as_bytes());
     }
     if settings.syslog {
-        if let Ok(mut sink) = SYSLOG.lock() {
-            let sink = sink.get_or_insert_with(SyslogOutput::new);
-            let _ = sink.send(syslog_level(level), msg.trim_end_matches('\n'));
-        }
+        to_syslog(level, msg);
+    }
+}
+
+fn to_syslog(level: LogLevel, msg: &str) {
+    if let Ok(mut sink) = SYSLOG.lock() {
+        let sink = sink.get_or_insert_with(SyslogOutput::new);
+        let _ = sink.send(syslog_level(level), msg.trim_end_matches('\n'));
     }
 }
 
@@ -81,12 +85,8 @@ pub fn log(level: LogLevel, msg: &str) {
 /// send standard output and error to null as Falco's do, syslog is how it
 /// reaches `journalctl -u falco`.
 pub fn fatal_to_syslog(msg: &str) {
-    let syslog = SETTINGS.read().map(|s| s.syslog).unwrap_or(false);
-    if syslog {
-        if let Ok(mut sink) = SYSLOG.lock() {
-            let sink = sink.get_or_insert_with(SyslogOutput::new);
-            let _ = sink.send(syslog_level(LogLevel::Error), msg);
-        }
+    if SETTINGS.read().is_ok_and(|s| s.syslog) {
+        to_syslog(LogLevel::Error, msg);
     }
 }
 

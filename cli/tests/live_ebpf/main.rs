@@ -143,6 +143,18 @@ impl LiveFalco {
         }
     }
 
+    /// Runs `cat /etc/shadow` on the host and waits for its alert: every
+    /// event before it has then been processed. `what` names the moment.
+    fn expect_marker(&mut self, what: &str) {
+        let marker = run_in_group("cat", &["/etc/shadow"]);
+        self.expect_alert(
+            "Read sensitive file untrusted",
+            marker,
+            Duration::from_secs(30),
+            what,
+        );
+    }
+
     fn alerts_from(&self, pgid: u32) -> Vec<&Value> {
         self.seen
             .iter()
