@@ -7,8 +7,11 @@
 # rust-web-src (the rustup toolchain cannot read the kernel crate's
 # metadata); bindgen-cli from the crates registry; clang, lld and libclang
 # 14. Config: tinyconfig plus scripts/test-kernel.config, plus
-# scripts/test-kernel-btf.config (BTF and BPF tracing) or, with
-# KERNEL_FLAVOUR=debug, scripts/test-kernel-debug.config (KASAN, lockdep).
+# scripts/test-kernel-btf.config (BTF and BPF tracing) and
+# scripts/test-kernel-debian.config (what Debian 12 with systemd needs to
+# boot from an NVMe ext4 root without an initrd: scripts/deb-test.sh runs
+# the .deb on this kernel) or, with KERNEL_FLAVOUR=debug,
+# scripts/test-kernel-debug.config (KASAN, lockdep).
 #
 # The toolchain is pinned, not taken from whatever the machine has: the
 # versions below are checked before a build starts (check_toolchain), and
@@ -164,7 +167,9 @@ build_kernel() {
   tarball=$(ls /usr/src/linux-source-6.12.tar.* | head -1)
   version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
   # The default flavour adds BTF and what BPF tracing needs
-  # (scripts/test-kernel-btf.config: the eBPF engine runs there too);
+  # (scripts/test-kernel-btf.config: the eBPF engine runs there too) and
+  # what a Debian root filesystem with systemd needs
+  # (scripts/test-kernel-debian.config);
   # KERNEL_FLAVOUR=debug adds KASAN, lockdep and the other debug checks of
   # scripts/test-kernel-debug.config instead (a separate cache entry).
   local fragments=("$here/scripts/test-kernel.config")
@@ -173,7 +178,7 @@ build_kernel() {
     fragments+=("$here/scripts/test-kernel-debug.config")
     suffix="-debug"
   else
-    fragments+=("$here/scripts/test-kernel-btf.config")
+    fragments+=("$here/scripts/test-kernel-btf.config" "$here/scripts/test-kernel-debian.config")
   fi
   key=$( (cat "${fragments[@]}"; echo "$recipe"; toolchain_id) | sha256sum | cut -c1-16)
   dir="$cache/kernel/linux-$version-$key$suffix"
