@@ -16,8 +16,12 @@
 # CONFIG_CLANG_VERSION); this script finds matching tools and passes them
 # to driver-rs/Makefile. Candidates, first match wins:
 #   rustc    $FALCO_RUSTC, $RUSTC, rustc on PATH, /usr/bin/rustc-1.*
-#            (Debian's rustc-web installs /usr/bin/rustc)
-#   bindgen  $FALCO_BINDGEN, $BINDGEN, bindgen on PATH
+#            (Debian's rustc-web installs /usr/bin/rustc),
+#            /usr/local/bin/rustc, ~/.cargo/bin/rustc
+#   bindgen  $FALCO_BINDGEN, $BINDGEN, bindgen on PATH,
+#            /usr/local/bin/bindgen, ~/.cargo/bin/bindgen
+# (apt runs dpkg, and so this script, with PATH=/usr/sbin:/usr/bin:/sbin:/bin:
+# where `cargo install` puts a tool is searched by name.)
 #   library  $RUST_LIB_SRC, the rustc's sysroot (rust-src), /usr/src/rustc-<version>/library
 #            (Debian's rust-web-src)
 # When something needed is missing or none matches, it refuses before
@@ -63,14 +67,17 @@ matching() {
 }
 
 on_path() { command -v "$1" 2>/dev/null || true; }
+# Where `cargo install` puts tools for the user running this (DKMS: root).
+cargo_bin=${CARGO_HOME:-${HOME:-/root}/.cargo}/bin
 
 # shellcheck disable=SC2046 # the glob's words are the candidates
 rustc=$(matching "$want_rustc" "${FALCO_RUSTC:-}" "${RUSTC:-}" "$(on_path rustc)" \
-  $(ls /usr/bin/rustc-1.* 2>/dev/null)) ||
+  $(ls /usr/bin/rustc-1.* 2>/dev/null) /usr/local/bin/rustc "$cargo_bin/rustc") ||
   refuse "no rustc matches the kernel's \"$want_rustc\": install it (Debian: rustc-web) or set FALCO_RUSTC"
 
 if [ -n "$want_bindgen" ]; then
-  bindgen=$(matching "$want_bindgen" "${FALCO_BINDGEN:-}" "${BINDGEN:-}" "$(on_path bindgen)") ||
+  bindgen=$(matching "$want_bindgen" "${FALCO_BINDGEN:-}" "${BINDGEN:-}" "$(on_path bindgen)" \
+    /usr/local/bin/bindgen "$cargo_bin/bindgen") ||
     refuse "no bindgen matches the kernel's \"$want_bindgen\": install it (cargo install --locked bindgen-cli@${want_bindgen#bindgen }) or set FALCO_BINDGEN"
 else
   bindgen=$(on_path bindgen)

@@ -45,7 +45,12 @@ fn build(kdir: &Path, env: &[(&str, &Path)]) -> (i32, String) {
         }
     }
     let mut cmd = Command::new("/bin/sh");
-    cmd.arg(script()).arg(kdir).env_clear().env("PATH", &bin);
+    // HOME too: the script looks in ~/.cargo/bin (not this machine's).
+    cmd.arg(script())
+        .arg(kdir)
+        .env_clear()
+        .env("PATH", &bin)
+        .env("HOME", kdir.parent().unwrap());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -127,4 +132,27 @@ fn dkms_make_refuses_with_one_line_naming_what_is_needed() {
         err.contains("built with clang 14: install clang-14"),
         "{err}"
     );
+}
+
+/// apt runs maintainer scripts, and so DKMS, with
+/// PATH=/usr/sbin:/usr/bin:/sbin:/bin: a rustc and bindgen that `cargo
+/// install` put in ~/.cargo/bin are still found (found in the Debian VM of
+/// scripts/deb-test.sh, where bindgen in /usr/local/bin was not).
+#[test]
+fn dkms_make_finds_cargo_installed_tools_off_apts_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = kernel(
+        dir.path(),
+        &RUST_KERNEL.replace("rustc 1.96.0 (ac68faa20 2026-05-25)", "rustc 1.96.9 (test)"),
+    );
+    let home = dir.path().join("home");
+    let cargo_bin = home.join(".cargo/bin");
+    std::fs::create_dir_all(&cargo_bin).unwrap();
+    fake_tool(&cargo_bin, "rustc", "rustc 1.96.9 (test)");
+    fake_tool(&cargo_bin, "bindgen", "bindgen 0.73.2");
+    let (code, err) = build(&k, &[("HOME", &home)]);
+    assert_eq!(code, 1);
+    // Past rustc and bindgen: refused only for want of that rustc's
+    // library sources (a version no machine has).
+    assert!(err.contains("library sources of rustc 1.96.9"), "{err}");
 }
