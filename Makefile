@@ -23,8 +23,11 @@ deb: setup
 	packaging/deb/build.sh
 
 # The .deb installed, used, upgraded and purged in Debian 12 with systemd,
-# booted in qemu on Debian's 6.1 kernel (root; the root filesystem is
-# cached under $FALCO_RS_CACHE).
+# booted in qemu on Debian's 6.1 kernel (eBPF), then on the Rust-enabled
+# test kernel installed from its own linux-image/linux-headers .debs
+# (DKMS builds the module; kmod; reboot; a mismatched rustc falls back to
+# eBPF). Root; the root filesystems are cached under $FALCO_RS_CACHE.
+# PART=ebpf or PART=kmod runs one half.
 deb-test: setup
 	scripts/deb-test.sh
 
