@@ -5,7 +5,8 @@ use falco_abi::flag_tables::open_flags::{O_DIRECTORY, O_RDONLY};
 use falco_abi::schema::AT_FDCWD;
 use falco_abi::EventCode as C;
 use falco_scap::builder::events::{
-    clone_child_exit, close_exit, connect_exit, execve_exit, ipv4_tuple, openat_exit, socket_exit,
+    accept4_exit, clone_child_exit, close_exit, connect_exit, execve_exit, ipv4_tuple, ipv6_tuple,
+    openat_exit, socket6_exit, socket_exit,
 };
 use falco_scap::builder::{EventBuilder, TestEngine};
 use falco_scap::state::{InitialState, ThreadInfo, UserInfo};
@@ -234,6 +235,70 @@ fn connect_sets_the_tuple_and_the_endpoint_fields() {
     );
 }
 
+/// libsinsp makes a socket whose tuple has both ends IPv4-mapped
+/// (::ffff:a.b.c.d, a dual-stack socket's IPv4 peer) an IPv4 socket, so
+/// that rules on fd.sip/fd.rip against IPv4 addresses see it; a tuple with
+/// one real IPv6 end stays IPv6.
+#[test]
+fn ipv4_mapped_tuples_make_ipv4_sockets() {
+    let mapped = |a: [u8; 4]| std::net::Ipv4Addr::from(a).to_ipv6_mapped().octets();
+    let v6 = |s: &str| s.parse::<std::net::Ipv6Addr>().unwrap().octets();
+    let lo = [127, 0, 0, 1];
+    let mut e = TestEngine::new(shell());
+    e.push(&socket6_exit(200, 5));
+    e.push(&connect_exit(
+        200,
+        5,
+        &ipv6_tuple(mapped(lo), 44780, mapped(lo), 4444),
+    ));
+    e.push(&accept4_exit(
+        200,
+        6,
+        &ipv6_tuple(mapped([10, 0, 0, 9]), 51000, mapped([10, 0, 0, 5]), 80),
+    ));
+    e.push(&socket6_exit(200, 7));
+    e.push(&connect_exit(
+        200,
+        7,
+        &ipv6_tuple(mapped(lo), 5000, v6("2001:db8::9"), 22),
+    ));
+    let rows = run(
+        e,
+        &[
+            "fd.type",
+            "fd.typechar",
+            "fd.name",
+            "fd.sip",
+            "fd.rip",
+            "fd.cip",
+        ],
+    );
+    assert_eq!(
+        rows[1],
+        [
+            "ipv4",
+            "4",
+            "127.0.0.1:44780->127.0.0.1:4444",
+            "127.0.0.1",
+            "127.0.0.1",
+            "127.0.0.1"
+        ]
+    );
+    assert_eq!(
+        rows[2],
+        [
+            "ipv4",
+            "4",
+            "10.0.0.9:51000->10.0.0.5:80",
+            "10.0.0.5",
+            "10.0.0.9",
+            "10.0.0.9"
+        ]
+    );
+    assert_eq!(rows[4][..2], ["ipv6", "6"]);
+    assert_eq!(rows[4][4], "2001:db8::9");
+}
+
 #[test]
 fn procexit_removes_the_thread_only_after_its_event() {
     let mut e = TestEngine::new(shell());
@@ -343,7 +408,16 @@ fn the_container_plugins_async_events_add_and_remove_metadata() {
     e.push(&close_exit(200, 1));
     e.push(&async_event("container_removed"));
     e.push(&close_exit(200, 1));
-    let rows = run(e, &["evt.type", "container.id", "container.name", "container.type", "container.full_id"]);
+    let rows = run(
+        e,
+        &[
+            "evt.type",
+            "container.id",
+            "container.name",
+            "container.type",
+            "container.full_id",
+        ],
+    );
     // Before: the id only. Then the record; the event itself describes it.
     assert_eq!(rows[0], ["close", "3ad7b26ded6d", "<NA>", "<NA>", "<NA>"]);
     assert_eq!(rows[1][..3], ["container", "3ad7b26ded6d", "web"]);

@@ -3,7 +3,7 @@
 //! so a test can still `.set()` what it cares about (and `.ts()`).
 
 use super::EventBuilder;
-use falco_abi::flag_tables::socket_families::{AF_INET, AF_UNSPEC};
+use falco_abi::flag_tables::socket_families::{AF_INET, AF_INET6, AF_UNSPEC};
 use falco_abi::EventCode as C;
 
 /// Strings each followed by a NUL, as in `args`, `env` and `cgroups`.
@@ -20,6 +20,17 @@ pub fn nul_join(xs: &[&str]) -> Vec<u8> {
 /// `connect`'s `tuple`.
 pub fn ipv4_tuple(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16) -> Vec<u8> {
     let mut t = vec![AF_INET as u8];
+    t.extend_from_slice(&src);
+    t.extend_from_slice(&sport.to_le_bytes());
+    t.extend_from_slice(&dst);
+    t.extend_from_slice(&dport.to_le_bytes());
+    t
+}
+
+/// An IPv6 socket tuple (family, source, destination), as in `connect`'s
+/// and `accept`'s `tuple`.
+pub fn ipv6_tuple(src: [u8; 16], sport: u16, dst: [u8; 16], dport: u16) -> Vec<u8> {
+    let mut t = vec![AF_INET6 as u8];
     t.extend_from_slice(&src);
     t.extend_from_slice(&sport.to_le_bytes());
     t.extend_from_slice(&dst);
@@ -102,6 +113,25 @@ pub fn socket_exit(tid: i64, fd: i64) -> EventBuilder {
         .set("domain", AF_INET)
         .set("type", 1)
         .set("proto", 0)
+        .set("flags", 0)
+}
+
+/// A socket exit (SOCKET_SOCKET_X) of `tid` returning `fd` for an IPv6
+/// TCP socket (domain AF_INET6, type SOCK_STREAM 1, proto 0, no flags).
+pub fn socket6_exit(tid: i64, fd: i64) -> EventBuilder {
+    socket_exit(tid, fd).set("domain", AF_INET6)
+}
+
+/// An accept4 exit (SOCKET_ACCEPT4_6_X) of `tid` returning `fd` for a
+/// connection with `tuple`; an empty queue, no flags.
+pub fn accept4_exit(tid: i64, fd: i64, tuple: &[u8]) -> EventBuilder {
+    EventBuilder::new(C::SOCKET_ACCEPT4_6_X)
+        .tid(tid as u64)
+        .set("fd", fd)
+        .set("tuple", tuple)
+        .set("queuepct", 0)
+        .set("queuelen", 0)
+        .set("queuemax", 0)
         .set("flags", 0)
 }
 
