@@ -96,22 +96,13 @@ fn ip_tuple(t: &EvTuple<'_>) -> Option<SockTuple> {
             sport,
             dip,
             dport,
-        } => {
-            let (s, d) = (Ipv6Addr::from(*sip), Ipv6Addr::from(*dip));
-            // Both ends IPv4-mapped (::ffff:a.b.c.d): an IPv4 peer of a
-            // dual-stack socket, which libsinsp makes an IPv4 socket, so
-            // that fd.sip/fd.rip rules on IPv4 addresses see it.
-            let (sip, dip) = match (s.to_ipv4_mapped(), d.to_ipv4_mapped()) {
-                (Some(s4), Some(d4)) => (IpAddr::V4(s4), IpAddr::V4(d4)),
-                _ => (IpAddr::V6(s), IpAddr::V6(d)),
-            };
-            SockTuple {
-                sip,
-                sport: *sport,
-                dip,
-                dport: *dport,
-            }
+        } => SockTuple {
+            sip: IpAddr::V6(Ipv6Addr::from(*sip)),
+            sport: *sport,
+            dip: IpAddr::V6(Ipv6Addr::from(*dip)),
+            dport: *dport,
         }
+        .unmapped(),
         _ => return None,
     })
 }

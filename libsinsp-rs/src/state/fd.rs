@@ -130,6 +130,28 @@ pub struct SockTuple {
     pub dport: u16,
 }
 
+impl SockTuple {
+    /// The tuple as libsinsp keeps it: when both ends are IPv4-mapped IPv6
+    /// addresses (`::ffff:a.b.c.d`, a dual-stack socket's IPv4 peer), the
+    /// socket is an IPv4 one with those IPv4 addresses, so that rules on
+    /// `fd.sip`/`fd.rip` against IPv4 addresses see it. A tuple with a real
+    /// IPv6 end stays as it is.
+    pub fn unmapped(self) -> SockTuple {
+        let mapped = |ip: IpAddr| match ip {
+            IpAddr::V6(a) => a.to_ipv4_mapped(),
+            IpAddr::V4(_) => None,
+        };
+        match (mapped(self.sip), mapped(self.dip)) {
+            (Some(s), Some(d)) => SockTuple {
+                sip: IpAddr::V4(s),
+                dip: IpAddr::V4(d),
+                ..self
+            },
+            _ => self,
+        }
+    }
+}
+
 /// One open file descriptor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fd {

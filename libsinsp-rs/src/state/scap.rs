@@ -221,13 +221,17 @@ fn fd_from_scap(t: &FdTarget, ino: u64) -> Option<Fd> {
             l4proto,
         } => {
             let v6 = ip_family_v6(&[*sip, *dip]);
-            let mut f = ip_fd(ip_in_family(*sip, v6), *l4proto);
-            f.tuple = Some(SockTuple {
+            // libsinsp makes an IPv6 socket of the state with both ends
+            // IPv4-mapped an IPv4 one, as on accept and connect.
+            let tuple = SockTuple {
                 sip: ip_in_family(*sip, v6),
                 sport: *sport,
                 dip: ip_in_family(*dip, v6),
                 dport: *dport,
-            });
+            }
+            .unmapped();
+            let mut f = ip_fd(tuple.sip, *l4proto);
+            f.tuple = Some(tuple);
             f
         }
         FdTarget::IpServSock { ip, port, l4proto } => {
@@ -507,5 +511,25 @@ mod tests {
                 l4proto: 2,
             }
         );
+    }
+
+    #[test]
+    fn an_ipv6_socket_with_both_ends_ipv4_mapped_becomes_ipv4() {
+        let mapped = |a: [u8; 4]| IpAddr::V6(Ipv4Addr::from(a).to_ipv6_mapped());
+        let f = fd_from_scap(
+            &FdTarget::IpSock {
+                sip: mapped([127, 0, 0, 1]),
+                dip: mapped([127, 0, 0, 1]),
+                sport: 44780,
+                dport: 4444,
+                l4proto: 2,
+            },
+            7,
+        )
+        .unwrap();
+        assert_eq!(f.kind, FdKind::Ipv4);
+        assert_eq!(f.name, "127.0.0.1:44780->127.0.0.1:4444");
+        let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        assert_eq!((f.tuple.unwrap().sip, f.tuple.unwrap().dip), (lo, lo));
     }
 }
