@@ -423,7 +423,8 @@ mod tests {
         let snap = Inspector::new(st).snapshot();
         assert!(snap.interfaces.is_empty());
         let t = &snap.threads[&100];
-        assert_eq!((t.vmsize_kb, t.vmrss_kb, t.pfmajor), (0, 0, 0));
+        // Memory and page faults are kept (proc.vm*, thread.pf*).
+        assert_eq!((t.vmsize_kb, t.vmrss_kb, t.pfmajor), (1000, 500, 3));
         assert_eq!(t.root, "");
         assert_eq!(t.args, b"-g\0daemon off;\0");
         assert!(

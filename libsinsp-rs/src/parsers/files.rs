@@ -3,7 +3,8 @@
 
 use super::Cx;
 use crate::state::{paths, Fd, FdKind};
-use falco_abi::flag_tables::open_flags::O_DIRECTORY;
+use falco_abi::flag_tables::creat_flags::{FD_LOWER_LAYER_CREAT, FD_UPPER_LAYER_CREAT};
+use falco_abi::flag_tables::open_flags::{FD_LOWER_LAYER, FD_UPPER_LAYER, O_DIRECTORY};
 use falco_abi::schema::AT_FDCWD;
 use falco_abi::EventCode as C;
 
@@ -34,7 +35,11 @@ pub fn open_exit(cx: &mut Cx<'_, '_, '_>, code: C) {
             }
         }
     };
-    let flags = cx.u64("flags").unwrap_or(0);
+    let flags = match code {
+        // creat has no flags: the overlay layer comes in creat_flags.
+        C::SYSCALL_CREAT_X => creat_layer(cx.u64("creat_flags").unwrap_or(0)),
+        _ => cx.u64("flags").unwrap_or(0),
+    };
     let kind = if flags & u64::from(O_DIRECTORY) != 0 {
         FdKind::Directory
     } else {
@@ -49,4 +54,15 @@ pub fn open_exit(cx: &mut Cx<'_, '_, '_>, code: C) {
         t.insert(fd, f);
     }
     cx.insp.set_scope_fd(fd);
+}
+
+/// The open flags libsinsp gives a file made by creat: only its overlay layer.
+fn creat_layer(creat_flags: u64) -> u64 {
+    if creat_flags & u64::from(FD_UPPER_LAYER_CREAT) != 0 {
+        u64::from(FD_UPPER_LAYER)
+    } else if creat_flags & u64::from(FD_LOWER_LAYER_CREAT) != 0 {
+        u64::from(FD_LOWER_LAYER)
+    } else {
+        0
+    }
 }

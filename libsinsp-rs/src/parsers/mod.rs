@@ -6,9 +6,11 @@
 //! - `files.rs` — open/openat/openat2/creat/open_by_handle_at
 //! - `net.rs` — socket, socketpair, connect, accept/accept4, bind, listen
 //! - `fds.rs` — close, dup family, fcntl dup, pipes and the other fd makers
+//! - `memory.rs` — brk, mmap, mmap2, munmap, context switches
 
 mod fds;
 mod files;
+mod memory;
 mod net;
 mod process;
 
@@ -90,6 +92,10 @@ fn parser(code: C) -> Option<Parser> {
         | C::SYSCALL_SETREGID_X => process::set_ids,
         C::SYSCALL_CHDIR_X | C::SYSCALL_FCHDIR_X => process::chdir,
         C::SYSCALL_PRCTL_X => |cx, _| process::prctl(cx),
+        C::SYSCALL_BRK_4_X | C::SYSCALL_MMAP_X | C::SYSCALL_MMAP2_X | C::SYSCALL_MUNMAP_X => {
+            |cx, _| memory::mapping_exit(cx)
+        }
+        C::SCHEDSWITCH_6_E => |cx, _| memory::context_switch(cx),
         C::CONTAINER_JSON_E | C::CONTAINER_JSON_2_E => |cx, _| container(cx),
         C::ASYNCEVENT_E => |cx, _| async_event(cx),
         C::SYSCALL_OPEN_X

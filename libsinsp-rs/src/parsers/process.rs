@@ -1,23 +1,20 @@
 //! Process lifecycle: clone family, execve family, procexit, credentials,
 //! working directory, thread name.
 
+use super::memory::Reported;
 use super::Cx;
 use crate::inspector::{Inspector, Removal};
-use crate::state::thread::split_nul;
+use crate::state::thread::{parse_cgroups, split_nul};
 use crate::state::{container, paths, Thread};
 use falco_abi::flag_tables::clone_flags::CLONE_THREAD;
-use falco_abi::flag_tables::execve_flags::{EXE_FROM_MEMFD, EXE_UPPER_LAYER, EXE_WRITABLE};
+use falco_abi::flag_tables::execve_flags::{
+    EXE_FROM_MEMFD, EXE_LOWER_LAYER, EXE_UPPER_LAYER, EXE_WRITABLE,
+};
 use falco_abi::flag_tables::prctl_options::PR_SET_NAME;
 use falco_abi::EventCode as C;
 
 fn cgroups(cx: &Cx<'_, '_, '_>) -> Vec<(String, String)> {
-    split_nul(cx.bytes("cgroups").unwrap_or_default())
-        .into_iter()
-        .map(|c| match c.split_once('=') {
-            Some((k, v)) => (k.to_string(), v.to_string()),
-            None => (String::new(), c),
-        })
-        .collect()
+    parse_cgroups(cx.bytes("cgroups").unwrap_or_default())
 }
 
 /// The container a process's cgroups name ("" on the host); the inspector
@@ -80,10 +77,10 @@ pub fn clone_exit(cx: &mut Cx<'_, '_, '_>) {
         let ptid = if is_thread { caller.ptid } else { caller.tid };
         (child_tid, pid, ptid)
     };
-    let cg = if res == 0 {
-        cgroups(cx)
-    } else {
-        caller.cgroups.clone()
+    // Either side's cgroups are the child's: it inherits the parent's.
+    let cg = match cgroups(cx) {
+        cg if cg.is_empty() => caller.cgroups.clone(),
+        cg => cg,
     };
     let exe = cx.str("exe").unwrap_or_else(|| caller.exe.clone());
     // Old captures have no comm: Falco then takes the executable's name.
@@ -118,6 +115,9 @@ pub fn clone_exit(cx: &mut Cx<'_, '_, '_>) {
     };
     child.euid = child.uid;
     child.egid = child.gid;
+    if let Some(m) = Reported::of(cx) {
+        m.apply(&mut child);
+    }
     child.exited = false;
     // A new process gets a copy of the parent's fds (or shares them with
     // CLONE_FILES, which our per-process table cannot tell apart from a
@@ -155,6 +155,7 @@ pub fn execve_exit(cx: &mut Cx<'_, '_, '_>) {
     let caps = (p("cap_inheritable"), p("cap_permitted"), p("cap_effective"));
     let ino = (p("exe_ino"), p("exe_ino_ctime"), p("exe_ino_mtime"));
     let (tty, fdlimit) = (p("tty"), p("fdlimit"));
+    let memory = Reported::of(cx);
     if cx.insp.threads.get(tid).is_none() {
         // A thread we never saw (the capture starts here): the exec event
         // says who it is.
@@ -223,6 +224,10 @@ pub fn execve_exit(cx: &mut Cx<'_, '_, '_>) {
     t.exe_writable = flags & u64::from(EXE_WRITABLE) != 0;
     t.exe_upper_layer = flags & u64::from(EXE_UPPER_LAYER) != 0;
     t.exe_from_memfd = flags & u64::from(EXE_FROM_MEMFD) != 0;
+    t.exe_lower_layer = flags & u64::from(EXE_LOWER_LAYER) != 0;
+    if let Some(m) = memory {
+        m.apply(t);
+    }
     if let Some(v) = tty {
         t.tty = v as u32;
     }

@@ -189,13 +189,22 @@ impl Fd {
         }
     }
 
+    /// An IP socket only bound or listening (libsinsp's server socket
+    /// types), not a connection.
+    pub fn is_listening(&self) -> bool {
+        self.is_server
+            && self
+                .tuple
+                .is_some_and(|t| t.sport == 0 && t.sip.is_unspecified())
+    }
+
     /// `fd.name` of an IP socket: `cip:cport->sip:sport`, or `ip:port` for
     /// a server socket that is only bound; empty without a tuple.
     pub fn tuple_name(&self) -> String {
         let Some(t) = self.tuple else {
             return String::new();
         };
-        if self.is_server && t.sport == 0 && t.sip.is_unspecified() {
+        if self.is_listening() {
             return format!("{}:{}", t.dip, t.dport);
         }
         format!("{}:{}->{}:{}", t.sip, t.sport, t.dip, t.dport)

@@ -27,10 +27,11 @@
 //! - strings longer than the savefile reader accepts are cut to fit
 //!   (1024 bytes for comm, exe, exepath and cwd, 1023 for fd names, 4096
 //!   for args, env and cgroups, which keep their final NUL).
-//! - threads' vmsize/vmrss/vmswap, page faults and root directory are not
-//!   kept by the inspector and are written as zero / empty.
+//! - threads' root directory is not kept by the inspector and is written
+//!   empty; whether the executable is in an overlay's lower layer has no
+//!   place in the process list (false after reading).
 
-use super::thread::split_nul;
+use super::thread::{parse_cgroups, split_nul};
 use super::{container, paths, Fd, FdKind, FdTable, L4Proto, SockTuple, Thread, ThreadTable};
 use falco_scap::savefile::proclist::{MAX_ARGS, MAX_CGROUPS, MAX_ENV, MAX_PATH};
 use falco_scap::state::{
@@ -129,13 +130,7 @@ fn orient_seeded_sockets(threads: &mut ThreadTable) {
 
 /// A thread of the initial state in the inspector's form.
 fn thread_from_scap(t: ThreadInfo) -> Thread {
-    let cgroups: Vec<(String, String)> = split_nul(&t.cgroups)
-        .into_iter()
-        .map(|c| match c.split_once('=') {
-            Some((k, v)) => (k.to_string(), v.to_string()),
-            None => (String::new(), c),
-        })
-        .collect();
+    let cgroups = parse_cgroups(&t.cgroups);
     let container_id = container::id_from_cgroups(cgroups.iter().map(|(_, p)| p.as_str()));
     let mut fds = FdTable::default();
     for f in &t.fds {
@@ -183,6 +178,12 @@ fn thread_from_scap(t: ThreadInfo) -> Thread {
         exe_ino: t.exe_ino,
         exe_ino_ctime: t.exe_ino_ctime,
         exe_ino_mtime: t.exe_ino_mtime,
+        exe_lower_layer: false,
+        vmsize_kb: t.vmsize_kb,
+        vmrss_kb: t.vmrss_kb,
+        vmswap_kb: t.vmswap_kb,
+        pfmajor: t.pfmajor,
+        pfminor: t.pfminor,
         fds,
         exited: false,
     }
@@ -333,11 +334,11 @@ pub fn thread_to_scap(t: &Thread) -> ThreadInfo {
         // gid and egid, from them).
         uid: t.euid,
         gid: t.egid,
-        vmsize_kb: 0,
-        vmrss_kb: 0,
-        vmswap_kb: 0,
-        pfmajor: 0,
-        pfminor: 0,
+        vmsize_kb: t.vmsize_kb,
+        vmrss_kb: t.vmrss_kb,
+        vmswap_kb: t.vmswap_kb,
+        pfmajor: t.pfmajor,
+        pfminor: t.pfminor,
         env: join_nul(&t.env, MAX_ENV),
         vtid: t.vtid,
         vpid: t.vpid,

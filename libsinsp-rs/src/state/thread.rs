@@ -48,6 +48,15 @@ pub struct Thread {
     pub exe_ino: u64,
     pub exe_ino_ctime: u64,
     pub exe_ino_mtime: u64,
+    pub exe_lower_layer: bool,
+    /// Memory of the process (kB), as the kernel last reported it (clone,
+    /// execve, brk/mmap/munmap, context switches; /proc at start).
+    pub vmsize_kb: u32,
+    pub vmrss_kb: u32,
+    pub vmswap_kb: u32,
+    /// Page faults of the thread since it started.
+    pub pfmajor: u64,
+    pub pfminor: u64,
     /// The fds of the thread group; used on the group leader only.
     pub fds: FdTable,
     /// The thread has exited (kept until its removal is applied).
@@ -80,7 +89,8 @@ impl Default for Thread {
             cap_permitted: 0,
             cap_effective: 0,
             tty: 0,
-            fdlimit: 0,
+            // Unknown: libsinsp's -1.
+            fdlimit: u64::MAX,
             cgroups: Vec::new(),
             container_id: String::new(),
             clone_ts: 0,
@@ -91,6 +101,12 @@ impl Default for Thread {
             exe_ino: 0,
             exe_ino_ctime: 0,
             exe_ino_mtime: 0,
+            exe_lower_layer: false,
+            vmsize_kb: 0,
+            vmrss_kb: 0,
+            vmswap_kb: 0,
+            pfmajor: 0,
+            pfminor: 0,
             fds: FdTable::default(),
             exited: false,
         }
@@ -122,6 +138,30 @@ pub fn split_nul(b: &[u8]) -> Vec<String> {
     }
     b.split(|c| *c == 0)
         .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect()
+}
+
+/// A process's cgroups from their NUL-separated `subsystem=path` form.
+/// Subsystems get the names libsinsp gives them: without a `_cgroup`
+/// suffix, `perf` as `perf_event`, `mem` as `memory`, and the kernel's
+/// `io` under its old name `blkio`. An entry without `=` is kept as a path
+/// of no subsystem.
+pub fn parse_cgroups(b: &[u8]) -> Vec<(String, String)> {
+    split_nul(b)
+        .into_iter()
+        .map(|c| match c.split_once('=') {
+            Some((k, v)) => {
+                let k = k.replacen("_cgroup", "", 1);
+                let k = match k.as_str() {
+                    "perf" => "perf_event".to_string(),
+                    "mem" => "memory".to_string(),
+                    "io" => "blkio".to_string(),
+                    _ => k,
+                };
+                (k, v.to_string())
+            }
+            None => (String::new(), c),
+        })
         .collect()
 }
 
