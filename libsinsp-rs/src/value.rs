@@ -130,7 +130,8 @@ impl fmt::Display for Value<'_> {
             Value::Bytes(b) => f.write_str(&printable(b)),
             Value::Int(v) => write!(f, "{v}"),
             Value::UInt(v) => write!(f, "{v}"),
-            Value::Double(v) => write!(f, "{v}"),
+            // libsinsp prints doubles with one decimal.
+            Value::Double(v) => write!(f, "{v:.1}"),
             Value::Bool(v) => f.write_str(if *v { "true" } else { "false" }),
             Value::Ip(ip) => write!(f, "{ip}"),
             Value::Net(ip, p) => write!(f, "{ip}/{p}"),

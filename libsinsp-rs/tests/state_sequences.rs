@@ -426,3 +426,120 @@ fn the_container_plugins_async_events_add_and_remove_metadata() {
     // Removed: back to the id only.
     assert_eq!(rows[4], ["close", "3ad7b26ded6d", "<NA>", "<NA>", "<NA>"]);
 }
+
+#[test]
+fn memory_and_page_faults_follow_exec_mappings_and_switches() {
+    let mut e = TestEngine::new(shell());
+    e.push(&clone_child(300, 200, "bash"));
+    e.push(
+        &execve(300, "cat", &["/etc/shadow"])
+            .set("vm_size", 1000)
+            .set("vm_rss", 200)
+            .set("vm_swap", 7)
+            .set("pgft_maj", 3)
+            .set("pgft_min", 40),
+    );
+    e.push(
+        &EventBuilder::new(C::SYSCALL_MMAP_X)
+            .tid(300)
+            .ts(30)
+            .set("res", 0x7f00_0000_0000u64)
+            .set("vm_size", 2000)
+            .set("vm_rss", 300)
+            .set("vm_swap", 8)
+            .set("fd", -1),
+    );
+    e.push(
+        &EventBuilder::new(C::SCHEDSWITCH_6_E)
+            .tid(300)
+            .ts(40)
+            .set("next", 1)
+            .set("pgft_maj", 4)
+            .set("pgft_min", 50)
+            .set("vm_size", 3000)
+            .set("vm_rss", 400)
+            .set("vm_swap", 9),
+    );
+    let rows = run(
+        e,
+        &[
+            "proc.vmsize",
+            "proc.vmrss",
+            "proc.vmswap",
+            "thread.pfmajor",
+            "thread.pfminor",
+            "thread.vmsize.b",
+        ],
+    );
+    assert_eq!(rows[1], ["1000", "200", "7", "3", "40", "1024000"]);
+    assert_eq!(rows[2], ["2000", "300", "8", "3", "40", "2048000"]);
+    assert_eq!(rows[3], ["3000", "400", "9", "4", "50", "3072000"]);
+}
+
+#[test]
+fn session_and_group_leaders_std_streams_and_cgroups() {
+    let mut st = shell();
+    for (tid, sid) in [(100u64, 100u64), (200, 200)] {
+        let t = st.threads.get_mut(&tid).unwrap();
+        (t.sid, t.vpgid, t.vtid, t.vpid) = (sid, sid, tid as i64, tid as i64);
+    }
+    let mut e = TestEngine::new(st);
+    e.push(&clone_child(300, 200, "bash"));
+    e.push(&execve(300, "cat", &["/etc/shadow"]).set(
+        "cgroups",
+        b"cpuset=/docker/3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e\0io=/a\0",
+    ));
+    e.push(&openat_exit(300, 1, AT_FDCWD, "/tmp/out", O_RDONLY).ts(30));
+    e.push(
+        &EventBuilder::new(C::SYSCALL_POLL_X)
+            .tid(300)
+            .ts(40)
+            .set("res", 1)
+            .set("fds", {
+                let mut b = 2u16.to_le_bytes().to_vec();
+                for fd in [1i64, 7] {
+                    b.extend(fd.to_le_bytes());
+                    b.extend(1i16.to_le_bytes());
+                }
+                b
+            })
+            .set("timeout", 0),
+    );
+    let rows = run(
+        e,
+        &[
+            "proc.sid.exe",
+            "proc.is_sid_leader",
+            "proc.pgid",
+            "proc.pgid.name",
+            "proc.is_pgid_leader",
+            "proc.vpgid.exepath",
+            "proc.loginshellid",
+            "proc.stdout.name",
+            "proc.stdout.type",
+            "proc.stdin.type",
+            "thread.cgroups",
+            "thread.cgroup[blkio]",
+            "fdlist.nums",
+            "fdlist.names",
+            "proc.aargs[0]",
+            "proc.cmdnargs",
+            "proc.cmdlenargs",
+        ],
+    );
+    let last = &rows[3];
+    assert_eq!(last[0..2], ["bash", "false"]);
+    // exec set the virtual group (300, itself); the host one is bash's.
+    assert_eq!(last[2..6], ["200", "bash", "false", "cat"]);
+    assert_eq!(last[6], "200");
+    assert_eq!(last[7..10], ["/tmp/out", "file", "<NA>"]);
+    assert_eq!(
+        last[10],
+        "cpuset=/docker/3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e blkio=/a"
+    );
+    assert_eq!(last[11], "/a");
+    assert_eq!(last[12..14], ["1,7", "/tmp/out,<NA>"]);
+    assert_eq!(last[14..17], ["/etc/shadow", "1", "11"]);
+    // fdlist.* are only for poll events.
+    assert_eq!(rows[2][12], "<NA>");
+}

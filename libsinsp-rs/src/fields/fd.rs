@@ -1,9 +1,10 @@
 //! `fd.*`: the file descriptor the event uses or creates.
 
 use super::push_str;
-use crate::field::{ArgKind, Ctx, FieldRow};
+use crate::field::{ArgKind, Ctx, Extract, FieldArg, FieldRow};
 use crate::state::{paths, Fd, FdKind};
 use crate::value::{FieldType, Value};
+use falco_abi::flag_tables::open_flags::{FD_LOWER_LAYER, FD_UPPER_LAYER};
 use std::net::IpAddr;
 
 pub const CLASS: super::FieldClass = super::FieldClass {
@@ -74,6 +75,52 @@ fn failed_open_name(c: &Ctx<'_>) -> Option<String> {
     Some(crate::render::param(c, 0, &p))
 }
 
+/// `fd.num`: the fd of the event; -1 for an open that has (or got) none.
+fn fd_num(c: &Ctx<'_>) -> Option<i64> {
+    match c.insp.scope().fd {
+        Some(n) => Some(n),
+        None if is_open(c) => Some(-1),
+        None => None,
+    }
+}
+
+/// `fd.name`: the fd's name, or what a failed open or connect named.
+fn names<'a>(c: &Ctx<'a>, _: Option<&FieldArg>, out: &mut Vec<Value<'a>>) {
+    if let Some(n) = failed_connect_name(c) {
+        out.push(Value::str(n));
+        return;
+    }
+    with_fd(c, out, |_, f, out| push_str(out, &f.name));
+    if let Some(n) = failed_open_name(c) {
+        out.push(Value::str(n));
+    }
+}
+
+/// `fd.directory`: the directory of a file fd (or of what a failed open named).
+fn directories<'a>(c: &Ctx<'a>, _: Option<&FieldArg>, out: &mut Vec<Value<'a>>) {
+    with_fd(c, out, |_, f, out| match f.kind {
+        FdKind::Directory => push_str(out, &f.name),
+        FdKind::File => push_str(out, paths::split_dir_file(&f.name).0),
+        _ => {}
+    });
+    if let Some(n) = failed_open_name(c) {
+        out.push(Value::str(paths::split_dir_file(&n).0.to_string()));
+    }
+}
+
+/// `<container id>:<value>` for each value of `field`: which container an
+/// fd's name or directory belongs to (the id is empty on the host, as in
+/// libsinsp).
+fn in_container<'a>(c: &Ctx<'a>, out: &mut Vec<Value<'a>>, field: Extract) {
+    let Some(t) = c.thread() else { return };
+    let mut vals = Vec::new();
+    field(c, None, &mut vals);
+    out.extend(
+        vals.into_iter()
+            .map(|v| Value::str(format!("{}:{v}", t.container_id))),
+    );
+}
+
 macro_rules! ip_field {
     ($name:literal, $ty:ident, $desc:literal, $pick:expr) => {
         FieldRow {
@@ -104,11 +151,8 @@ pub const FIELDS: &[FieldRow] = &[
         arg: ArgKind::None,
         desc: "the unique number identifying the file descriptor.",
         extract: |c, _, out| {
-            match c.insp.scope().fd {
-                Some(n) => out.push(Value::Int(n)),
-                // An open that has (or got) no fd yet.
-                None if is_open(c) => out.push(Value::Int(-1)),
-                None => {}
+            if let Some(n) = fd_num(c) {
+                out.push(Value::Int(n));
             }
         },
     },
@@ -136,32 +180,14 @@ pub const FIELDS: &[FieldRow] = &[
         ftype: FieldType::CharBuf,
         arg: ArgKind::None,
         desc: "FD full name. If the fd is a file, this field contains the full path. If the FD is a socket, this field contain the connection tuple.",
-        extract: |c, _, out| {
-            if let Some(n) = failed_connect_name(c) {
-                out.push(Value::str(n));
-                return;
-            }
-            with_fd(c, out, |_, f, out| push_str(out, &f.name));
-            if let Some(n) = failed_open_name(c) {
-                out.push(Value::str(n));
-            }
-        },
+        extract: names,
     },
     FieldRow {
         name: "fd.directory",
         ftype: FieldType::CharBuf,
         arg: ArgKind::None,
         desc: "If the fd is a file, the directory that contains it.",
-        extract: |c, _, out| {
-            with_fd(c, out, |_, f, out| match f.kind {
-                FdKind::Directory => push_str(out, &f.name),
-                FdKind::File => push_str(out, paths::split_dir_file(&f.name).0),
-                _ => {}
-            });
-            if let Some(n) = failed_open_name(c) {
-                out.push(Value::str(paths::split_dir_file(&n).0.to_string()));
-            }
-        },
+        extract: directories,
     },
     FieldRow {
         name: "fd.filename",
@@ -185,7 +211,20 @@ pub const FIELDS: &[FieldRow] = &[
     ip_field!("fd.lip", IpAddr, "local IP address.", |_, lr| vec![Value::Ip(lr.0)]),
     ip_field!("fd.rip", IpAddr, "remote IP address.", |_, lr| vec![Value::Ip(lr.2)]),
     ip_field!("fd.port", Port, "matches the port (either client or server) of the fd.", |e, _| vec![Value::UInt(e.1 as u64), Value::UInt(e.3 as u64)]),
-    ip_field!("fd.cport", Port, "for TCP/UDP FDs, the client port.", |e, _| vec![Value::UInt(e.1 as u64)]),
+    FieldRow {
+        name: "fd.cport",
+        ftype: FieldType::Port,
+        arg: ArgKind::None,
+        desc: "for TCP/UDP FDs, the client port.",
+        extract: |c, _, out| {
+            with_fd(c, out, |_, f, out| {
+                // A listening socket has no client (libsinsp: no value).
+                if let Some(e) = endpoints(f).filter(|_| !f.is_listening()) {
+                    out.push(Value::UInt(e.1 as u64));
+                }
+            })
+        },
+    },
     ip_field!("fd.sport", Port, "for TCP/UDP FDs, server port.", |e, _| vec![Value::UInt(e.3 as u64)]),
     ip_field!("fd.lport", Port, "for TCP/UDP FDs, the local port.", |_, lr| vec![Value::UInt(lr.1 as u64)]),
     ip_field!("fd.rport", Port, "for TCP/UDP FDs, the remote port.", |_, lr| vec![Value::UInt(lr.3 as u64)]),
@@ -311,5 +350,92 @@ pub const FIELDS: &[FieldRow] = &[
         arg: ArgKind::None,
         desc: "inode number of the referenced file.",
         extract: |c, _, out| with_fd(c, out, |_, f, out| out.push(Value::UInt(f.ino))),
+    },
+    FieldRow {
+        name: "fd.uid",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "a unique identifier for the FD, created by chaining the FD number and the thread ID.",
+        extract: |c, _, out| {
+            if let (Some(_), Some(n)) = (c.thread(), fd_num(c)) {
+                out.push(Value::str(format!("{}{n}", c.ev.tid)));
+            }
+        },
+    },
+    FieldRow {
+        name: "fd.containername",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "chaining of the container ID and the FD name. Useful when trying to identify which container an FD belongs to.",
+        extract: |c, _, out| in_container(c, out, names),
+    },
+    FieldRow {
+        name: "fd.containerdirectory",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "chaining of the container ID and the directory name. Useful when trying to identify which container a directory belongs to.",
+        extract: |c, _, out| in_container(c, out, directories),
+    },
+    ip_field!("fd.proto", Port, "matches the protocol (either client or server) of the fd.", |e, _| vec![Value::UInt(e.1 as u64), Value::UInt(e.3 as u64)]),
+    // Falco turns off port-to-service resolution: the protocol is the port.
+    FieldRow {
+        name: "fd.cproto",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "for TCP/UDP FDs, the client protocol.",
+        extract: |c, _, out| {
+            with_fd(c, out, |_, f, out| match endpoints(f) {
+                // Sockets with no client port of their own (listening,
+                // unix) give an empty string, as in libsinsp.
+                Some(_) if f.is_listening() => push_str(out, ""),
+                Some(e) => out.push(Value::str(e.1.to_string())),
+                None if f.kind == FdKind::Unix => push_str(out, ""),
+                None => {}
+            })
+        },
+    },
+    FieldRow {
+        name: "fd.sproto",
+        ftype: FieldType::CharBuf,
+        arg: ArgKind::None,
+        desc: "for TCP/UDP FDs, server protocol.",
+        extract: |c, _, out| {
+            with_fd(c, out, |_, f, out| match endpoints(f) {
+                // libsinsp renders the port only for connections.
+                Some(_) if f.is_listening() => push_str(out, ""),
+                Some(e) => out.push(Value::str(e.3.to_string())),
+                None => {}
+            })
+        },
+    },
+    ip_field!("fd.lproto", CharBuf, "for TCP/UDP FDs, the local protocol.", |_, lr| vec![Value::str(lr.1.to_string())]),
+    ip_field!("fd.rproto", CharBuf, "for TCP/UDP FDs, the remote protocol.", |_, lr| vec![Value::str(lr.3.to_string())]),
+    FieldRow {
+        name: "fd.dev.major",
+        ftype: FieldType::Int32,
+        arg: ArgKind::None,
+        desc: "major device number containing the referenced file",
+        extract: |c, _, out| with_fd(c, out, |_, f, out| out.push(Value::Int(((f.dev & 0xfff00) >> 8) as i64))),
+    },
+    FieldRow {
+        name: "fd.dev.minor",
+        ftype: FieldType::Int32,
+        arg: ArgKind::None,
+        desc: "minor device number containing the referenced file",
+        extract: |c, _, out| with_fd(c, out, |_, f, out| out.push(Value::Int(((f.dev & 0xff) | ((f.dev >> 12) & 0xfff00)) as i64))),
+    },
+    FieldRow {
+        name: "fd.is_upper_layer",
+        ftype: FieldType::Bool,
+        arg: ArgKind::None,
+        desc: "'true' if the fd is of a file in the upper layer of an overlayfs.",
+        extract: |c, _, out| with_fd(c, out, |_, f, out| out.push(Value::Bool(f.open_flags & FD_UPPER_LAYER != 0))),
+    },
+    FieldRow {
+        name: "fd.is_lower_layer",
+        ftype: FieldType::Bool,
+        arg: ArgKind::None,
+        desc: "'true' if the fd is of a file  in the lower layer of an overlayfs.",
+        extract: |c, _, out| with_fd(c, out, |_, f, out| out.push(Value::Bool(f.open_flags & FD_LOWER_LAYER != 0))),
     },
 ];

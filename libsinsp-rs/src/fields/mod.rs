@@ -5,6 +5,7 @@
 pub mod container;
 pub mod evt;
 pub mod fd;
+pub mod fdlist;
 pub mod fs;
 pub mod group;
 pub mod k8s;
@@ -34,6 +35,7 @@ pub const CLASSES: &[FieldClass] = &[
     group::CLASS,
     container::CLASS,
     fd::CLASS,
+    fdlist::CLASS,
     fs::CLASS,
     k8s::CLASS,
 ];
