@@ -6,7 +6,7 @@
 //! when no value equals.
 
 use super::evttypes::EventSet;
-use super::operand::{glob, value_bytes, value_num, Domain, Operand};
+use super::operand::{glob, value_bytes, value_f64, value_num, Domain, Operand};
 use crate::condition::ast::{BinaryOp, TransformKind};
 use falco_sinsp::field::FieldSource;
 use falco_sinsp::value::Value;
@@ -162,6 +162,15 @@ fn matches_literal(
             _ => false,
         }),
         (Domain::Num, Operand::NumSet(set)) => value_num(v).is_some_and(|x| set.contains(&x)),
+        (Domain::Float, Operand::Float(n)) => value_f64(v).is_some_and(|x| match op {
+            B::Eq => x == *n,
+            B::Lt => x < *n,
+            B::Le => x <= *n,
+            B::Gt => x > *n,
+            B::Ge => x >= *n,
+            _ => false,
+        }),
+        (Domain::Float, Operand::FloatSet(set)) => value_f64(v).is_some_and(|x| set.contains(&x)),
         (Domain::Bool, Operand::Bool(b)) => matches!(v, Value::Bool(x) if x == b),
         (Domain::Bool, Operand::BoolSet(set)) => matches!(v, Value::Bool(x) if set.contains(x)),
         (Domain::Ip | Domain::Net, Operand::Net(n)) => matches!(v, Value::Ip(ip) if n.contains(ip)),

@@ -100,10 +100,12 @@ pub enum Operand {
     /// Lower-cased, for icontains / iglob.
     LowerStr(Vec<u8>),
     Num(i128),
+    Float(f64),
     Bool(bool),
     Net(Net),
     StrSet(LiteralSet<Vec<u8>>),
     NumSet(LiteralSet<i128>),
+    FloatSet(Vec<f64>),
     NetList(Vec<Net>),
     BoolSet(Vec<bool>),
     Glob(Vec<u8>),
@@ -137,6 +139,8 @@ fn parse_bool(s: &str) -> Option<bool> {
 pub enum Domain {
     Str,
     Num,
+    /// Doubles (`proc.fdusage`): compared as floating-point numbers.
+    Float,
     Bool,
     /// An address compared with addresses (or networks, for `in`).
     Ip,
@@ -149,6 +153,7 @@ pub fn domain(t: FieldType) -> Domain {
         FieldType::Bool => Domain::Bool,
         FieldType::IpAddr => Domain::Ip,
         FieldType::IpNet => Domain::Net,
+        FieldType::Double => Domain::Float,
         t if t.is_numeric() => Domain::Num,
         _ => Domain::Str,
     }
@@ -176,6 +181,12 @@ pub fn compile(
         parse_num(text(b)?)
             .ok_or_else(|| format!("'{}' is not a number", String::from_utf8_lossy(b)))
     };
+    let float = |b: &[u8]| {
+        text(b)?
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| format!("'{}' is not a number", String::from_utf8_lossy(b)))
+    };
     let net = |b: &[u8]| {
         Net::parse(text(b)?).ok_or_else(|| {
             format!(
@@ -192,6 +203,9 @@ pub fn compile(
         (B::In | B::Intersects, Domain::Str) => Operand::StrSet(items.iter().cloned().collect()),
         (B::In | B::Intersects, Domain::Num) => {
             Operand::NumSet(items.iter().map(|b| num(b)).collect::<Result<_, _>>()?)
+        }
+        (B::In | B::Intersects, Domain::Float) => {
+            Operand::FloatSet(items.iter().map(|b| float(b)).collect::<Result<_, _>>()?)
         }
         (B::In | B::Intersects, Domain::Ip | Domain::Net) => {
             Operand::NetList(items.iter().map(|b| net(b)).collect::<Result<_, _>>()?)
@@ -213,6 +227,9 @@ pub fn compile(
         ),
         (B::Eq | B::Ne, Domain::Str) => Operand::Str(one()?.clone()),
         (B::Eq | B::Ne | B::Lt | B::Le | B::Gt | B::Ge, Domain::Num) => Operand::Num(num(one()?)?),
+        (B::Eq | B::Ne | B::Lt | B::Le | B::Gt | B::Ge, Domain::Float) => {
+            Operand::Float(float(one()?)?)
+        }
         (B::Eq | B::Ne, Domain::Bool) => Operand::Bool(boolean(one()?)?),
         (B::Eq | B::Ne, Domain::Ip | Domain::Net) => Operand::Net(net(one()?)?),
         (
@@ -280,6 +297,17 @@ pub fn value_num(v: &Value<'_>) -> Option<i128> {
         Value::UInt(u) => Some(*u as i128),
         Value::Bool(b) => Some(*b as i128),
         Value::Str(s) => parse_num(s),
+        _ => None,
+    }
+}
+
+/// A value as a floating-point number, for `Domain::Float`.
+pub fn value_f64(v: &Value<'_>) -> Option<f64> {
+    match v {
+        Value::Double(d) => Some(*d),
+        Value::Int(i) => Some(*i as f64),
+        Value::UInt(u) => Some(*u as f64),
+        Value::Str(s) => s.trim().parse().ok(),
         _ => None,
     }
 }

@@ -32,6 +32,7 @@ const TYPES: &[(&str, FieldType)] = &[
     ("evt.rawres", FieldType::Int64),
     ("container.privileged", FieldType::Bool),
     ("evt.buffer", FieldType::ByteBuf),
+    ("proc.fdusage", FieldType::Double),
 ];
 
 impl FieldSource for Fake {
@@ -194,6 +195,23 @@ fn numbers_booleans_and_addresses() {
     assert!(compile_err("user.uid contains 1").contains("not supported"));
     assert!(compile_err("fd.sip = nothere").contains("not an IP"));
     assert!(compile_err("proc.nope = 1").contains("nonexistent field proc.nope"));
+}
+
+#[test]
+fn doubles_compare_as_floating_point_numbers() {
+    let e = ev(&[("proc.fdusage", FieldValue::Double(80.5))]);
+    for (c, want) in [
+        ("proc.fdusage > 80", true),
+        ("proc.fdusage > 80.5", false),
+        ("proc.fdusage >= 80.5", true),
+        ("proc.fdusage < 90.25", true),
+        ("proc.fdusage = 80.5", true),
+        ("proc.fdusage != 80.5", false),
+        ("proc.fdusage in (1, 80.5)", true),
+    ] {
+        assert_eq!(check(c, &e), want, "{c}");
+    }
+    assert!(compile_err("proc.fdusage = high").contains("not a number"));
 }
 
 #[test]
