@@ -69,6 +69,9 @@ pub enum FieldError {
     UnexpectedArg(String),
     #[error("field '{name}': bad argument '{arg}'")]
     BadArg { name: String, arg: String },
+    /// `evt.rawarg.NAME` where no event has a parameter NAME.
+    #[error("unknown event argument {0}")]
+    UnknownEventArg(String),
 }
 
 /// What the rules engine needs from a field source: resolve names once at

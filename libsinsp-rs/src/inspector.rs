@@ -38,6 +38,12 @@ pub struct EventScope {
     pub num: u64,
     /// The fd the event uses or creates, when it has one.
     pub fd: Option<i64>,
+    /// The timestamp of the event processed before this one (`evt.deltatime`).
+    pub prev_ts: Option<u64>,
+    /// The timestamp of the first event that is not a metaevent: the
+    /// beginning of the capture (`evt.reltime`), as libsinsp's
+    /// `m_firstevent_ts`.
+    pub first_ts: Option<u64>,
 }
 
 /// State plus the bookkeeping of the event being processed.
@@ -50,6 +56,8 @@ pub struct Inspector {
     pub anomalies: Anomalies,
     pending: Vec<Removal>,
     scope: EventScope,
+    /// The timestamp of the last event processed.
+    last_ts: Option<u64>,
     /// The container a container event describes (its fields are that
     /// container's, whatever thread sent it).
     event_container: Option<String>,
@@ -74,6 +82,7 @@ impl Inspector {
             anomalies: Anomalies::default(),
             pending: Vec::new(),
             scope: EventScope::default(),
+            last_ts: None,
             event_container: None,
             feed: None,
         }
@@ -128,6 +137,7 @@ impl Inspector {
             anomalies: Anomalies::default(),
             pending: Vec::new(),
             scope: self.scope,
+            last_ts: self.last_ts,
             event_container: self.event_container.clone(),
             feed: None,
         }
@@ -174,7 +184,7 @@ impl Inspector {
     /// Updates the state with `ev` (applying the previous event's removals
     /// first).
     pub fn process(&mut self, ev: &Event<'_>) -> EventScope {
-        self.begin(ev.tid as i64, ev.evt_type);
+        self.begin(ev.ts, ev.tid as i64, ev.evt_type);
         let mut cx = parsers::Cx { insp: self, ev };
         parsers::parse(&mut cx);
         self.scope
@@ -184,7 +194,7 @@ impl Inspector {
     /// parser of its own ([`Inspector::has_parser`]), so that only its
     /// thread and the fd it uses matter.
     pub fn touch(&mut self, t: &Touch) -> EventScope {
-        self.begin(t.tid as i64, t.evt_type);
+        self.begin(t.ts, t.tid as i64, t.evt_type);
         parsers::generic(self, t.tid as i64, t.fd);
         self.scope
     }
@@ -197,18 +207,26 @@ impl Inspector {
 
     /// What every event does first: the last event's removals, a new
     /// scope, and a stand-in for a thread never seen.
-    fn begin(&mut self, tid: i64, code: u16) {
+    fn begin(&mut self, ts: u64, tid: i64, code: u16) {
         self.flush_removals();
         if self.feed.is_some() {
             self.apply_updates();
         }
         self.event_container = None;
+        let category = falco_abi::event_info(code).map(|i| i.category);
+        let is_meta = category.is_some_and(|c| c.contains(falco_abi::Category::METAEVENT));
+        let first_ts = match self.scope.first_ts {
+            None if !is_meta => Some(ts),
+            first => first,
+        };
         self.scope = EventScope {
             num: self.scope.num + 1,
             fd: None,
+            prev_ts: self.last_ts,
+            first_ts,
         };
-        let is_syscall = falco_abi::event_info(code)
-            .is_some_and(|i| i.category.contains(falco_abi::Category::SYSCALL));
+        self.last_ts = Some(ts);
+        let is_syscall = category.is_some_and(|c| c.contains(falco_abi::Category::SYSCALL));
         if tid > 0
             && is_syscall
             && self.threads.get(tid).is_none()

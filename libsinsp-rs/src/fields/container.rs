@@ -14,6 +14,7 @@ pub const CLASS: super::FieldClass = super::FieldClass {
     name: "container",
     desc: "Container information. If the event is not happening inside a container, both id and name will be set to 'host'.",
     fields: FIELDS,
+    unlisted: &[],
 };
 
 /// The container id of the event ("" on the host): the container a

@@ -11,6 +11,7 @@ pub const CLASS: super::FieldClass = super::FieldClass {
     name: "fd",
     desc: "Every syscall that has a file descriptor in its arguments has these fields set with information related to the file.",
     fields: FIELDS,
+    unlisted: &[],
 };
 
 /// Endpoints of an IP socket: (client ip, client port, server ip, server port).

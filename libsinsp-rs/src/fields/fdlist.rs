@@ -11,6 +11,7 @@ pub const CLASS: super::FieldClass = super::FieldClass {
     name: "fdlist",
     desc: "Poll event related fields.",
     fields: FIELDS,
+    unlisted: &[],
 };
 
 /// The fd numbers of a poll's `fds` parameter: a 16-bit count, then per fd

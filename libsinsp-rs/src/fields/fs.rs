@@ -9,6 +9,7 @@ pub const CLASS: super::FieldClass = super::FieldClass {
     name: "fs.path",
     desc: "Every syscall that has a filesystem path in its arguments has these fields set with information related to the path arguments.",
     fields: FIELDS,
+    unlisted: &[],
 };
 
 /// (name, source, target) parameter names of path-carrying events, with

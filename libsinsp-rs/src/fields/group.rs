@@ -8,6 +8,7 @@ pub const CLASS: super::FieldClass = super::FieldClass {
     name: "group",
     desc: "Information about the user group.",
     fields: FIELDS,
+    unlisted: &[],
 };
 
 pub const FIELDS: &[FieldRow] = &[

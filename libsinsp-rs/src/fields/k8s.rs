@@ -15,6 +15,7 @@ pub const CLASS: super::FieldClass = super::FieldClass {
     name: "k8s",
     desc: "Kubernetes related context, from the container runtime: the pod labels of its containers and the CRI pod sandbox.",
     fields: FIELDS,
+    unlisted: &[],
 };
 
 /// A pod container's own record has no CNI result: the pod's network and

@@ -24,6 +24,9 @@ pub struct FieldClass {
     pub name: &'static str,
     pub desc: &'static str,
     pub fields: &'static [FieldRow],
+    /// Fields of the class `--list` leaves out, as Falco does: libsinsp's
+    /// table-only, print-only and deprecated fields (they still resolve).
+    pub unlisted: &'static [&'static str],
 }
 
 /// Every class of the syscall source, in `--list` order.
@@ -86,6 +89,9 @@ pub(crate) const fn deprecated(
         extract: extract_nothing,
     }
 }
+
+/// The field whose type is its parameter's.
+const RAWARG: &str = "evt.rawarg";
 
 /// A field resolved against the syscall source.
 #[derive(Debug, Clone)]
@@ -182,12 +188,22 @@ impl FieldSource for SyscallFields {
                 Err(FieldError::MissingArg(row.name.into()))
             }
             (ArgKind::None, Some(_)) => Err(FieldError::UnexpectedArg(row.name.into())),
+            (_, Some(FieldArg::Key(k))) if row.name == RAWARG && evt::rawarg_type(k).is_none() => {
+                Err(FieldError::UnknownEventArg(k.clone()))
+            }
             _ => Ok(Resolved { row, arg }),
         }
     }
 
+    /// The row's type; `evt.rawarg.NAME` has the type of the parameter
+    /// NAME, as in libsinsp, so that `evt.rawarg.res < 0` compares numbers.
     fn field_type(&self, field: &Resolved) -> FieldType {
-        field.row.ftype
+        match &field.arg {
+            Some(FieldArg::Key(k)) if field.row.name == RAWARG => {
+                evt::rawarg_type(k).unwrap_or(field.row.ftype)
+            }
+            _ => field.row.ftype,
+        }
     }
 
     fn extract<'a>(&self, field: &Resolved, ev: &Ctx<'a>, out: &mut Vec<Value<'a>>) {
@@ -204,7 +220,7 @@ pub fn list_text() -> String {
     let mut s = String::new();
     for c in CLASSES {
         s.push_str(&format!("\n-------------------------------------------------------------------------------\nField Class:                  {} ({})\nEvent Sources:                syscall\n\n{}\n\n", c.name, c.desc, c.desc));
-        for f in c.fields {
+        for f in c.fields.iter().filter(|f| !c.unlisted.contains(&f.name)) {
             let arg = match f.arg {
                 ArgKind::None => "",
                 _ => "[...]",
@@ -218,4 +234,36 @@ pub fn list_text() -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_leaves_out_table_print_only_and_deprecated_fields_which_still_resolve() {
+        let text = list_text();
+        let listed = |n: &str| text.lines().any(|l| l.split_whitespace().next() == Some(n));
+        assert!(listed("proc.pgid") && listed("fdlist.names") && listed("evt.deltatime"));
+        let src = SyscallFields::new();
+        for c in CLASSES {
+            for n in c.unlisted {
+                assert!(!listed(n), "{n} is listed");
+                assert!(src.row(n).is_some(), "{n} is not a field");
+            }
+        }
+    }
+
+    #[test]
+    fn rawarg_has_its_parameters_type_and_refuses_unknown_parameters() {
+        let src = SyscallFields::new();
+        let ty = |name: &str| src.field_type(&src.resolve(name, None).unwrap());
+        assert_eq!(ty("evt.rawarg.res"), FieldType::Errno);
+        assert_eq!(ty("evt.rawarg.fd"), FieldType::Fd);
+        assert_eq!(ty("evt.rawarg.name"), FieldType::CharBuf);
+        assert!(matches!(
+            src.resolve("evt.rawarg.no_such_param", None),
+            Err(FieldError::UnknownEventArg(a)) if a == "no_such_param"
+        ));
+    }
 }

@@ -9,6 +9,7 @@ pub const CLASS: super::FieldClass = super::FieldClass {
     name: "process",
     desc: "Additional information about the process and thread executing the syscall event.",
     fields: FIELDS,
+    unlisted: &[],
 };
 
 /// How far `proc.aname` etc. walk up without an index.

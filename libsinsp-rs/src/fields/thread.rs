@@ -8,6 +8,7 @@ pub const CLASS: super::FieldClass = super::FieldClass {
     name: "thread",
     desc: "Information about the thread executing the syscall event.",
     fields: FIELDS,
+    unlisted: &["thread.nametid", "thread.vmsize.b", "thread.vmrss.b"],
 };
 
 macro_rules! t {

@@ -8,6 +8,7 @@ pub const CLASS: super::FieldClass = super::FieldClass {
     name: "user",
     desc: "Information about the user executing the specific event.",
     fields: FIELDS,
+    unlisted: &[],
 };
 
 pub const FIELDS: &[FieldRow] = &[

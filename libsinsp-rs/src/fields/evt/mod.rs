@@ -8,10 +8,40 @@ use falco_abi::flag_tables::open_flags as o;
 use falco_abi::{Direction, EventFlags};
 use falco_scap::Param;
 
+mod counts;
+mod extra;
+mod time;
+
+pub use extra::rawarg_type;
+
 pub const CLASS: super::FieldClass = super::FieldClass {
     name: "evt",
     desc: "Event fields applicable to syscall events.",
     fields: FIELDS,
+    unlisted: &[
+        "evt.latency",
+        "evt.latency.s",
+        "evt.latency.ns",
+        "evt.latency.quantized",
+        "evt.latency.human",
+        "evt.outputtime",
+        "evt.dir",
+        "evt.wait_latency",
+        "evt.count.procinfo",
+        "evt.count.threadinfo",
+        "evt.buflen.in",
+        "evt.buflen.out",
+        "evt.buflen.file",
+        "evt.buflen.file.in",
+        "evt.buflen.file.out",
+        "evt.buflen.net",
+        "evt.buflen.net.in",
+        "evt.buflen.net.out",
+        "evt.infra.docker.name",
+        "evt.infra.docker.container.id",
+        "evt.infra.docker.container.name",
+        "evt.infra.docker.container.image",
+    ],
 };
 
 fn param_for<'a>(c: &Ctx<'a>, arg: Option<&FieldArg>) -> Option<(usize, Param<'a>)> {
@@ -78,6 +108,21 @@ fn time_parts(ts: u64) -> (i64, u32) {
     ((ts / 1_000_000_000) as i64, (ts % 1_000_000_000) as u32)
 }
 
+const ARGS: FieldRow = FieldRow {
+    name: "evt.args",
+    ftype: FieldType::CharBuf,
+    arg: ArgKind::None,
+    desc: "all the event arguments, aggregated into a single string.",
+    extract: |c, _, out| {
+        // libsinsp prints no arguments for generic events (internal use only).
+        if c.ev.evt_type == falco_abi::EventCode::GENERIC_X as u16 {
+            push_str(out, "");
+        } else {
+            out.push(Value::str(render::args(c)));
+        }
+    },
+};
+
 pub const FIELDS: &[FieldRow] = &[
     FieldRow {
         name: "evt.num",
@@ -125,6 +170,7 @@ pub const FIELDS: &[FieldRow] = &[
             out.push(Value::str(format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{se:02}.{ns:09}")));
         },
     },
+    time::DATETIME_S,
     FieldRow {
         name: "evt.rawtime",
         ftype: FieldType::AbsTime,
@@ -146,6 +192,18 @@ pub const FIELDS: &[FieldRow] = &[
         desc: "fractional part of the absolute event timestamp.",
         extract: |c, _, out| out.push(Value::UInt(c.ev.ts % 1_000_000_000)),
     },
+    time::RELTIME,
+    time::RELTIME_S,
+    time::RELTIME_NS,
+    time::LATENCY,
+    time::LATENCY_S,
+    time::LATENCY_NS,
+    time::LATENCY_QUANTIZED,
+    time::LATENCY_HUMAN,
+    time::DELTATIME,
+    time::DELTATIME_S,
+    time::DELTATIME_NS,
+    time::OUTPUTTIME,
     FieldRow {
         name: "evt.dir",
         ftype: FieldType::CharBuf,
@@ -162,6 +220,8 @@ pub const FIELDS: &[FieldRow] = &[
         desc: "The name of the event (e.g. 'open').",
         extract: |c, _, out| push_str(out, type_name(&c.ev)),
     },
+    extra::TYPE_IS,
+    extra::SYSCALL_TYPE,
     FieldRow {
         name: "evt.cpu",
         ftype: FieldType::Int64,
@@ -169,18 +229,12 @@ pub const FIELDS: &[FieldRow] = &[
         desc: "number of the CPU where this event happened.",
         extract: |c, _, out| out.push(Value::Int(c.ev.cpu as i64)),
     },
-    FieldRow {
-        name: "evt.args",
-        ftype: FieldType::CharBuf,
-        arg: ArgKind::None,
-        desc: "all the event arguments, aggregated into a single string.",
-        extract: |c, _, out| out.push(Value::str(render::args(c))),
-    },
+    ARGS,
     FieldRow {
         name: "evt.arg",
         ftype: FieldType::CharBuf,
         arg: ArgKind::IndexOrKey,
-        desc: "one of the event arguments specified by name or by number, rendered as a string.",
+        desc: "one of the event arguments specified by name or by number. Some events (e.g. return codes or FDs) will be converted into a text representation when possible. E.g. 'evt.arg.fd' or 'evt.arg[0]'.",
         extract: |c, arg, out| {
             if let Some((i, p)) = param_for(c, arg) {
                 out.push(Value::str(render::param(c, i, &p)));
@@ -191,7 +245,7 @@ pub const FIELDS: &[FieldRow] = &[
         name: "evt.rawarg",
         ftype: FieldType::CharBuf,
         arg: ArgKind::Key,
-        desc: "one of the event arguments specified by name, as its raw value.",
+        desc: "one of the event arguments specified by name. E.g. 'evt.rawarg.fd'.",
         extract: |c, arg, out| {
             if let Some((_, p)) = param_for(c, arg) {
                 if let Some(v) = render::raw_value(&p) {
@@ -200,11 +254,12 @@ pub const FIELDS: &[FieldRow] = &[
             }
         },
     },
+    extra::INFO,
     FieldRow {
         name: "evt.res",
         ftype: FieldType::CharBuf,
         arg: ArgKind::None,
-        desc: "event return value, as a string: SUCCESS, or the error code (e.g. ENOENT).",
+        desc: "event return value, as a string. If the event failed, the result is an error code string (e.g. 'ENOENT'), otherwise the result is the string 'SUCCESS'.",
         extract: |c, _, out| {
             if let Some(r) = res(c) {
                 out.push(Value::str(if r >= 0 { "SUCCESS".to_string() } else { render::errno_name(-r).to_string() }));
@@ -215,7 +270,7 @@ pub const FIELDS: &[FieldRow] = &[
         name: "evt.rawres",
         ftype: FieldType::Int64,
         arg: ArgKind::None,
-        desc: "event return value, as a number (e.g. -2).",
+        desc: "event return value, as a number (e.g. -2). Useful for range comparisons.",
         extract: |c, _, out| {
             if let Some(r) = res(c) {
                 out.push(Value::Int(r));
@@ -237,7 +292,7 @@ pub const FIELDS: &[FieldRow] = &[
         name: "evt.is_io",
         ftype: FieldType::Bool,
         arg: ArgKind::None,
-        desc: "'true' for events that read or write to FDs.",
+        desc: "'true' for events that read or write to FDs, like read(), send, recvfrom(), etc.",
         extract: |c, _, out| {
             let f = c.ev.info().flags;
             out.push(Value::Bool(f.contains(EventFlags::READS_FROM_FD) || f.contains(EventFlags::WRITES_TO_FD)))
@@ -247,35 +302,50 @@ pub const FIELDS: &[FieldRow] = &[
         name: "evt.is_io_read",
         ftype: FieldType::Bool,
         arg: ArgKind::None,
-        desc: "'true' for events that read from FDs.",
+        desc: "'true' for events that read from FDs, like read(), recv(), recvfrom(), etc.",
         extract: |c, _, out| out.push(Value::Bool(c.ev.info().flags.contains(EventFlags::READS_FROM_FD))),
     },
     FieldRow {
         name: "evt.is_io_write",
         ftype: FieldType::Bool,
         arg: ArgKind::None,
-        desc: "'true' for events that write to FDs.",
+        desc: "'true' for events that write to FDs, like write(), send(), etc.",
         extract: |c, _, out| out.push(Value::Bool(c.ev.info().flags.contains(EventFlags::WRITES_TO_FD))),
     },
+    counts::IO_DIR,
+    counts::IS_WAIT,
+    time::WAIT_LATENCY,
+    counts::IS_SYSLOG,
+    counts::COUNT,
+    counts::COUNT_ERROR,
+    counts::COUNT_ERROR_FILE,
+    counts::COUNT_ERROR_NET,
+    counts::COUNT_ERROR_MEMORY,
+    counts::COUNT_ERROR_OTHER,
+    counts::COUNT_EXIT,
+    counts::COUNT_PROCINFO,
+    counts::COUNT_THREADINFO,
+    extra::AROUND,
+    extra::ABSPATH,
     FieldRow {
         name: "evt.is_open_read",
         ftype: FieldType::Bool,
         arg: ArgKind::None,
-        desc: "'true' for open/openat/openat2/open_by_handle_at events where the path was opened for reading.",
+        desc: "'true' for open/openat/openat2/open_by_handle_at events where the path was opened for reading",
         extract: |c, _, out| out.push(Value::Bool(open_flags(c).is_some_and(|f| f & u64::from(o::O_RDONLY) != 0))),
     },
     FieldRow {
         name: "evt.is_open_write",
         ftype: FieldType::Bool,
         arg: ArgKind::None,
-        desc: "'true' for open/openat/openat2/open_by_handle_at events where the path was opened for writing.",
+        desc: "'true' for open/openat/openat2/open_by_handle_at events where the path was opened for writing",
         extract: |c, _, out| out.push(Value::Bool(open_flags(c).is_some_and(|f| f & u64::from(o::O_WRONLY) != 0))),
     },
     FieldRow {
         name: "evt.is_open_exec",
         ftype: FieldType::Bool,
         arg: ArgKind::None,
-        desc: "'true' for open/openat/openat2/open_by_handle_at or creat events where a file is created with execute permissions.",
+        desc: "'true' for open/openat/openat2/open_by_handle_at or creat events where a file is created with execute permissions",
         extract: |c, _, out| {
             let created = open_flags(c).is_some_and(|f| f & u64::from(o::O_CREAT | o::O_F_CREATED) != 0);
             let mode = c.ev.param_by_name("mode").and_then(|p| p.as_u64()).unwrap_or(0);
@@ -286,14 +356,14 @@ pub const FIELDS: &[FieldRow] = &[
         name: "evt.is_open_create",
         ftype: FieldType::Bool,
         arg: ArgKind::None,
-        desc: "'true' for open/openat/openat2/open_by_handle_at events where a file is created.",
+        desc: "'true' for for open/openat/openat2/open_by_handle_at events where a file is created.",
         extract: |c, _, out| out.push(Value::Bool(open_flags(c).is_some_and(|f| f & u64::from(o::O_F_CREATED) != 0))),
     },
     FieldRow {
         name: "evt.buffer",
         ftype: FieldType::ByteBuf,
         arg: ArgKind::None,
-        desc: "the binary data buffer for events that have one, like read(), recvfrom(), etc.",
+        desc: "the binary data buffer for events that have one, like read(), recvfrom(), etc. Use this field in filters with 'contains' to search into I/O data buffers.",
         extract: |c, _, out| {
             if let Some(p) = c.ev.param_by_name("data") {
                 out.push(Value::Bytes(std::borrow::Cow::Borrowed(p.bytes)));
@@ -304,7 +374,7 @@ pub const FIELDS: &[FieldRow] = &[
         name: "evt.buflen",
         ftype: FieldType::UInt64,
         arg: ArgKind::None,
-        desc: "the length of the binary data buffer for events that have one.",
+        desc: "the length of the binary data buffer for events that have one, like read(), recvfrom(), etc.",
         extract: |c, _, out| {
             let io = c.ev.info().flags;
             if io.contains(EventFlags::READS_FROM_FD) || io.contains(EventFlags::WRITES_TO_FD) {
@@ -314,17 +384,31 @@ pub const FIELDS: &[FieldRow] = &[
             }
         },
     },
+    counts::BUFLEN_IN,
+    counts::BUFLEN_OUT,
+    counts::BUFLEN_FILE,
+    counts::BUFLEN_FILE_IN,
+    counts::BUFLEN_FILE_OUT,
+    counts::BUFLEN_NET,
+    counts::BUFLEN_NET_IN,
+    counts::BUFLEN_NET_OUT,
+    extra::INFRA_DOCKER_NAME,
+    extra::INFRA_DOCKER_CONTAINER_ID,
+    extra::INFRA_DOCKER_CONTAINER_NAME,
+    extra::INFRA_DOCKER_CONTAINER_IMAGE,
     FieldRow {
         name: "evt.hostname",
         ftype: FieldType::CharBuf,
         arg: ArgKind::None,
-        desc: "The hostname of the underlying host.",
+        desc: "The hostname of the underlying host can be customized by setting an environment variable (e.g. FALCO_HOSTNAME for the Falco agent). This is valuable in Kubernetes setups, where the hostname can match the pod name particularly in DaemonSet deployments. To achieve this, assign Kubernetes' spec.nodeName to the environment variable. Notably, spec.nodeName generally includes the cluster name.",
         extract: |c, _, out| {
             if let Some(m) = &c.insp.machine {
                 push_str(out, &m.hostname);
             }
         },
     },
+    extra::PLUGINNAME,
+    extra::PLUGININFO,
     FieldRow {
         name: "evt.source",
         ftype: FieldType::CharBuf,
@@ -332,11 +416,16 @@ pub const FIELDS: &[FieldRow] = &[
         desc: "the name of the source that produced the event.",
         extract: |_, _, out| push_str(out, "syscall"),
     },
+    extra::IS_ASYNC,
+    extra::ASYNCTYPE,
     FieldRow {
         name: "evt.category",
         ftype: FieldType::CharBuf,
         arg: ArgKind::None,
-        desc: "The event category (e.g. 'file', 'net').",
+        desc: "The event category. Example values are 'file' (for file operations like open and close), 'net' (for network operations like socket and bind), memory (for things like brk or mmap), and so on.",
         extract: |c, _, out| push_str(out, render::category(c.ev.info().category)),
     },
 ];
+
+#[cfg(test)]
+mod tests;
