@@ -143,6 +143,19 @@ fn b64_decode(s: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// `x op n` for the ordering operators (and `=`).
+fn ordered<T: PartialOrd>(op: BinaryOp, x: T, n: T) -> bool {
+    use BinaryOp as B;
+    match op {
+        B::Eq => x == n,
+        B::Lt => x < n,
+        B::Le => x <= n,
+        B::Gt => x > n,
+        B::Ge => x >= n,
+        _ => false,
+    }
+}
+
 /// Whether one value satisfies `op` against the literal operand.
 fn matches_literal(
     d: Domain,
@@ -153,23 +166,9 @@ fn matches_literal(
 ) -> bool {
     use BinaryOp as B;
     match (d, rhs) {
-        (Domain::Num, Operand::Num(n)) => value_num(v).is_some_and(|x| match op {
-            B::Eq => x == *n,
-            B::Lt => x < *n,
-            B::Le => x <= *n,
-            B::Gt => x > *n,
-            B::Ge => x >= *n,
-            _ => false,
-        }),
+        (Domain::Num, Operand::Num(n)) => value_num(v).is_some_and(|x| ordered(op, x, *n)),
         (Domain::Num, Operand::NumSet(set)) => value_num(v).is_some_and(|x| set.contains(&x)),
-        (Domain::Float, Operand::Float(n)) => value_f64(v).is_some_and(|x| match op {
-            B::Eq => x == *n,
-            B::Lt => x < *n,
-            B::Le => x <= *n,
-            B::Gt => x > *n,
-            B::Ge => x >= *n,
-            _ => false,
-        }),
+        (Domain::Float, Operand::Float(n)) => value_f64(v).is_some_and(|x| ordered(op, x, *n)),
         (Domain::Float, Operand::FloatSet(set)) => value_f64(v).is_some_and(|x| set.contains(&x)),
         (Domain::Bool, Operand::Bool(b)) => matches!(v, Value::Bool(x) if x == b),
         (Domain::Bool, Operand::BoolSet(set)) => matches!(v, Value::Bool(x) if set.contains(x)),
