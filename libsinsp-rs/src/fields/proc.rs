@@ -223,12 +223,8 @@ pub const FIELDS: &[FieldRow] = &[
         extract: |c, arg, out| {
             let Some(t) = c.process() else { return };
             match arg {
-                Some(FieldArg::Key(name)) => {
-                    let hit = t.env.iter().find_map(|e| e.split_once('=').filter(|(k, _)| k == name));
-                    if let Some((_, v)) = hit {
-                        out.push(Value::str(v.trim()));
-                    }
-                }
+                // libsinsp gives an empty string for a variable not set.
+                Some(FieldArg::Key(name)) => push_str(out, env_var(t, name).unwrap_or("")),
                 _ => out.push(Value::str(t.env.join(" "))),
             }
         },
