@@ -83,6 +83,7 @@ fn parser(code: C) -> Option<Parser> {
         | C::SYSCALL_VFORK_20_X
         | C::SYSCALL_CLONE3_X => |cx, _| process::clone_exit(cx),
         C::SYSCALL_EXECVE_19_X | C::SYSCALL_EXECVEAT_X => |cx, _| process::execve_exit(cx),
+        C::SYSCALL_EXECVE_19_E => |cx, _| process::execve_enter(cx),
         C::PROCEXIT_1_E => |cx, _| process::procexit(cx),
         C::SYSCALL_SETUID_X
         | C::SYSCALL_SETGID_X

@@ -6,7 +6,9 @@ use super::Cx;
 use crate::inspector::{Inspector, Removal};
 use crate::state::thread::{parse_cgroups, split_nul};
 use crate::state::{container, paths, Thread};
-use falco_abi::flag_tables::clone_flags::CLONE_THREAD;
+use falco_abi::flag_tables::clone_flags::{
+    CLONE_CHILD_IN_PIDNS, CLONE_NEWPID, CLONE_PARENT, CLONE_THREAD,
+};
 use falco_abi::flag_tables::execve_flags::{
     EXE_FROM_MEMFD, EXE_LOWER_LAYER, EXE_UPPER_LAYER, EXE_WRITABLE,
 };
@@ -65,6 +67,14 @@ pub fn clone_exit(cx: &mut Cx<'_, '_, '_>) {
         _ => cx.tid(),
     };
     let caller = cx.insp.threads.get(caller_tid).cloned().unwrap_or_default();
+    // As libsinsp: a child in another pid namespace (or whose parent is
+    // not the caller, CLONE_PARENT) is left to its own side's event, which
+    // knows its virtual ids; a caller whose virtual tid is not its tid is
+    // in one already.
+    let elsewhere = u64::from(CLONE_CHILD_IN_PIDNS | CLONE_NEWPID | CLONE_PARENT);
+    if res > 0 && (flags & elsewhere != 0 || caller.vtid != caller.tid) {
+        return;
+    }
     // Parameters describe the thread that returns from the call.
     let (tid, pid, ptid) = if res == 0 {
         (
@@ -103,8 +113,17 @@ pub fn clone_exit(cx: &mut Cx<'_, '_, '_>) {
         fdlimit: cx.u64("fdlimit").unwrap_or(caller.fdlimit),
         uid: cx.u64("uid").map(|v| v as u32).unwrap_or(caller.uid),
         gid: cx.u64("gid").map(|v| v as u32).unwrap_or(caller.gid),
-        vtid: cx.i64("vtid").unwrap_or(-1),
-        vpid: cx.i64("vpid").unwrap_or(-1),
+        // The parent's side: a child in the caller's (host) namespace.
+        vtid: if res == 0 {
+            cx.i64("vtid").unwrap_or(-1)
+        } else {
+            tid
+        },
+        vpid: if res == 0 {
+            cx.i64("vpid").unwrap_or(-1)
+        } else {
+            pid
+        },
         pidns_init_start_ts: cx
             .u64("pidns_init_start_ts")
             .unwrap_or(caller.pidns_init_start_ts),
@@ -132,14 +151,21 @@ pub fn clone_exit(cx: &mut Cx<'_, '_, '_>) {
 
 /// A successful execve/execveat replaces the process image.
 pub fn execve_exit(cx: &mut Cx<'_, '_, '_>) {
+    let tid = cx.tid();
+    // The enter's filename serves this exit only, whatever its result.
+    let entered = cx
+        .insp
+        .threads
+        .get_mut(tid)
+        .and_then(|t| t.exec_filename.take());
     if cx.i64("res") != Some(0) {
         return;
     }
-    let tid = cx.tid();
     let cg = cgroups(cx);
     let p = |name: &str| cx.u64(name);
     let exe = cx.str("exe");
-    let exepath = cx.str("trusted_exepath").or_else(|| cx.str("filename"));
+    let trusted = cx.str("trusted_exepath");
+    let filename = cx.str("filename");
     let args = split_nul(cx.bytes("args").unwrap_or_default());
     let env = split_nul(cx.bytes("env").unwrap_or_default());
     let comm = cx.str("comm");
@@ -172,13 +198,28 @@ pub fn execve_exit(cx: &mut Cx<'_, '_, '_>) {
     } else {
         container_id(cx.insp, &cg)
     };
+    let process_cwd = cx
+        .insp
+        .threads
+        .leader(tid)
+        .map(|l| l.cwd.clone())
+        .unwrap_or_default();
     let Some(t) = cx.insp.threads.get_mut(tid) else {
         return;
     };
     if let Some(e) = exe {
         t.exe = e;
     }
-    t.exepath = exepath.unwrap_or_else(|| t.exe.clone());
+    // The kernel's path of the executable; else, as libsinsp, the filename
+    // the call named (this exit's, or its enter's) against the working
+    // directory; else the path stays what it was.
+    let named = filename.or(entered);
+    match (trusted, named) {
+        (Some(p), _) => t.exepath = p,
+        (None, Some(f)) if f == "<NA>" => t.exepath = f,
+        (None, Some(f)) => t.exepath = paths::resolve(&process_cwd, &f),
+        (None, None) => {}
+    }
     t.args = args;
     t.env = env;
     t.comm = match comm {
@@ -233,6 +274,16 @@ pub fn execve_exit(cx: &mut Cx<'_, '_, '_>) {
     }
     if let Some(v) = fdlimit {
         t.fdlimit = v;
+    }
+}
+
+/// An execve enter: its filename, kept for the exit of old captures,
+/// whose exit does not carry the executable's path.
+pub fn execve_enter(cx: &mut Cx<'_, '_, '_>) {
+    let filename = cx.str("filename");
+    let tid = cx.tid();
+    if let Some(t) = cx.insp.threads.get_mut(tid) {
+        t.exec_filename = filename;
     }
 }
 

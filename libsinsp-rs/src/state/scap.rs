@@ -184,6 +184,7 @@ fn thread_from_scap(t: ThreadInfo) -> Thread {
         vmswap_kb: t.vmswap_kb,
         pfmajor: t.pfmajor,
         pfminor: t.pfminor,
+        exec_filename: None,
         fds,
         exited: false,
     }

@@ -57,6 +57,9 @@ pub struct Thread {
     /// Page faults of the thread since it started.
     pub pfmajor: u64,
     pub pfminor: u64,
+    /// The filename of this thread's execve enter event while its exit is
+    /// awaited (old captures give the executable's path only there).
+    pub exec_filename: Option<String>,
     /// The fds of the thread group; used on the group leader only.
     pub fds: FdTable,
     /// The thread has exited (kept until its removal is applied).
@@ -107,6 +110,7 @@ impl Default for Thread {
             vmswap_kb: 0,
             pfmajor: 0,
             pfminor: 0,
+            exec_filename: None,
             fds: FdTable::default(),
             exited: false,
         }
