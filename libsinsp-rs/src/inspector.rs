@@ -10,7 +10,7 @@ use crate::runtimes::{Feed, Update};
 use crate::state::container::CgroupMatch;
 use crate::state::{scap, Container, Containers, Fd, Thread, ThreadTable, Users};
 use falco_scap::engine::Touch;
-use falco_scap::state::{InitialState, MachineInfo};
+use falco_scap::state::{InitialState, Interface, MachineInfo};
 use falco_scap::Event;
 
 /// A removal deferred until the rules ran on the event that caused it.
@@ -44,6 +44,9 @@ pub struct EventScope {
     /// beginning of the capture (`evt.reltime`), as libsinsp's
     /// `m_firstevent_ts`.
     pub first_ts: Option<u64>,
+    /// The event gave its fd a new name (`fd.name_changed`): it made a
+    /// named fd, or connect/bind named a socket.
+    pub fd_renamed: bool,
 }
 
 /// State plus the bookkeeping of the event being processed.
@@ -53,6 +56,9 @@ pub struct Inspector {
     pub users: Users,
     pub containers: Containers,
     pub machine: Option<MachineInfo>,
+    /// The machine's network interfaces: which addresses are local
+    /// (`fd.lip`, `fd.is_server`...).
+    pub interfaces: Vec<Interface>,
     pub anomalies: Anomalies,
     pending: Vec<Removal>,
     scope: EventScope,
@@ -79,6 +85,7 @@ impl Inspector {
             users: Users::new(initial.users, initial.groups),
             containers: Containers::default(),
             machine: initial.machine,
+            interfaces: initial.interfaces,
             anomalies: Anomalies::default(),
             pending: Vec::new(),
             scope: EventScope::default(),
@@ -134,6 +141,7 @@ impl Inspector {
             users: self.users.clone(),
             containers: Containers::default(),
             machine: self.machine.clone(),
+            interfaces: self.interfaces.clone(),
             anomalies: Anomalies::default(),
             pending: Vec::new(),
             scope: self.scope,
@@ -224,6 +232,7 @@ impl Inspector {
             fd: None,
             prev_ts: self.last_ts,
             first_ts,
+            fd_renamed: false,
         };
         self.last_ts = Some(ts);
         let is_syscall = category.is_some_and(|c| c.contains(falco_abi::Category::SYSCALL));
@@ -255,6 +264,11 @@ impl Inspector {
 
     pub(crate) fn set_scope_fd(&mut self, fd: i64) {
         self.scope.fd = Some(fd);
+    }
+
+    /// Notes that this event changed its fd's name (`fd.name_changed`).
+    pub(crate) fn fd_renamed(&mut self, changed: bool) {
+        self.scope.fd_renamed |= changed;
     }
 
     pub(crate) fn defer(&mut self, r: Removal) {

@@ -2,6 +2,7 @@
 //! in `evt.args`, `evt.arg.*` and outputs.
 
 use crate::field::Ctx;
+use crate::state::FdKind;
 use crate::value::{printable, Value};
 use falco_abi::schema::AT_FDCWD;
 use falco_abi::{Category, ParamType, PrintFormat};
@@ -30,18 +31,20 @@ pub fn civil(secs: i64) -> ((i64, u32, u32), (u32, u32, u32)) {
     )
 }
 
-/// `2024-01-02T03:04:05.123456789Z`.
+/// `2024-01-02T03:04:05.123456789+0000`: libsinsp's `evt.time.iso8601`
+/// (strftime's `%z` of a UTC time).
 pub fn iso8601(ts: u64) -> String {
     let ((y, mo, d), (h, mi, s)) = civil((ts / 1_000_000_000) as i64);
     format!(
-        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:09}Z",
+        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:09}+0000",
         ts % 1_000_000_000
     )
 }
 
-/// `evt.category` names.
-pub fn category(c: Category) -> &'static str {
-    match c.base().0 {
+/// `evt.category` as libsinsp names it: an I/O event by its fd's kind.
+pub fn category(c: Category, fd: Option<FdKind>) -> &'static str {
+    // The syscall category, without the source bits (syscall, tracepoint...).
+    match c.0 & (Category::SYSCALL.0 - 1) {
         1 => "other",
         2 => "file",
         3 => "net",
@@ -54,9 +57,23 @@ pub fn category(c: Category) -> &'static str {
         10 => "user",
         11 => "time",
         12 => "processing",
-        32 => "IO_read",
-        33 => "IO_write",
-        34 => "IO_other",
+        // I/O: what the fd is (libsinsp's subcategory).
+        32..=34 => match fd {
+            Some(FdKind::File | FdKind::Directory) => "file",
+            Some(FdKind::Ipv4 | FdKind::Ipv6) => "net",
+            Some(
+                FdKind::Pipe
+                | FdKind::Unix
+                | FdKind::Event
+                | FdKind::Signalfd
+                | FdKind::Inotify
+                | FdKind::Userfaultfd,
+            ) => "ipc",
+            _ => "unknown",
+        },
+        64 => "wait",
+        128 => "scheduler",
+        256 => "internal",
         _ => "unknown",
     }
 }
@@ -498,7 +515,7 @@ mod tests {
         assert_eq!(civil(1_700_000_000), ((2023, 11, 14), (22, 13, 20)));
         assert_eq!(
             iso8601(1_700_000_000_123_456_789),
-            "2023-11-14T22:13:20.123456789Z"
+            "2023-11-14T22:13:20.123456789+0000"
         );
     }
 

@@ -18,9 +18,6 @@ impl Inspector {
     ///
     /// Removals the last event deferred count as applied: exited threads
     /// and fds being closed are left out, as the next event would see them.
-    ///
-    /// `interfaces` is always empty: the inspector does not keep the
-    /// network interfaces of the initial state.
     pub fn snapshot(&self) -> InitialState {
         let mut gone: HashSet<i64> = HashSet::new();
         let mut closed: HashSet<(i64, i64)> = HashSet::new();
@@ -61,7 +58,7 @@ impl Inspector {
             threads,
             users,
             groups,
-            interfaces: Vec::new(),
+            interfaces: self.interfaces.clone(),
         }
     }
 }
@@ -420,8 +417,9 @@ mod tests {
                 dev: None,
             },
         ));
-        let snap = Inspector::new(st).snapshot();
-        assert!(snap.interfaces.is_empty());
+        let snap = Inspector::new(st.clone()).snapshot();
+        // The interfaces are kept (fd.lip, fd.is_server...).
+        assert_eq!(snap.interfaces, st.interfaces);
         let t = &snap.threads[&100];
         // Memory and page faults are kept (proc.vm*, thread.pf*).
         assert_eq!((t.vmsize_kb, t.vmrss_kb, t.pfmajor), (1000, 500, 3));

@@ -81,6 +81,9 @@ pub enum Value<'a> {
     Bytes(Cow<'a, [u8]>),
     Int(i64),
     UInt(u64),
+    /// A number libsinsp prints in upper-case hexadecimal (`fd.dev`): it
+    /// compares as a number and is a string in JSON, as there.
+    Hex(u64),
     Double(f64),
     Bool(bool),
     Ip(IpAddr),
@@ -103,7 +106,7 @@ impl Value<'_> {
     pub fn as_i64(&self) -> Option<i64> {
         match *self {
             Value::Int(v) => Some(v),
-            Value::UInt(v) => i64::try_from(v).ok(),
+            Value::UInt(v) | Value::Hex(v) => i64::try_from(v).ok(),
             Value::Bool(b) => Some(b as i64),
             _ => None,
         }
@@ -115,6 +118,7 @@ impl Value<'_> {
             Value::Bytes(b) => Value::Bytes(Cow::Owned(b.into_owned())),
             Value::Int(v) => Value::Int(v),
             Value::UInt(v) => Value::UInt(v),
+            Value::Hex(v) => Value::Hex(v),
             Value::Double(v) => Value::Double(v),
             Value::Bool(v) => Value::Bool(v),
             Value::Ip(v) => Value::Ip(v),
@@ -130,6 +134,7 @@ impl fmt::Display for Value<'_> {
             Value::Bytes(b) => f.write_str(&printable(b)),
             Value::Int(v) => write!(f, "{v}"),
             Value::UInt(v) => write!(f, "{v}"),
+            Value::Hex(v) => write!(f, "{v:X}"),
             // libsinsp prints doubles with one decimal.
             Value::Double(v) => write!(f, "{v:.1}"),
             Value::Bool(v) => f.write_str(if *v { "true" } else { "false" }),

@@ -9,7 +9,7 @@ use falco_scap::builder::events::{
     openat_exit, socket6_exit, socket_exit,
 };
 use falco_scap::builder::{EventBuilder, TestEngine};
-use falco_scap::state::{InitialState, ThreadInfo, UserInfo};
+use falco_scap::state::{InitialState, Interface, InterfaceAddr, ThreadInfo, UserInfo};
 use falco_scap::{Engine, Next};
 use falco_sinsp::field::FieldArg;
 use falco_sinsp::{Ctx, FieldSource, Inspector, SyscallFields};
@@ -86,6 +86,28 @@ fn shell() -> InitialState {
         homedir: "/root".into(),
         shell: "/bin/bash".into(),
     });
+    // lo and eth0 (10.0.0.5): which addresses are local (fd.lip...).
+    let v4 = |name: &str, addr: [u8; 4], netmask: [u8; 4]| Interface {
+        name: name.into(),
+        addr: InterfaceAddr::V4 {
+            addr,
+            netmask,
+            bcast: [0; 4],
+        },
+        linkspeed: None,
+    };
+    st.interfaces.push(v4("lo", [127, 0, 0, 1], [255, 0, 0, 0]));
+    st.interfaces
+        .push(v4("eth0", [10, 0, 0, 5], [255, 0, 0, 0]));
+    st.interfaces.push(Interface {
+        name: "lo".into(),
+        addr: InterfaceAddr::V6 {
+            addr: std::net::Ipv6Addr::LOCALHOST.octets(),
+            netmask: [0xff; 16],
+            bcast: [0; 16],
+        },
+        linkspeed: None,
+    });
     st
 }
 
@@ -148,8 +170,9 @@ fn clone_then_exec_builds_the_process_and_its_ancestry() {
     assert_eq!(rows[1][4], "/root/");
     assert_eq!(rows[1][5], "root");
     assert_eq!(rows[1][6], "3ad7b26ded6d");
-    // No trusted exepath or filename in this event: the exe stands in.
-    assert_eq!(rows[1][7], "cat");
+    // No trusted exepath, no filename, no enter: the path stays the one
+    // the clone copied from bash (libsinsp does the same).
+    assert_eq!(rows[1][7], "/usr/bin/bash");
     // proc.env[NAME] reads one variable (checked through the field source).
     let src = SyscallFields::new();
     assert!(src
@@ -485,10 +508,14 @@ fn session_and_group_leaders_std_streams_and_cgroups() {
     }
     let mut e = TestEngine::new(st);
     e.push(&clone_child(300, 200, "bash"));
-    e.push(&execve(300, "cat", &["/etc/shadow"]).set(
-        "cgroups",
-        b"cpuset=/docker/3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e\0io=/a\0",
-    ));
+    e.push(
+        &execve(300, "cat", &["/etc/shadow"])
+            .set("trusted_exepath", "/usr/bin/cat")
+            .set(
+                "cgroups",
+                b"cpuset=/docker/3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e\0io=/a\0",
+            ),
+    );
     e.push(&openat_exit(300, 1, AT_FDCWD, "/tmp/out", O_RDONLY).ts(30));
     e.push(
         &EventBuilder::new(C::SYSCALL_POLL_X)
@@ -530,7 +557,7 @@ fn session_and_group_leaders_std_streams_and_cgroups() {
     let last = &rows[3];
     assert_eq!(last[0..2], ["bash", "false"]);
     // exec set the virtual group (300, itself); the host one is bash's.
-    assert_eq!(last[2..6], ["200", "bash", "false", "cat"]);
+    assert_eq!(last[2..6], ["200", "bash", "false", "/usr/bin/cat"]);
     assert_eq!(last[6], "200");
     assert_eq!(last[7..10], ["/tmp/out", "file", "<NA>"]);
     assert_eq!(
@@ -542,4 +569,58 @@ fn session_and_group_leaders_std_streams_and_cgroups() {
     assert_eq!(last[14..17], ["/etc/shadow", "1", "11"]);
     // fdlist.* are only for poll events.
     assert_eq!(rows[2][12], "<NA>");
+}
+
+#[test]
+fn exec_path_comes_from_the_kernel_or_the_filename_against_the_cwd() {
+    let mut e = TestEngine::new(shell());
+    e.push(&clone_child(300, 200, "bash"));
+    // An old capture: the path is only in the enter event, relative.
+    e.push(
+        &EventBuilder::new(C::SYSCALL_EXECVE_19_E)
+            .tid(300)
+            .ts(15)
+            .set("filename", "bin/cat"),
+    );
+    e.push(&execve(300, "cat", &["/etc/shadow"]));
+    e.push(&clone_child(301, 300, "cat").ts(30));
+    e.push(
+        &execve(301, "sh", &[])
+            .ts(40)
+            .set("filename", "sh")
+            .set("trusted_exepath", "/usr/bin/dash"),
+    );
+    let rows = run(e, &["proc.exepath"]);
+    assert_eq!(rows[2][0], "/root/bin/cat");
+    assert_eq!(rows[4][0], "/usr/bin/dash");
+}
+
+#[test]
+fn the_local_end_is_the_machines_address_and_renames_are_noted() {
+    let mut e = TestEngine::new(shell());
+    // To a remote server: the client end is local.
+    e.push(&socket_exit(200, 5));
+    e.push(&connect_exit(
+        200,
+        5,
+        &ipv4_tuple([10, 0, 0, 5], 40000, [10, 0, 0, 9], 22),
+    ));
+    // To oneself: libsinsp also takes the client end as local, and the
+    // server address is this machine's, so the socket "is a server".
+    e.push(&socket_exit(200, 6));
+    e.push(&connect_exit(
+        200,
+        6,
+        &ipv4_tuple([127, 0, 0, 1], 5000, [127, 0, 0, 1], 8080),
+    ));
+    // Closing renames nothing.
+    e.push(&close_exit(200, 6));
+    let rows = run(
+        e,
+        &["fd.lport", "fd.rport", "fd.is_server", "fd.name_changed"],
+    );
+    assert_eq!(rows[0][3], "false", "a socket is born without a name");
+    assert_eq!(rows[1], ["40000", "22", "false", "true"]);
+    assert_eq!(rows[3], ["5000", "8080", "true", "true"]);
+    assert_eq!(rows[4][3], "false");
 }

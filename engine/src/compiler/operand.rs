@@ -294,7 +294,7 @@ pub fn value_bytes<'v>(v: &'v Value<'_>, buf: &'v mut String) -> &'v [u8] {
 pub fn value_num(v: &Value<'_>) -> Option<i128> {
     match v {
         Value::Int(i) => Some(*i as i128),
-        Value::UInt(u) => Some(*u as i128),
+        Value::UInt(u) | Value::Hex(u) => Some(*u as i128),
         Value::Bool(b) => Some(*b as i128),
         Value::Str(s) => parse_num(s),
         _ => None,
@@ -306,7 +306,7 @@ pub fn value_f64(v: &Value<'_>) -> Option<f64> {
     match v {
         Value::Double(d) => Some(*d),
         Value::Int(i) => Some(*i as f64),
-        Value::UInt(u) => Some(*u as f64),
+        Value::UInt(u) | Value::Hex(u) => Some(*u as f64),
         Value::Str(s) => s.trim().parse().ok(),
         _ => None,
     }

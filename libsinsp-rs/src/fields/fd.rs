@@ -5,6 +5,7 @@ use crate::field::{ArgKind, Ctx, Extract, FieldArg, FieldRow};
 use crate::state::{paths, Fd, FdKind};
 use crate::value::{FieldType, Value};
 use falco_abi::flag_tables::open_flags::{FD_LOWER_LAYER, FD_UPPER_LAYER};
+use falco_scap::state::InterfaceAddr;
 use std::net::IpAddr;
 
 pub const CLASS: super::FieldClass = super::FieldClass {
@@ -20,14 +21,44 @@ fn endpoints(f: &Fd) -> Option<(IpAddr, u16, IpAddr, u16)> {
     Some((t.sip, t.sport, t.dip, t.dport))
 }
 
-/// (local ip, local port, remote ip, remote port): the server side is local
-/// on a server socket.
-fn local_remote(f: &Fd) -> Option<(IpAddr, u16, IpAddr, u16)> {
-    let (cip, cport, sip, sport) = endpoints(f)?;
-    Some(if f.is_server {
-        (sip, sport, cip, cport)
-    } else {
+/// Whether `ip` is this machine's, as libsinsp decides it: for a thread in
+/// a container, its container's IPv4 address (any container's when its
+/// own is unknown; containers have no IPv6 here); else an address of one
+/// of the machine's interfaces (IPv6: the same /64).
+fn is_local(c: &Ctx<'_>, ip: IpAddr) -> bool {
+    let container = c
+        .thread()
+        .map(|t| t.container_id.as_str())
+        .filter(|id| !id.is_empty());
+    if let Some(id) = container {
+        let IpAddr::V4(a) = ip else { return false };
+        let is = |k: &str| k.parse::<std::net::Ipv4Addr>() == Ok(a);
+        match c.insp.containers.get(id).map(|k| k.ip.as_str()) {
+            Some(own) if !own.is_empty() => {
+                if is(own) {
+                    return true;
+                }
+            }
+            _ => return c.insp.containers.iter().any(|k| is(&k.ip)),
+        }
+    }
+    c.insp.interfaces.iter().any(|i| match (&i.addr, ip) {
+        (InterfaceAddr::V4 { addr, .. }, IpAddr::V4(a)) => *addr == a.octets(),
+        (InterfaceAddr::V6 { addr, .. }, IpAddr::V6(a)) => addr[..8] == a.octets()[..8],
+        _ => false,
+    })
+}
+
+/// (local ip, local port, remote ip, remote port) of a connection: the
+/// client's end is local when its address is this machine's (libsinsp's
+/// rule, so a connection to oneself reads from the client's side). None
+/// for a listening socket, which has no remote end.
+fn local_remote(c: &Ctx<'_>, f: &Fd) -> Option<(IpAddr, u16, IpAddr, u16)> {
+    let (cip, cport, sip, sport) = endpoints(f).filter(|_| !f.is_listening())?;
+    Some(if is_local(c, cip) {
         (cip, cport, sip, sport)
+    } else {
+        (sip, sport, cip, cport)
     })
 }
 
@@ -122,6 +153,8 @@ fn in_container<'a>(c: &Ctx<'a>, out: &mut Vec<Value<'a>>, field: Extract) {
     );
 }
 
+/// A field of an IP socket's (client ip, client port, server ip, server
+/// port).
 macro_rules! ip_field {
     ($name:literal, $ty:ident, $desc:literal, $pick:expr) => {
         FieldRow {
@@ -132,12 +165,28 @@ macro_rules! ip_field {
             extract: |c, _, out| {
                 with_fd(c, out, |_, f, out| {
                     if let Some(e) = endpoints(f) {
-                        let lr = local_remote(f).unwrap_or(e);
-                        let pick: fn(
-                            (IpAddr, u16, IpAddr, u16),
-                            (IpAddr, u16, IpAddr, u16),
-                        ) -> Vec<Value<'static>> = $pick;
-                        out.extend(pick(e, lr));
+                        let pick: fn((IpAddr, u16, IpAddr, u16)) -> Vec<Value<'static>> = $pick;
+                        out.extend(pick(e));
+                    }
+                })
+            },
+        }
+    };
+}
+
+/// A field of a connection's (local ip, local port, remote ip, remote port).
+macro_rules! local_field {
+    ($name:literal, $ty:ident, $desc:literal, $pick:expr) => {
+        FieldRow {
+            name: $name,
+            ftype: FieldType::$ty,
+            arg: ArgKind::None,
+            desc: $desc,
+            extract: |c, _, out| {
+                with_fd(c, out, |_, f, out| {
+                    if let Some(lr) = local_remote(c, f) {
+                        let pick: fn((IpAddr, u16, IpAddr, u16)) -> Vec<Value<'static>> = $pick;
+                        out.extend(pick(lr));
                     }
                 })
             },
@@ -206,12 +255,12 @@ pub const FIELDS: &[FieldRow] = &[
             }
         },
     },
-    ip_field!("fd.ip", IpAddr, "matches the ip address (client or server) of the fd.", |e, _| vec![Value::Ip(e.0), Value::Ip(e.2)]),
-    ip_field!("fd.cip", IpAddr, "client IP address.", |e, _| vec![Value::Ip(e.0)]),
-    ip_field!("fd.sip", IpAddr, "server IP address.", |e, _| vec![Value::Ip(e.2)]),
-    ip_field!("fd.lip", IpAddr, "local IP address.", |_, lr| vec![Value::Ip(lr.0)]),
-    ip_field!("fd.rip", IpAddr, "remote IP address.", |_, lr| vec![Value::Ip(lr.2)]),
-    ip_field!("fd.port", Port, "matches the port (either client or server) of the fd.", |e, _| vec![Value::UInt(e.1 as u64), Value::UInt(e.3 as u64)]),
+    ip_field!("fd.ip", IpAddr, "matches the ip address (client or server) of the fd.", |e| vec![Value::Ip(e.0), Value::Ip(e.2)]),
+    ip_field!("fd.cip", IpAddr, "client IP address.", |e| vec![Value::Ip(e.0)]),
+    ip_field!("fd.sip", IpAddr, "server IP address.", |e| vec![Value::Ip(e.2)]),
+    local_field!("fd.lip", IpAddr, "local IP address.", |lr| vec![Value::Ip(lr.0)]),
+    local_field!("fd.rip", IpAddr, "remote IP address.", |lr| vec![Value::Ip(lr.2)]),
+    ip_field!("fd.port", Port, "matches the port (either client or server) of the fd.", |e| vec![Value::UInt(e.1 as u64), Value::UInt(e.3 as u64)]),
     FieldRow {
         name: "fd.cport",
         ftype: FieldType::Port,
@@ -226,14 +275,14 @@ pub const FIELDS: &[FieldRow] = &[
             })
         },
     },
-    ip_field!("fd.sport", Port, "for TCP/UDP FDs, server port.", |e, _| vec![Value::UInt(e.3 as u64)]),
-    ip_field!("fd.lport", Port, "for TCP/UDP FDs, the local port.", |_, lr| vec![Value::UInt(lr.1 as u64)]),
-    ip_field!("fd.rport", Port, "for TCP/UDP FDs, the remote port.", |_, lr| vec![Value::UInt(lr.3 as u64)]),
-    ip_field!("fd.net", IpNet, "matches the IP network (client or server) of the fd.", |e, _| vec![Value::Ip(e.0), Value::Ip(e.2)]),
-    ip_field!("fd.cnet", IpNet, "matches the client IP network of the fd.", |e, _| vec![Value::Ip(e.0)]),
-    ip_field!("fd.snet", IpNet, "matches the server IP network of the fd.", |e, _| vec![Value::Ip(e.2)]),
-    ip_field!("fd.lnet", IpNet, "matches the local IP network of the fd.", |_, lr| vec![Value::Ip(lr.0)]),
-    ip_field!("fd.rnet", IpNet, "matches the remote IP network of the fd.", |_, lr| vec![Value::Ip(lr.2)]),
+    ip_field!("fd.sport", Port, "for TCP/UDP FDs, server port.", |e| vec![Value::UInt(e.3 as u64)]),
+    local_field!("fd.lport", Port, "for TCP/UDP FDs, the local port.", |lr| vec![Value::UInt(lr.1 as u64)]),
+    local_field!("fd.rport", Port, "for TCP/UDP FDs, the remote port.", |lr| vec![Value::UInt(lr.3 as u64)]),
+    ip_field!("fd.net", IpNet, "matches the IP network (client or server) of the fd.", |e| vec![Value::Ip(e.0), Value::Ip(e.2)]),
+    ip_field!("fd.cnet", IpNet, "matches the client IP network of the fd.", |e| vec![Value::Ip(e.0)]),
+    ip_field!("fd.snet", IpNet, "matches the server IP network of the fd.", |e| vec![Value::Ip(e.2)]),
+    local_field!("fd.lnet", IpNet, "matches the local IP network of the fd.", |lr| vec![Value::Ip(lr.0)]),
+    local_field!("fd.rnet", IpNet, "matches the remote IP network of the fd.", |lr| vec![Value::Ip(lr.2)]),
     FieldRow {
         name: "fd.cip.name",
         ftype: FieldType::CharBuf,
@@ -293,7 +342,18 @@ pub const FIELDS: &[FieldRow] = &[
         ftype: FieldType::Bool,
         arg: ArgKind::None,
         desc: "'true' if the process owning this FD is the server endpoint in the connection.",
-        extract: |c, _, out| with_fd(c, out, |_, f, out| out.push(Value::Bool(f.is_server))),
+        // libsinsp: a listening socket, or a connection whose server
+        // address is this machine's.
+        extract: |c, _, out| {
+            with_fd(c, out, |_, f, out| {
+                let server = match endpoints(f) {
+                    Some(_) if f.is_listening() => true,
+                    Some((_, _, sip, _)) => is_local(c, sip),
+                    None => false,
+                };
+                out.push(Value::Bool(server))
+            })
+        },
     },
     FieldRow {
         name: "fd.connected",
@@ -301,10 +361,10 @@ pub const FIELDS: &[FieldRow] = &[
         arg: ArgKind::None,
         desc: "for TCP/UDP FDs, 'true' if the socket is connected.",
         extract: |c, _, out| {
+            // Every fd has the flag in libsinsp; only sockets set it.
             with_fd(c, out, |_, f, out| {
-                if f.kind.is_socket() {
-                    out.push(Value::Bool(f.tuple.is_some_and(|t| t.sport != 0 && t.dport != 0)))
-                }
+                let connected = f.kind.is_socket() && f.tuple.is_some_and(|t| t.sport != 0 && t.dport != 0);
+                out.push(Value::Bool(connected))
             })
         },
     },
@@ -313,8 +373,10 @@ pub const FIELDS: &[FieldRow] = &[
         ftype: FieldType::Bool,
         arg: ArgKind::None,
         desc: "True when an event changes the name of an fd used by this event (e.g. connect).",
+        // What the parsers noted (libsinsp compares the fd's name before
+        // and after parsing).
         extract: |c, _, out| {
-            with_fd(c, out, |_, _, out| out.push(Value::Bool(matches!(c.ev.name(), "connect" | "bind"))))
+            with_fd(c, out, |_, _, out| out.push(Value::Bool(c.insp.scope().fd_renamed)))
         },
     },
     FieldRow {
@@ -340,10 +402,11 @@ pub const FIELDS: &[FieldRow] = &[
     },
     FieldRow {
         name: "fd.dev",
-        ftype: FieldType::UInt32,
+        ftype: FieldType::Int32,
         arg: ArgKind::None,
         desc: "device number (major/minor) containing the referenced file.",
-        extract: |c, _, out| with_fd(c, out, |_, f, out| out.push(Value::UInt(f.dev as u64))),
+        // Printed in hexadecimal, as libsinsp does.
+        extract: |c, _, out| with_fd(c, out, |_, f, out| out.push(Value::Hex(f.dev as u64))),
     },
     FieldRow {
         name: "fd.ino",
@@ -377,7 +440,7 @@ pub const FIELDS: &[FieldRow] = &[
         desc: "chaining of the container ID and the directory name. Useful when trying to identify which container a directory belongs to.",
         extract: |c, _, out| in_container(c, out, directories),
     },
-    ip_field!("fd.proto", Port, "matches the protocol (either client or server) of the fd.", |e, _| vec![Value::UInt(e.1 as u64), Value::UInt(e.3 as u64)]),
+    ip_field!("fd.proto", Port, "matches the protocol (either client or server) of the fd.", |e| vec![Value::UInt(e.1 as u64), Value::UInt(e.3 as u64)]),
     // Falco turns off port-to-service resolution: the protocol is the port.
     FieldRow {
         name: "fd.cproto",
@@ -409,8 +472,8 @@ pub const FIELDS: &[FieldRow] = &[
             })
         },
     },
-    ip_field!("fd.lproto", CharBuf, "for TCP/UDP FDs, the local protocol.", |_, lr| vec![Value::str(lr.1.to_string())]),
-    ip_field!("fd.rproto", CharBuf, "for TCP/UDP FDs, the remote protocol.", |_, lr| vec![Value::str(lr.3.to_string())]),
+    local_field!("fd.lproto", CharBuf, "for TCP/UDP FDs, the local protocol.", |lr| vec![Value::str(lr.1.to_string())]),
+    local_field!("fd.rproto", CharBuf, "for TCP/UDP FDs, the remote protocol.", |lr| vec![Value::str(lr.3.to_string())]),
     FieldRow {
         name: "fd.dev.major",
         ftype: FieldType::Int32,

@@ -36,12 +36,12 @@ pub fn cmdline(t: &Thread) -> String {
     s
 }
 
+/// `exe args...`: libsinsp puts the space after the exe even without
+/// arguments.
 fn exeline(t: &Thread) -> String {
     let mut s = t.exe.clone();
-    for a in &t.args {
-        s.push(' ');
-        s.push_str(a);
-    }
+    s.push(' ');
+    s.push_str(&t.args.join(" "));
     s
 }
 
@@ -343,8 +343,9 @@ pub const FIELDS: &[FieldRow] = &[
         ftype: FieldType::RelTime,
         arg: ArgKind::None,
         desc: "number of nanoseconds since the process started.",
+        // The thread's own start, as libsinsp reads it.
         extract: |c, _, out| {
-            if let Some(t) = c.process().filter(|t| t.clone_ts != 0) {
+            if let Some(t) = c.thread().filter(|t| t.clone_ts != 0) {
                 out.push(Value::UInt(c.ev.ts.saturating_sub(t.clone_ts)));
             }
         },
@@ -378,7 +379,18 @@ pub const FIELDS: &[FieldRow] = &[
             }
         },
     },
-    thread_int!("proc.vpid", Int64, "the id of the process generating the event as seen from its current PID namespace.", process, |t| Value::Int(t.vpid)),
+    FieldRow {
+        name: "proc.vpid",
+        ftype: FieldType::Int64,
+        arg: ArgKind::None,
+        desc: "the id of the process generating the event as seen from its current PID namespace.",
+        // The thread's copy (libsinsp's); unknown (-1, old captures): no value.
+        extract: |c, _, out| {
+            if let Some(t) = c.thread().filter(|t| t.vpid != -1) {
+                out.push(Value::Int(t.vpid));
+            }
+        },
+    },
     thread_int!("proc.is_exe_writable", Bool, "'true' if this process' executable file is writable by the same user that spawned the process.", process, |t| Value::Bool(t.exe_writable)),
     thread_int!("proc.is_exe_upper_layer", Bool, "'true' if this process' executable file is in upper layer in overlayfs.", process, |t| Value::Bool(t.exe_upper_layer)),
     thread_int!("proc.is_exe_from_memfd", Bool, "'true' if the executable file of the current process is an anonymous file created using memfd_create().", process, |t| Value::Bool(t.exe_from_memfd)),

@@ -72,12 +72,18 @@ pub const FIELDS: &[FieldRow] = &[
         "'true' if the thread generating the event is the main one in the process.",
         |t| Value::Bool(t.is_main())
     ),
-    t!(
-        "thread.vtid",
-        Int64,
-        "the id of the thread generating the event as seen from its current PID namespace.",
-        |t| Value::Int(t.vtid)
-    ),
+    FieldRow {
+        name: "thread.vtid",
+        ftype: FieldType::Int64,
+        arg: ArgKind::None,
+        desc: "the id of the thread generating the event as seen from its current PID namespace.",
+        // Unknown (-1, old captures): no value, as in libsinsp.
+        extract: |c, _, out| {
+            if let Some(t) = c.thread().filter(|t| t.vtid != -1) {
+                out.push(Value::Int(t.vtid));
+            }
+        },
+    },
     t!(
         "thread.cap_permitted",
         CharBuf,

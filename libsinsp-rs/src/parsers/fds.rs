@@ -106,8 +106,10 @@ pub fn anon_fd(cx: &mut Cx<'_, '_, '_>, code: C) {
     } else {
         String::new()
     };
+    let named = !name.is_empty();
     if let Some(t) = cx.insp.threads.fds_mut(cx.tid()) {
         t.insert(fd, Fd::new(kind, name));
     }
     cx.insp.set_scope_fd(fd);
+    cx.insp.fd_renamed(named);
 }

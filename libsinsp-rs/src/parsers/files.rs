@@ -50,10 +50,12 @@ pub fn open_exit(cx: &mut Cx<'_, '_, '_>, code: C) {
     f.open_flags = flags as u32;
     f.dev = cx.u64("dev").unwrap_or(0) as u32;
     f.ino = cx.u64("ino").unwrap_or(0);
+    let named = !f.name.is_empty();
     if let Some(t) = cx.insp.threads.fds_mut(tid) {
         t.insert(fd, f);
     }
     cx.insp.set_scope_fd(fd);
+    cx.insp.fd_renamed(named);
 }
 
 /// The open flags libsinsp gives a file made by creat: only its overlay layer.

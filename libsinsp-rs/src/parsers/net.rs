@@ -107,24 +107,31 @@ fn ip_tuple(t: &EvTuple<'_>) -> Option<SockTuple> {
     })
 }
 
-/// Fills an fd from an event's tuple parameter: IP endpoints or unix peers.
-fn apply_tuple(f: &mut Fd, v: Option<ParamValue<'_>>) {
-    if let Some(ParamValue::SockTuple(t)) = v {
-        if let Some(ip) = ip_tuple(&t) {
-            f.kind = if ip.sip.is_ipv4() {
-                FdKind::Ipv4
-            } else {
-                FdKind::Ipv6
-            };
-            f.tuple = Some(ip);
-            f.name = f.tuple_name();
-        } else if let EvTuple::Unix { source, dest, path } = t {
-            f.kind = FdKind::Unix;
-            f.unix_peers = Some((source, dest));
-            f.name = format!("{source:x}->{dest:x} {}", String::from_utf8_lossy(path));
-        }
-        f.name_raw = f.name.clone();
-    }
+/// Fills an fd from an event's tuple parameter: IP endpoints or unix
+/// peers. Whether its name changed.
+fn apply_tuple(f: &mut Fd, v: Option<ParamValue<'_>>) -> bool {
+    let Some(ParamValue::SockTuple(t)) = v else {
+        return false;
+    };
+    let name = if let Some(ip) = ip_tuple(&t) {
+        f.kind = if ip.sip.is_ipv4() {
+            FdKind::Ipv4
+        } else {
+            FdKind::Ipv6
+        };
+        f.tuple = Some(ip);
+        f.tuple_name()
+    } else if let EvTuple::Unix { source, dest, path } = t {
+        f.kind = FdKind::Unix;
+        f.unix_peers = Some((source, dest));
+        format!("{source:x}->{dest:x} {}", String::from_utf8_lossy(path))
+    } else {
+        return false;
+    };
+    let changed = f.name != name;
+    f.name_raw = name.clone();
+    f.name = name;
+    changed
 }
 
 /// The enter event of connect (kept by current drivers against TOCTOU
@@ -157,6 +164,7 @@ pub fn connect_enter(cx: &mut Cx<'_, '_, '_>) {
         if f.name.is_empty() {
             f.name_raw = name.clone();
             f.name = name;
+            cx.insp.fd_renamed(true);
         }
     }
 }
@@ -177,15 +185,17 @@ pub fn connect(cx: &mut Cx<'_, '_, '_>) {
     let Some(table) = cx.insp.threads.fds_mut(tid) else {
         return;
     };
-    match table.get_mut(fd) {
+    let renamed = match table.get_mut(fd) {
         Some(f) => apply_tuple(f, tuple),
         None => {
             let mut f = Fd::new(FdKind::Unknown, "");
-            apply_tuple(&mut f, tuple);
+            let named = apply_tuple(&mut f, tuple);
             table.insert(fd, f);
             cx.insp.anomalies.unknown_fds += 1;
+            named
         }
-    }
+    };
+    cx.insp.fd_renamed(renamed);
 }
 
 pub fn accept(cx: &mut Cx<'_, '_, '_>) {
@@ -196,11 +206,12 @@ pub fn accept(cx: &mut Cx<'_, '_, '_>) {
     let mut f = Fd::new(FdKind::Unknown, "");
     f.l4proto = L4Proto::Tcp;
     f.is_server = true;
-    apply_tuple(&mut f, tuple);
+    let named = apply_tuple(&mut f, tuple);
     if let Some(t) = cx.insp.threads.fds_mut(cx.tid()) {
         t.insert(fd, f);
     }
     cx.insp.set_scope_fd(fd);
+    cx.insp.fd_renamed(named);
 }
 
 pub fn bind(cx: &mut Cx<'_, '_, '_>) {
@@ -224,8 +235,11 @@ pub fn bind(cx: &mut Cx<'_, '_, '_>) {
             (IpAddr::V6(Ipv6Addr::from(ip)), port)
         }
         Some(ParamValue::SockAddr(SockAddr::Unix { path })) => {
-            f.name = String::from_utf8_lossy(path).into_owned();
-            f.name_raw = f.name.clone();
+            let name = String::from_utf8_lossy(path).into_owned();
+            let changed = f.name != name;
+            f.name_raw = name.clone();
+            f.name = name;
+            cx.insp.fd_renamed(changed);
             return;
         }
         _ => return,
@@ -242,7 +256,10 @@ pub fn bind(cx: &mut Cx<'_, '_, '_>) {
         dip: ip,
         dport: port,
     });
+    let before = std::mem::take(&mut f.name);
     f.name_by_tuple();
+    let changed = f.name != before;
+    cx.insp.fd_renamed(changed);
 }
 
 pub fn listen(cx: &mut Cx<'_, '_, '_>) {

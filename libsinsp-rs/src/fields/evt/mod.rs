@@ -190,7 +190,8 @@ pub const FIELDS: &[FieldRow] = &[
         ftype: FieldType::AbsTime,
         arg: ArgKind::None,
         desc: "fractional part of the absolute event timestamp.",
-        extract: |c, _, out| out.push(Value::UInt(c.ev.ts % 1_000_000_000)),
+        // Nine digits, as libsinsp prints it (a string in JSON there too).
+        extract: |c, _, out| out.push(Value::str(format!("{:09}", c.ev.ts % 1_000_000_000))),
     },
     time::RELTIME,
     time::RELTIME_S,
@@ -376,8 +377,10 @@ pub const FIELDS: &[FieldRow] = &[
         arg: ArgKind::None,
         desc: "the length of the binary data buffer for events that have one, like read(), recvfrom(), etc.",
         extract: |c, _, out| {
-            let io = c.ev.info().flags;
-            if io.contains(EventFlags::READS_FROM_FD) || io.contains(EventFlags::WRITES_TO_FD) {
+            // libsinsp: the result of an I/O exit on a known fd.
+            let io = c.ev.info().category.0 & falco_abi::Category::IO_READ.0 != 0;
+            let exit = c.ev.info().direction() == Direction::Exit;
+            if io && exit && c.fd().is_some() {
                 if let Some(r) = res(c).filter(|r| *r >= 0) {
                     out.push(Value::UInt(r as u64));
                 }
@@ -423,7 +426,10 @@ pub const FIELDS: &[FieldRow] = &[
         ftype: FieldType::CharBuf,
         arg: ArgKind::None,
         desc: "The event category. Example values are 'file' (for file operations like open and close), 'net' (for network operations like socket and bind), memory (for things like brk or mmap), and so on.",
-        extract: |c, _, out| push_str(out, render::category(c.ev.info().category)),
+        extract: |c, _, out| {
+            let fd = c.fd().map(|(_, f)| f.kind);
+            push_str(out, render::category(c.ev.info().category, fd))
+        },
     },
 ];
 
