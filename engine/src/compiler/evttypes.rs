@@ -71,6 +71,11 @@ impl EventSet {
         self.0.iter().all(|w| *w == 0)
     }
 
+    /// How many codes the set holds (enter and exit counted apart).
+    pub fn len(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = u16> + '_ {
         (0..EVENT_COUNT as u16).filter(move |c| self.contains(*c))
     }
@@ -107,6 +112,12 @@ pub fn codes_named(name: &str) -> EventSet {
         s.insert(EventCode::ASYNCEVENT_E as u16);
     }
     s
+}
+
+/// Whether `name` is one `evt.type` can take: an event's, a syscall's or
+/// an async event's. libsinsp refuses any other ("unknown event type").
+pub fn is_known_type_name(name: &str) -> bool {
+    !codes_named(name).is_empty()
 }
 
 /// The names async events go by (Falco's container plugin's), which an

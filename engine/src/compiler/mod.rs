@@ -159,6 +159,9 @@ impl<S: FieldSource> Compiler<'_, S> {
                 ))
             }
             ExprKind::Compare { lhs, op, rhs } => {
+                if evttypes::is_evt_type(lhs) {
+                    check_type_names(rhs)?;
+                }
                 let l = self.lhs(lhs)?;
                 let test = match rhs {
                     Value::Field(f) => Test::Field(*op, self.lhs(f)?),
@@ -223,6 +226,28 @@ impl<S: FieldSource> Compiler<'_, S> {
     }
 }
 
+/// Every name an `evt.type` check compares with must be an event's, a
+/// syscall's or an async event's, as libsinsp checks them; a list name
+/// left after the loader's one-level expansion is such a name too.
+fn check_type_names(rhs: &Value) -> Result<(), Issue> {
+    let names: Vec<&[u8]> = match rhs {
+        Value::Str(lit) => vec![&lit.bytes],
+        Value::List { items, .. } => items.iter().map(|i| i.bytes.as_slice()).collect(),
+        Value::ListRef { name, .. } => vec![name.as_bytes()],
+        Value::Field(_) => Vec::new(),
+    };
+    for n in names {
+        let n = String::from_utf8_lossy(n);
+        if !evttypes::is_known_type_name(&n) {
+            return Err(Issue::Error(
+                ErrorCode::CompileCondition,
+                format!("unknown event type {n}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The text that identifies a subexpression worth sharing between the
 /// places that hold it: operators and comparisons, not the `evt.type`
 /// checks and `exists` tests that cost less than a look-up.
@@ -282,7 +307,9 @@ impl<S: FieldSource> CompiledRuleset<S> {
             match c.expr(&r.condition) {
                 Ok(condition) => {
                     let events = evttypes::event_set(&r.condition);
-                    if events.is_all() && r.warn_evttypes {
+                    // Falco's test: no code at all, or more than 100 of
+                    // them (enter and exit apart).
+                    if (events.is_empty() || events.len() > 100) && r.warn_evttypes {
                         issues.push(RuleIssue {
                             rule: r.name.clone(),
                             issue: Issue::Warning(
@@ -303,7 +330,9 @@ impl<S: FieldSource> CompiledRuleset<S> {
                     });
                 }
                 Err(Issue::Error(ErrorCode::CompileCondition, m))
-                    if r.skip_if_unknown_filter && m.contains("nonexistent field") =>
+                    if r.skip_if_unknown_filter
+                        && (m.contains("nonexistent field")
+                            || m.starts_with("unknown event type")) =>
                 {
                     issues.push(RuleIssue {
                         rule: r.name.clone(),

@@ -353,6 +353,83 @@ fn unknown_fields_fail_a_rule_unless_it_skips_them() {
     ));
 }
 
+/// The rules of `yaml` compiled, with the compile issues by rule name.
+fn compile_issues(yaml: &str) -> (CompiledRuleset<Fake>, Vec<(String, Issue)>) {
+    let ruleset = RulesLoader::new()
+        .load(&[("r.yaml", yaml)])
+        .ruleset
+        .unwrap();
+    let (set, issues) = CompiledRuleset::compile(&ruleset, Fake);
+    (set, issues.into_iter().map(|i| (i.rule, i.issue)).collect())
+}
+
+fn rule(name: &str, condition: &str, extra: &str) -> String {
+    format!("- rule: {name}\n  desc: d\n  condition: {condition}\n  output: o\n  priority: INFO\n{extra}")
+}
+
+#[test]
+fn no_evttype_warns_on_more_than_100_codes_or_none_as_falco() {
+    let cases = [
+        ("evt.type in (open, openat)", false),
+        ("evt.type = execve and proc.name = x", false),
+        // Everything but a few: far more than 100 codes.
+        ("evt.type != execve", true),
+        ("not evt.type in (open, openat)", true),
+        ("evt.type = open or proc.name = x", true),
+        // No evt.type at all: every code.
+        ("proc.name = x", true),
+        // No code can match.
+        ("evt.type = open and evt.type = execve", true),
+    ];
+    for (cond, warns) in cases {
+        let (_, issues) = compile_issues(&rule("r", cond, ""));
+        let warned = issues
+            .iter()
+            .any(|(_, i)| matches!(i, Issue::Warning(WarningCode::NoEvttype, _)));
+        assert_eq!(warned, warns, "{cond}");
+    }
+    let (_, issues) = compile_issues(&rule("r", "evt.type != execve", "  warn_evttypes: false\n"));
+    assert!(issues.is_empty(), "{issues:?}");
+}
+
+#[test]
+fn evt_type_names_must_be_events_syscalls_or_async_events() {
+    // Known: an event, a syscall that has no event of its own, an async
+    // event's name.
+    let (set, issues) = compile_issues(&rule("r", "evt.type in (open, madvise, container)", ""));
+    assert!(issues.is_empty(), "{issues:?}");
+    assert_eq!(set.rules.len(), 1);
+    let yaml = [
+        rule("typo", "evt.type = opne", ""),
+        rule(
+            "skipped",
+            "evt.type in (open, opne)",
+            "  skip-if-unknown-filter: true\n",
+        ),
+        // Two lists naming each other: after one level of expansion a
+        // list name is left as a literal.
+        "- list: la\n  items: [open, lb]\n- list: lb\n  items: [execve, la]\n".to_string(),
+        rule("lists", "evt.type in (la)", ""),
+    ]
+    .concat();
+    let (set, issues) = compile_issues(&yaml);
+    assert!(set.rules.is_empty());
+    let of = |r: &str| issues.iter().find(|(n, _)| n == r).map(|(_, i)| i.clone());
+    assert_eq!(
+        of("typo"),
+        Some(Issue::Error(
+            ErrorCode::CompileCondition,
+            "unknown event type opne".into()
+        ))
+    );
+    assert!(
+        matches!(of("skipped"), Some(Issue::Warning(WarningCode::UnknownFilter, m)) if m == "unknown event type opne")
+    );
+    assert!(
+        matches!(of("lists"), Some(Issue::Error(ErrorCode::CompileCondition, m)) if m.starts_with("unknown event type l"))
+    );
+}
+
 #[test]
 fn each_field_is_extracted_once_per_event() {
     let rules = r#"
