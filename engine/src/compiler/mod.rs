@@ -6,19 +6,21 @@
 //! - `operand.rs` — right-hand sides compiled by field type
 //! - `node.rs` — compiled checks and evaluation
 //! - `report.rs` — compile issues added to the loader's per-file results
+//! - `services.rs` — port literals by service name (`fd.sport = ssh`)
 
 mod catalog;
 pub mod evttypes;
 pub mod node;
 pub mod operand;
 pub mod report;
+mod services;
 
 use crate::condition::ast::{BinaryOp, Expr, ExprKind, FieldExpr, TransformKind, Value};
 use crate::loader::{ErrorCode, Priority, Ruleset, WarningCode};
 use evttypes::EventSet;
 use falco_abi::EventCode;
 use falco_sinsp::field::{FieldArg, FieldError, FieldSource};
-use falco_sinsp::value::Value as FieldValue;
+use falco_sinsp::value::{FieldType, Value as FieldValue};
 use node::{Lhs, Node, Scratch, Test};
 use operand::{domain, Domain};
 use std::cell::RefCell;
@@ -217,6 +219,18 @@ impl<S: FieldSource> Compiler<'_, S> {
         list: bool,
         lhs: &FieldExpr,
     ) -> Result<operand::Operand, Issue> {
+        // PORT fields take service names too, as libsinsp parses them.
+        let ports;
+        let items = if l.transforms.is_empty() && self.src.field_type(&l.field) == FieldType::Port {
+            ports = items
+                .iter()
+                .map(|i| services::port_literal(i).map(|p| p.into_owned()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|m| Issue::Error(ErrorCode::CompileCondition, m))?;
+            &ports[..]
+        } else {
+            items
+        };
         operand::compile(l.domain, op, items, list).map_err(|m| {
             Issue::Error(
                 ErrorCode::CompileCondition,

@@ -182,6 +182,10 @@ fn numbers_booleans_and_addresses() {
         ("user.uid < 0x3e9", true),
         ("evt.rawres < 0", true),
         ("fd.sport in (22, 23)", true),
+        // Ports by service name, from /etc/services (netbase), as Falco.
+        ("fd.sport = ssh", true),
+        ("fd.sport in (http, ssh)", true),
+        ("fd.sport = http", false),
         ("container.privileged = true", true),
         ("container.privileged != true", false),
         ("fd.sip = 10.1.2.3", true),
@@ -194,6 +198,10 @@ fn numbers_booleans_and_addresses() {
     assert!(compile_err("user.uid = bash").contains("not a number"));
     assert!(compile_err("user.uid contains 1").contains("not supported"));
     assert!(compile_err("fd.sip = nothere").contains("not an IP"));
+    assert_eq!(
+        compile_err("fd.sport = no-such-service"),
+        "unrecognized protocol no-such-service"
+    );
     assert!(compile_err("proc.nope = 1").contains("nonexistent field proc.nope"));
 }
 
