@@ -42,6 +42,9 @@ pub struct Snapshot {
     pub alerts_held: u64,
     pub alerts_incomplete: u64,
     pub rules: Vec<RuleCount>,
+    /// (rule that alerted, rule whose match it hid, events): falco-rs's
+    /// own, with `rule_matching: first`.
+    pub shadowed: Vec<(String, String, u64)>,
     pub cpu_seconds: f64,
     pub rss_bytes: u64,
     pub vsz_bytes: u64,
@@ -209,6 +212,18 @@ pub fn prometheus(s: &Snapshot) -> String {
             r.count.to_string(),
         );
     }
+    for (first, hidden, n) in &s.shadowed {
+        metric(
+            "falco_rules_shadowed_total",
+            "counter",
+            &format!(
+                "{{rule_name=\"{}\",shadowed_by=\"{}\"}}",
+                label(hidden),
+                label(first)
+            ),
+            n.to_string(),
+        );
+    }
     out
 }
 
@@ -275,6 +290,12 @@ pub fn snapshot_fields(s: &Snapshot, config: &MetricsConfig) -> Map<String, Valu
         f.insert("falco.rules.matches_total".into(), json!(total));
         for r in &s.rules {
             f.insert(format!("falco.rules.{}", r.rule), json!(r.count));
+        }
+        for (first, hidden, n) in &s.shadowed {
+            f.insert(
+                format!("falco.rules_shadowed.{hidden}.by.{first}"),
+                json!(n),
+            );
         }
     }
     f
@@ -374,6 +395,7 @@ mod tests {
                 tags: vec!["a".into(), "b".into()],
                 count: 3,
             }],
+            shadowed: vec![("Read \"x\"".into(), "Any cat".into(), 2)],
             cpu_seconds: 1.0,
             ..Default::default()
         }
@@ -383,6 +405,9 @@ mod tests {
     fn prometheus_text_has_falcos_names_and_escaped_labels() {
         let text = prometheus(&snap());
         assert!(text.contains("falcosecurity_scap_n_evts_total 900\n"));
+        assert!(text.contains(
+            "falcosecurity_falco_rules_shadowed_total{rule_name=\"Any cat\",shadowed_by=\"Read \\\"x\\\"\"} 2\n"
+        ));
         assert!(text.contains("falcosecurity_scap_n_drops_total 100\n"));
         assert!(text.contains("falcosecurity_scap_n_drops_perc 10.000000\n"));
         assert!(text.contains(
@@ -418,6 +443,7 @@ mod tests {
         assert_eq!(f["scap.n_drops"], json!(100));
         assert_eq!(f["falco.duration_sec"], json!(10));
         assert_eq!(f["falco.rules.Read \"x\""], json!(3));
+        assert_eq!(f["falco.rules_shadowed.Any cat.by.Read \"x\""], json!(2));
         assert!(f.contains_key("falco.memory_rss_mb"));
         config.kernel_event_counters_enabled = false;
         config.rules_counters_enabled = false;

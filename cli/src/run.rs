@@ -100,6 +100,12 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
         }
     }
 
+    fn on_shadowed(&mut self, first: usize, hidden: usize) {
+        let rules = &self.compiled.set.rules;
+        self.counts
+            .add_shadowed(&rules[first].name, &rules[hidden].name);
+    }
+
     fn on_event(&mut self, c: &Ctx<'_>) {
         self.events += 1;
         if let Some(recorder) = &mut self.recorder {
@@ -121,6 +127,7 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
                 events: self.events,
                 engine: &stats,
                 by_rule: self.counts.by_rule(),
+                shadowed: self.counts.shadowed(),
                 rules: &self.compiled.set.rules,
                 alerts_held: self.held.held,
                 alerts_incomplete: self.held.incomplete,
@@ -157,9 +164,15 @@ fn follow_container_runtimes(config: &crate::config::Config, insp: &mut Inspecto
 /// The run. Returns how it ended: an exit code, or a restart after SIGHUP
 /// or a change of a watched file.
 pub fn run_events(context: RunContext) -> Result<Ending> {
-    let compiled = compile(&context)?;
+    let mut compiled = compile(&context)?;
     let mut engine = crate::source::open_engine(context.config, &compiled.set)?;
     let live = engine.is_live();
+    let metrics = LiveMetrics::new(context.config, live, &context.hostname);
+    // Who hides whose matches (rule_matching: first) is worth its cost,
+    // evaluating the other rules of events that already matched, when
+    // someone reads it: -v, or the rules' metrics.
+    compiled.set.count_shadowed = context.options.verbose
+        || (metrics.is_some() && context.config.metrics.rules_counters_enabled);
     let mut insp = Inspector::new(engine.take_initial_state());
     if live {
         follow_container_runtimes(context.config, &mut insp);
@@ -179,7 +192,7 @@ pub fn run_events(context: RunContext) -> Result<Ending> {
         recorder: Recorder::new(&context.config.capture, &rule_captures),
         exit_on_drops: false,
         events: 0,
-        metrics: LiveMetrics::new(context.config, live, &context.hostname),
+        metrics,
         held: HeldAlerts::new(context.config.containers.metadata_wait),
     };
     // The web server runs with live engines only, as in Falco.
@@ -228,6 +241,7 @@ pub fn run_events(context: RunContext) -> Result<Ending> {
     };
     crate::emit(&counts.text());
     if context.options.verbose {
+        crate::emit(&counts.shadowed_text());
         crate::emit(&summary::elapsed_text(elapsed, stats.events));
     }
     if context.options.verbose && live {

@@ -13,6 +13,9 @@ pub struct Counts {
     by_priority: BTreeMap<Priority, u64>,
     /// In the order rules first matched.
     by_rule: Vec<(String, u64)>,
+    /// (rule that alerted, rule it hid, events), with `rule_matching:
+    /// first`: in the order the pairs first occurred.
+    shadowed: Vec<(String, String, u64)>,
 }
 
 impl Counts {
@@ -24,6 +27,38 @@ impl Counts {
             Some((_, n)) => *n += 1,
             None => self.by_rule.push((rule.to_string(), 1)),
         }
+    }
+
+    /// Counts an event rule `hidden` matched too, but that only `first`
+    /// alerted on (`rule_matching: first`).
+    pub fn add_shadowed(&mut self, first: &str, hidden: &str) {
+        match self
+            .shadowed
+            .iter_mut()
+            .find(|(f, h, _)| f == first && h == hidden)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => self
+                .shadowed
+                .push((first.to_string(), hidden.to_string(), 1)),
+        }
+    }
+
+    /// The hidden matches by pair of rules.
+    pub fn shadowed(&self) -> &[(String, String, u64)] {
+        &self.shadowed
+    }
+
+    /// `-v`: the matches an earlier rule hid (nothing when none did).
+    pub fn shadowed_text(&self) -> String {
+        if self.shadowed.is_empty() {
+            return String::new();
+        }
+        let mut s = String::from("Matches hidden by an earlier rule (rule_matching: first):\n");
+        for (first, hidden, n) in &self.shadowed {
+            s.push_str(&format!("   {hidden} (behind {first}): {n}\n"));
+        }
+        s
     }
 
     /// The matches of each rule that matched, in the order rules first
@@ -72,6 +107,20 @@ pub fn drops_text(drops_detected: u64, actions_taken: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hidden_matches_are_counted_by_pair_in_first_order() {
+        let mut c = Counts::default();
+        assert_eq!(c.shadowed_text(), "");
+        c.add_shadowed("Shell", "Any bash");
+        c.add_shadowed("Read", "Any bash");
+        c.add_shadowed("Shell", "Any bash");
+        assert_eq!(
+            c.shadowed_text(),
+            "Matches hidden by an earlier rule (rule_matching: first):\n   \
+             Any bash (behind Shell): 2\n   Any bash (behind Read): 1\n"
+        );
+    }
 
     #[test]
     fn no_matches() {

@@ -242,6 +242,20 @@ fn rule_matching_and_appended_output() {
         r.stdout
     );
     assert!(!r.stdout.contains(": Error B"), "{}", r.stdout);
+    assert!(
+        !r.stdout.contains("hidden by an earlier rule"),
+        "{}",
+        r.stdout
+    );
+    // -v counts what `first` hid.
+    let r = replay(dir.path(), "", &rules, &scap, &["-v"]);
+    assert!(
+        r.stdout.contains(
+            "Matches hidden by an earlier rule (rule_matching: first):\n   Shadow read B (behind Shadow read A): 1\n"
+        ),
+        "{}",
+        r.stdout
+    );
     // all: every matching rule, and the summary counts each severity.
     let r = replay(dir.path(), "rule_matching: all\n", &rules, &scap, &[]);
     assert!(r.stdout.contains(": Warning A cat\n"), "{}", r.stdout);

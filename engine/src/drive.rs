@@ -27,6 +27,10 @@ pub trait Hooks<E: Engine + ?Sized> {
     /// A rule (by index) matched the event.
     fn on_match(&mut self, rule: usize, c: &Ctx<'_>);
 
+    /// With `rule_matching: first` and `count_shadowed`: rule `hidden`
+    /// also matched the event that rule `first` alerted on.
+    fn on_shadowed(&mut self, _first: usize, _hidden: usize) {}
+
     /// After every event, once its matches were reported.
     fn on_event(&mut self, _c: &Ctx<'_>) {}
 
@@ -125,9 +129,15 @@ pub fn drive_with<E: Engine + ?Sized>(
             rules.matching(ev.evt_type, &c, &mut sc, &mut out);
             pool.put(sc);
         }
-        for &i in &out {
+        let (alerting, hidden) = rules.split_alerting(&out);
+        for &i in alerting {
             stats.matches += 1;
             hooks.on_match(i, &c);
+        }
+        if let Some(&first) = alerting.first() {
+            for &h in hidden {
+                hooks.on_shadowed(first, h);
+            }
         }
         hooks.on_event(&c);
     }

@@ -59,6 +59,9 @@ pub struct Counters<'a> {
     pub engine: &'a EngineStats,
     /// Matches by rule (see [`crate::summary::Counts::by_rule`]).
     pub by_rule: &'a [(String, u64)],
+    /// Matches hidden by an earlier rule (see
+    /// [`crate::summary::Counts::shadowed`]).
+    pub shadowed: &'a [(String, String, u64)],
     pub rules: &'a [CompiledRule<SyscallFields>],
     /// Alerts held for container metadata, and sent incomplete.
     pub alerts_held: u64,
@@ -115,6 +118,7 @@ impl LiveMetrics {
         s.alerts_held = counters.alerts_held;
         s.alerts_incomplete = counters.alerts_incomplete;
         s.rules = rules;
+        s.shadowed = counters.shadowed.to_vec();
         s.cpu_seconds = cpu_seconds;
         s.rss_bytes = rss_bytes;
         s.vsz_bytes = vsz_bytes;
@@ -212,6 +216,7 @@ mod tests {
                 events: 9,
                 engine: &engine,
                 by_rule: &[("A".to_string(), 4)],
+                shadowed: &[("A".to_string(), "B".to_string(), 2)],
                 rules: &set.rules,
                 alerts_held: 3,
                 alerts_incomplete: 1,
@@ -223,6 +228,7 @@ mod tests {
         assert_eq!(s.engine, engine);
         assert_eq!(s.rules.len(), 1);
         assert_eq!(s.rules[0].count, 4);
+        assert_eq!(s.shadowed, [("A".to_string(), "B".to_string(), 2)]);
         assert_eq!((s.alerts_held, s.alerts_incomplete), (3, 1));
         assert!(s.rss_bytes > 0, "this process's own use");
         outputs.stop();

@@ -68,6 +68,11 @@ pub struct CompiledRuleset<S: FieldSource> {
     pub source: S,
     pub rules: Vec<CompiledRule<S>>,
     pub matching: Matching,
+    /// With `Matching::First`, also find the rules an earlier match hides
+    /// (`matching` then reports them after the first; see
+    /// [`CompiledRuleset::split_alerting`]). Costs only on events that
+    /// matched.
+    pub count_shadowed: bool,
     /// Rules below this priority (less severe) do not run.
     pub min_priority: Priority,
     index: Vec<Vec<u32>>,
@@ -363,6 +368,7 @@ impl<S: FieldSource> CompiledRuleset<S> {
             source,
             rules,
             matching: Matching::default(),
+            count_shadowed: false,
             min_priority: Priority::Debug,
             index: Vec::new(),
         };
@@ -448,7 +454,8 @@ impl<S: FieldSource> CompiledRuleset<S> {
     }
 
     /// The rules that match event `ev` of code `code`, in rule order (only
-    /// the first with `Matching::First`). `out` receives rule indices.
+    /// the first with `Matching::First`, unless `count_shadowed`). `out`
+    /// receives rule indices.
     pub fn matching<'a>(
         &self,
         code: u16,
@@ -465,10 +472,22 @@ impl<S: FieldSource> CompiledRuleset<S> {
             let r = &self.rules[i as usize];
             if r.condition.eval(&self.source, ev, sc) {
                 out.push(i as usize);
-                if self.matching == Matching::First {
+                if self.matching == Matching::First && !self.count_shadowed {
                     return;
                 }
             }
+        }
+    }
+}
+
+impl<S: FieldSource> CompiledRuleset<S> {
+    /// What `matching` found, split into the rules that alert and the
+    /// rules a first match hides (`Matching::First` with
+    /// `count_shadowed`; empty otherwise).
+    pub fn split_alerting<'o>(&self, out: &'o [usize]) -> (&'o [usize], &'o [usize]) {
+        match self.matching {
+            Matching::First => out.split_at(out.len().min(1)),
+            Matching::All => (out, &[]),
         }
     }
 }

@@ -304,6 +304,12 @@ fn a_loaded_ruleset_is_indexed_by_event_type_and_honours_matching_and_enablement
     assert_eq!(out, [0]);
     set.matching(openat, &e_open, &mut sc, &mut out);
     assert_eq!(out, [1]);
+    assert_eq!(set.split_alerting(&out), (&[1][..], &[][..]));
+    // Counting what the first match hides: "any bash" matched too.
+    set.count_shadowed = true;
+    set.matching(openat, &e_open, &mut sc, &mut out);
+    assert_eq!(set.split_alerting(&out), (&[1][..], &[2][..]));
+    set.count_shadowed = false;
     set.matching(
         falco_abi::EventCode::SYSCALL_CLOSE_X as u16,
         &e_close,
@@ -316,6 +322,7 @@ fn a_loaded_ruleset_is_indexed_by_event_type_and_honours_matching_and_enablement
     set.matching = Matching::All;
     set.matching(openat, &e_open, &mut sc, &mut out);
     assert_eq!(out, [1, 2]);
+    assert_eq!(set.split_alerting(&out), (&[1, 2][..], &[][..]));
     set.set_min_priority(Priority::Warning);
     set.matching(openat, &e_open, &mut sc, &mut out);
     assert_eq!(out, [1]);
