@@ -27,6 +27,8 @@ pub enum ArgKind {
     OptionalKey,
     /// `[N]`, `[name]` or `.name` is required.
     IndexOrKey,
+    /// `[N]` or `[name]` may be given (`proc.aenv`).
+    OptionalIndexOrKey,
 }
 
 /// What extraction reads: the event and the state after parsing it.
@@ -89,6 +91,17 @@ pub trait FieldSource {
     fn field_type(&self, field: &Self::Field) -> FieldType;
     /// Appends the field's values for `ev`; appends nothing when absent.
     fn extract<'a>(&self, field: &Self::Field, ev: &Self::Event<'a>, out: &mut Vec<Value<'a>>);
+    /// Appends the values an output shows: what conditions compare, but
+    /// for fields libsinsp renders otherwise in outputs (the ancestor
+    /// fields without an index).
+    fn extract_for_output<'a>(
+        &self,
+        field: &Self::Field,
+        ev: &Self::Event<'a>,
+        out: &mut Vec<Value<'a>>,
+    ) {
+        self.extract(field, ev, out)
+    }
     /// The event's code in the event table, when the source has one: lets
     /// `evt.type` checks be evaluated as a set of codes.
     fn event_code(&self, _ev: &Self::Event<'_>) -> Option<u16> {

@@ -96,7 +96,7 @@ impl Formatter {
                 Piece::Text(t) => s.push_str(t),
                 Piece::Field(_, f) => {
                     vals.clear();
-                    fields.extract(f, c, &mut vals);
+                    fields.extract_for_output(f, c, &mut vals);
                     if vals.is_empty() {
                         s.push_str("<NA>");
                     }
@@ -135,7 +135,7 @@ impl Formatter {
         for p in &self.pieces {
             if let Piece::Field(name, f) = p {
                 vals.clear();
-                fields.extract(f, c, &mut vals);
+                fields.extract_for_output(f, c, &mut vals);
                 each(name, &vals);
             }
         }

@@ -624,3 +624,37 @@ fn the_local_end_is_the_machines_address_and_renames_are_noted() {
     assert_eq!(rows[3], ["5000", "8080", "true", "true"]);
     assert_eq!(rows[4][3], "false");
 }
+
+#[test]
+fn outputs_show_ancestor_fields_as_libsinsp_and_conditions_see_each() {
+    let mut e = TestEngine::new(shell());
+    e.push(&clone_child(300, 200, "bash"));
+    e.push(&execve(300, "cat", &["/etc/shadow"]));
+    let src = SyscallFields::new();
+    let fmt = falco_sinsp::format::Formatter::new(
+        &src,
+        "%proc.aname|%proc.apid|%proc.aname[1]|%proc.acmdline|%proc.aenv",
+    )
+    .unwrap();
+    let mut insp = Inspector::new(e.take_initial_state());
+    let mut last = (String::new(), Vec::new());
+    while let Next::Event(ev) = e.next().unwrap() {
+        insp.process(&ev);
+        let c = Ctx { ev, insp: &insp };
+        let mut names = Vec::new();
+        let aname = src.resolve("proc.aname", None).unwrap();
+        src.extract(&aname, &c, &mut names);
+        last = (
+            fmt.format(&src, &c),
+            names.iter().map(|v| v.to_string()).collect(),
+        );
+    }
+    // An output: one space-separated string of the ancestors (apid: the
+    // process's own pid; aenv: its own environment).
+    assert_eq!(
+        last.0,
+        "bash sshd systemd|300|bash|bash sshd systemd|HOME=/root"
+    );
+    // A condition: each ancestor on its own.
+    assert_eq!(last.1, ["bash", "sshd", "systemd"]);
+}

@@ -136,7 +136,7 @@ fn parse_arg(row: &FieldRow, raw: &str) -> Result<FieldArg, FieldError> {
         ArgKind::Index | ArgKind::OptionalIndex => {
             raw.parse().map(FieldArg::Index).map_err(|_| bad())
         }
-        ArgKind::IndexOrKey => Ok(raw
+        ArgKind::IndexOrKey | ArgKind::OptionalIndexOrKey => Ok(raw
             .parse()
             .map(FieldArg::Index)
             .unwrap_or_else(|_| FieldArg::Key(raw.into()))),
@@ -208,6 +208,17 @@ impl FieldSource for SyscallFields {
 
     fn extract<'a>(&self, field: &Resolved, ev: &Ctx<'a>, out: &mut Vec<Value<'a>>) {
         (field.row.extract)(ev, field.arg.as_ref(), out)
+    }
+
+    fn extract_for_output<'a>(&self, field: &Resolved, ev: &Ctx<'a>, out: &mut Vec<Value<'a>>) {
+        let shown = field
+            .arg
+            .is_none()
+            .then(|| proc::output_form(field.row.name));
+        match shown.flatten() {
+            Some(show) => show(ev, None, out),
+            None => self.extract(field, ev, out),
+        }
     }
 
     fn event_code(&self, ev: &Ctx<'_>) -> Option<u16> {

@@ -1,7 +1,7 @@
 //! `proc.*`: the process (and its ancestors) that generated the event.
 
 use super::{deprecated, push_str};
-use crate::field::{ArgKind, Ctx, FieldArg, FieldRow};
+use crate::field::{ArgKind, Ctx, Extract, FieldArg, FieldRow};
 use crate::state::Thread;
 use crate::value::{FieldType, Value};
 
@@ -165,6 +165,38 @@ macro_rules! group_leader_str {
             },
         }
     };
+}
+
+/// How an output shows an ancestor field written without an index, where
+/// a condition compares every ancestor's value: as libsinsp extracts it,
+/// one space-separated string of the ancestors' values (proc.apid: the
+/// process's own pid; proc.aenv: its own environment). None for the
+/// fields that show what they compare.
+pub fn output_form(name: &str) -> Option<Extract> {
+    fn joined<'a>(c: &Ctx<'a>, out: &mut Vec<Value<'a>>, each: fn(&Thread) -> String) {
+        let line: Vec<String> = ancestors(c, None).into_iter().map(each).collect();
+        if !line.is_empty() {
+            out.push(Value::str(line.join(" ")));
+        }
+    }
+    Some(match name {
+        "proc.aname" => |c, _, out| joined(c, out, |t| t.comm.clone()),
+        "proc.aexe" => |c, _, out| joined(c, out, |t| t.exe.clone()),
+        "proc.aexepath" => |c, _, out| joined(c, out, |t| t.exepath.clone()),
+        "proc.aargs" => |c, _, out| joined(c, out, |t| t.args.join(" ")),
+        "proc.acmdline" => |c, _, out| joined(c, out, cmdline),
+        "proc.apid" => |c, _, out| {
+            if let Some(t) = c.process() {
+                out.push(Value::Int(t.pid));
+            }
+        },
+        "proc.aenv" => |c, _, out| {
+            if let Some(t) = c.process() {
+                out.push(Value::str(env_line(t)));
+            }
+        },
+        _ => return None,
+    })
 }
 
 macro_rules! thread_str {
@@ -461,7 +493,7 @@ pub const FIELDS: &[FieldRow] = &[
     FieldRow {
         name: "proc.aenv",
         ftype: FieldType::CharBuf,
-        arg: ArgKind::IndexOrKey,
+        arg: ArgKind::OptionalIndexOrKey,
         desc: "[EXPERIMENTAL] This field can be used in three flavors: (1) as a filter checking all parents, e.g. 'proc.aenv contains xyz', which is similar to the familiar 'proc.aname contains xyz' approach, (2) checking the `proc.env` of a specified level of the parent, e.g. 'proc.aenv[2]', which is similar to the familiar 'proc.aname[2]' approach, or (3) checking the first matched value of a known ENV_NAME in the parent lineage, such as 'proc.aenv[ENV_NAME]' (across a max of 20 ancestor levels). This field may be deprecated or undergo breaking changes in future releases. Please use it with caution.",
         extract: |c, arg, out| {
             let Some(t) = c.process() else { return };
