@@ -191,7 +191,7 @@ pub const FIELDS: &[FieldRow] = &[
         arg: ArgKind::None,
         desc: "fractional part of the absolute event timestamp.",
         // Nine digits, as libsinsp prints it (a string in JSON there too).
-        extract: |c, _, out| out.push(Value::str(format!("{:09}", c.ev.ts % 1_000_000_000))),
+        extract: |c, _, out| out.push(time::padded(c.ev.ts % 1_000_000_000)),
     },
     time::RELTIME,
     time::RELTIME_S,

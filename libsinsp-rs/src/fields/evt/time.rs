@@ -10,7 +10,7 @@ const NS: u64 = 1_000_000_000;
 
 /// A time in nanoseconds as libsinsp prints `PF_10_PADDED_DEC` fields: at
 /// least nine digits. Compares as the number (leading zeros parse).
-fn padded(v: u64) -> Value<'static> {
+pub(super) fn padded(v: u64) -> Value<'static> {
     Value::str(format!("{v:09}"))
 }
 
