@@ -76,6 +76,24 @@ pub enum FieldError {
     UnknownEventArg(String),
 }
 
+impl FieldRow {
+    /// A field that takes no argument.
+    pub const fn plain(
+        name: &'static str,
+        ftype: FieldType,
+        desc: &'static str,
+        extract: Extract,
+    ) -> FieldRow {
+        FieldRow {
+            name,
+            ftype,
+            arg: ArgKind::None,
+            desc,
+            extract,
+        }
+    }
+}
+
 /// What the rules engine needs from a field source: resolve names once at
 /// load time, extract values per event.
 pub trait FieldSource {

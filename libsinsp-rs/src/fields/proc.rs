@@ -257,7 +257,7 @@ pub const FIELDS: &[FieldRow] = &[
             match arg {
                 // libsinsp gives an empty string for a variable not set.
                 Some(FieldArg::Key(name)) => push_str(out, env_var(t, name).unwrap_or("")),
-                _ => out.push(Value::str(t.env.join(" "))),
+                _ => out.push(Value::str(env_line(t))),
             }
         },
     },

@@ -154,20 +154,6 @@ fn docker_field<'a>(c: &Ctx<'a>, prefix: &str) -> Option<&'a str> {
     })
 }
 
-const fn docker_row(
-    name: &'static str,
-    desc: &'static str,
-    extract: crate::field::Extract,
-) -> FieldRow {
-    FieldRow {
-        name,
-        ftype: FieldType::CharBuf,
-        arg: ArgKind::None,
-        desc,
-        extract,
-    }
-}
-
 /// The type `evt.rawarg.NAME` has in libsinsp: that of the parameter
 /// called NAME in the event table (the first one found), which decides
 /// how conditions compare it. `None` for a name no event has (libsinsp
@@ -275,8 +261,9 @@ pub(super) const ABSPATH: FieldRow = FieldRow {
     },
 };
 
-pub(super) const INFRA_DOCKER_NAME: FieldRow = docker_row(
+pub(super) const INFRA_DOCKER_NAME: FieldRow = FieldRow::plain(
     "evt.infra.docker.name",
+    FieldType::CharBuf,
     "for docker infrastructure events, the name of the event.",
     |c, _, out| {
         if let Some(v) = docker_field(c, "Event") {
@@ -285,8 +272,9 @@ pub(super) const INFRA_DOCKER_NAME: FieldRow = docker_row(
     },
 );
 
-pub(super) const INFRA_DOCKER_CONTAINER_ID: FieldRow = docker_row(
+pub(super) const INFRA_DOCKER_CONTAINER_ID: FieldRow = FieldRow::plain(
     "evt.infra.docker.container.id",
+    FieldType::CharBuf,
     "for docker infrastructure events, the id of the impacted container.",
     |c, _, out| {
         if let Some(v) = docker_field(c, "ID") {
@@ -295,8 +283,9 @@ pub(super) const INFRA_DOCKER_CONTAINER_ID: FieldRow = docker_row(
     },
 );
 
-pub(super) const INFRA_DOCKER_CONTAINER_NAME: FieldRow = docker_row(
+pub(super) const INFRA_DOCKER_CONTAINER_NAME: FieldRow = FieldRow::plain(
     "evt.infra.docker.container.name",
+    FieldType::CharBuf,
     "for docker infrastructure events, the name of the impacted container.",
     |c, _, out| {
         if let Some(v) = docker_field(c, "name") {
@@ -305,8 +294,9 @@ pub(super) const INFRA_DOCKER_CONTAINER_NAME: FieldRow = docker_row(
     },
 );
 
-pub(super) const INFRA_DOCKER_CONTAINER_IMAGE: FieldRow = docker_row(
+pub(super) const INFRA_DOCKER_CONTAINER_IMAGE: FieldRow = FieldRow::plain(
     "evt.infra.docker.container.image",
+    FieldType::CharBuf,
     "for docker infrastructure events, the image name of the impacted container.",
     |c, _, out| {
         if let Some(v) = docker_field(c, "Image") {
