@@ -48,6 +48,11 @@ impl EventBuilder {
         }
     }
 
+    /// The schema row of the event being built.
+    pub fn info(&self) -> &'static EventInfo {
+        self.info
+    }
+
     pub fn ts(mut self, ts: u64) -> Self {
         self.ts = ts;
         self

@@ -223,6 +223,18 @@ pub fn errno_name(e: i64) -> String {
     }
 }
 
+/// The positive error number an errno name stands for (`ENOENT` -> 2):
+/// the inverse of [`errno_name`], for inputs written by people.
+pub fn errno_number(name: &str) -> Option<i64> {
+    if let Some((v, _)) = KERNEL_ERRNOS.iter().find(|(_, n)| *n == name) {
+        return Some(*v);
+    }
+    ERRNOS
+        .iter()
+        .position(|n| !n.is_empty() && *n == name)
+        .map(|i| i as i64)
+}
+
 /// Flag names of `v`, walking the table in order: an entry equal to the
 /// whole remaining value ends the walk; entries whose bits are all set are
 /// taken and their bits cleared.
@@ -524,5 +536,9 @@ mod tests {
         assert_eq!(errno_name(2), "ENOENT");
         assert_eq!(errno_name(115), "EINPROGRESS");
         assert_eq!(errno_name(4000), "4000");
+        assert_eq!(errno_number("ENOENT"), Some(2));
+        assert_eq!(errno_number("ERESTARTSYS"), Some(512));
+        assert_eq!(errno_number("ENOPE"), None);
+        assert_eq!(errno_number(""), None);
     }
 }
