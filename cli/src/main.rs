@@ -85,6 +85,10 @@ fn emit_json(value: &serde_json::Value) -> anyhow::Result<u8> {
 }
 
 fn real_main() -> anyhow::Result<u8> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some((subcommand, rest)) = falco::subcommand::find(&args) {
+        return subcommand(rest);
+    }
     let opts = match options::parse(std::env::args_os()) {
         Ok(opts) => opts,
         Err(ParseOutcome::Help(text)) => {

@@ -1,0 +1,39 @@
+//! falco-rs's own subcommands (`falco test ...`). Falco takes no
+//! positional arguments, so a first argument naming one of these can never
+//! be part of a Falco command line: every Falco flag keeps its meaning.
+
+use std::ffi::OsString;
+
+/// A subcommand's entry point: its arguments (after its name) to an exit
+/// code.
+pub type Main = fn(&[OsString]) -> anyhow::Result<u8>;
+
+/// The subcommands, by name.
+const SUBCOMMANDS: &[(&str, Main)] = &[("test", crate::ruletest::main)];
+
+/// The subcommand `args` (the whole command line, program name first)
+/// names, with its own arguments.
+pub fn find(args: &[OsString]) -> Option<(Main, &[OsString])> {
+    let first = args.get(1)?.to_str()?;
+    let (_, main) = SUBCOMMANDS.iter().find(|(name, _)| *name == first)?;
+    Some((*main, &args[2..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn only_a_first_argument_naming_a_subcommand_selects_it() {
+        let a = args(&["falco", "test", "x.yaml"]);
+        let (_, rest) = find(&a).expect("test is a subcommand");
+        assert_eq!(rest, &args(&["x.yaml"])[..]);
+        assert!(find(&args(&["falco", "-r", "test"])).is_none());
+        assert!(find(&args(&["falco", "--test"])).is_none());
+        assert!(find(&args(&["falco"])).is_none());
+    }
+}
