@@ -37,7 +37,13 @@ fn upstream_rules_compile_with_the_real_fields() {
         SyscallFields::new(),
     )])
     .load(&refs);
-    let warnings: Vec<String> = loaded.warnings().map(|w| format!("{w:?}")).collect();
+    // Falco's codes only: what falco-rs's own lint finds in these files
+    // is checked in loader/lint_tests.rs.
+    let warnings: Vec<String> = loaded
+        .warnings()
+        .filter(|w| w.code.is_falco_code())
+        .map(|w| format!("{w:?}"))
+        .collect();
     assert!(warnings.is_empty(), "{warnings:#?}");
     let errors: Vec<String> = loaded.errors().map(|e| format!("{e:?}")).collect();
     assert!(errors.is_empty(), "{errors:#?}");

@@ -9,15 +9,18 @@
 use super::codes::{ErrorCode, WarningCode};
 use super::collector::{Collector, RuleInfo};
 use super::context::Context;
+use super::context::ItemType;
 use super::exceptions::{exception_operators, fold_exceptions};
 use super::fields::{
     condition_fields, field_prefix, output_fields, unsafe_na_checks, UNSAFE_NA_MESSAGE,
 };
+use super::lint::{At, RuleLint};
 use super::lists::{compile_lists, substitute_list, CompiledList};
 use super::macros::{ResolveError, Resolver};
 use super::mapped_text::MappedText;
 use super::remap::Remap;
 use super::result::{Check, Fail, FileResult};
+use super::rule_item::DEFAULT_SOURCE;
 use super::ruleset::{List, Macro, Rule, Ruleset};
 use super::sources::Sources;
 use super::{EventSource, FieldCatalog};
@@ -229,6 +232,7 @@ impl Assembler<'_> {
                     continue;
                 }
             }
+            self.lint(info, &expr, &text, res);
             rules.push(Rule {
                 name: info.name.clone(),
                 description: info.desc.clone(),
@@ -289,6 +293,32 @@ impl Assembler<'_> {
                 Ok(None)
             }
             Err(err) => Err(Fail::new(ErrorCode::CompileOutput, err, &info.output_ctx)),
+        }
+    }
+
+    /// Reports what can never take effect in the rule (see `lint.rs`).
+    fn lint(&self, info: &RuleInfo, expr: &Expr, text: &MappedText, res: &mut FileResult) {
+        let lint = RuleLint {
+            expr,
+            exceptions: &info.exceptions,
+            syscall: info.source == DEFAULT_SOURCE,
+            warn_evttypes: info.warn_evttypes,
+        };
+        for finding in lint.findings() {
+            let ctx = match finding.at {
+                At::Condition(at) => self.global_ctx(&info.cond_ctx, text, at),
+                At::Exception { index, at } => {
+                    let pos = self
+                        .files
+                        .locate(at)
+                        .map(|(_, pos)| pos)
+                        .unwrap_or_default();
+                    info.exceptions[index]
+                        .ctx
+                        .child(pos, ItemType::ExceptionValue, "")
+                }
+            };
+            res.warn(finding.code, finding.message, &ctx);
         }
     }
 

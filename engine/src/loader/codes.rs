@@ -94,6 +94,27 @@ codes! {
             "A list is defined with an invalid name";
         CompileCondition => "LOAD_COMPILE_CONDITION", "Warning in rule condition",
             "A rule condition or output have been parsed with a warning";
+        // Ours, not Falco's (see `WarningCode::is_falco_code`): load-time
+        // lint of what can never take effect.
+        NeverMatches => "LOAD_NEVER_MATCHES", "Rule can never match",
+            "A rule condition can never be true: its checks contradict each other (for example the same field compared with two different values in one conjunction). The rule will never fire.";
+        ExceptionNeverMatches => "LOAD_EXCEPTION_NEVER_MATCHES", "Exception can never match",
+            "A rule exception item can never be true on an event the rule condition accepts (for example it lists an event type the condition excludes). It has no effect.";
+        NoopOverride => "LOAD_NOOP_OVERRIDE", "Override or append changes nothing",
+            "An append or override leaves the item as it was: a blank condition appended, a value replaced with itself, list items or exception values that are all already present, or 'enabled' set to the value it already had.";
+    }
+}
+
+impl WarningCode {
+    /// Whether Falco itself has this code. falco-rs adds lint codes of its
+    /// own; comparisons with Falco's load results leave those out.
+    pub fn is_falco_code(self) -> bool {
+        !matches!(
+            self,
+            WarningCode::NeverMatches
+                | WarningCode::ExceptionNeverMatches
+                | WarningCode::NoopOverride
+        )
     }
 }
 
@@ -107,8 +128,13 @@ mod tests {
         assert_eq!(errors[0], "LOAD_ERR_FILE_READ");
         assert_eq!(errors[6], "LOAD_ERR_EXTENSION");
         let warnings: Vec<&str> = WarningCode::ALL.iter().map(|c| c.as_str()).collect();
-        assert_eq!(warnings.len(), 14);
+        assert_eq!(warnings.len(), 17);
         assert_eq!(warnings[13], "LOAD_COMPILE_CONDITION");
+        // Falco's codes come first; ours follow and say so.
+        let falcos = WarningCode::ALL.iter().take_while(|c| c.is_falco_code());
+        assert_eq!(falcos.count(), 14);
+        assert!(WarningCode::ALL[14..].iter().all(|c| !c.is_falco_code()));
+        assert_eq!(warnings[14], "LOAD_NEVER_MATCHES");
         assert_eq!(ErrorCode::YamlParse.short(), "YAML parse error");
         assert!(WarningCode::UnusedList.description().contains("not used"));
     }

@@ -8,6 +8,7 @@ use super::collector::{Collector, ListInfo, ListItem, MacroInfo};
 use super::context::{Context, ItemType};
 use super::decode;
 use super::mapped_text::{align_scalar, MappedText};
+use super::noop;
 use super::overrides::decode_overrides;
 use super::result::{Check, Fail, FileResult};
 use super::rule_item::read_rule;
@@ -215,7 +216,15 @@ impl Reader<'_> {
             items,
         };
         if append {
-            self.collector.append_list(info)
+            let noop = self
+                .collector
+                .lists
+                .get(&info.name)
+                .and_then(|prev| noop::list_append(prev, &info.items));
+            let ctx = info.ctx.clone();
+            self.collector.append_list(info)?;
+            noop::report(self.res, item, &ctx, noop.into_iter().collect());
+            Ok(())
         } else {
             self.collector.define_list(info);
             Ok(())
@@ -254,7 +263,13 @@ impl Reader<'_> {
             name,
         };
         if append {
-            self.collector.append_macro(info)
+            // Judged before the collector's check that the macro exists,
+            // but reported only once the append went through.
+            let noop = noop::condition_append(&info.cond);
+            let ctx = info.ctx.clone();
+            self.collector.append_macro(info)?;
+            noop::report(self.res, item, &ctx, noop.into_iter().collect());
+            Ok(())
         } else {
             self.collector.define_macro(info);
             Ok(())

@@ -13,6 +13,8 @@
 //! - `items`, `rule_item`, `overrides`, `exceptions`, `decode`: reading;
 //! - `collector`: define / append / replace / enable, in load order;
 //! - `lists`, `macros`, `assemble`: expansion into condition trees;
+//! - `lint`, `satisfy`, `noop`: warnings of our own (not Falco's) about
+//!   rules, exceptions and overrides that can never take effect;
 //! - `result`, `codes`, `context`, `report`, `snippet`: what is reported;
 //! - [`mapped_text`] and [`sources`]: positions, so that every message and
 //!   every node of an expanded condition points into the right file.
@@ -38,9 +40,11 @@ mod decode;
 mod exceptions;
 mod fields;
 mod items;
+mod lint;
 mod lists;
 mod macros;
 pub(crate) mod mapped_text;
+mod noop;
 mod overrides;
 mod priority;
 mod remap;
@@ -48,6 +52,7 @@ mod report;
 mod result;
 mod rule_item;
 mod ruleset;
+mod satisfy;
 mod snippet;
 pub mod sources;
 mod version;
@@ -272,11 +277,17 @@ mod expand_tests;
 #[cfg(test)]
 mod item_tests;
 #[cfg(test)]
+mod lint_tests;
+#[cfg(test)]
 mod mutation_tests;
+#[cfg(test)]
+mod noop_tests;
 #[cfg(test)]
 mod override_tests;
 #[cfg(test)]
 mod report_tests;
+#[cfg(test)]
+mod satisfy_tests;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::context::{Context, ItemType};
 use super::decode;
 use super::exceptions::read_exceptions;
 use super::items::{Reader, ERROR_OVERRIDE_APPEND, WARNING_APPEND, WARNING_ENABLED};
+use super::noop;
 use super::overrides::{decode_overrides, RULE_APPENDABLE, RULE_REPLACEABLE};
 use super::priority::Priority;
 use super::result::{Check, Fail};
@@ -41,9 +42,16 @@ pub(crate) fn read_rule(reader: &mut Reader<'_>, item: &Node, root: &Context) ->
         if item.get("exceptions").is_some() {
             update.exceptions = Some(read_exceptions(item, &ctx, true, reader.file, reader.res)?);
         }
-        return reader
+        let noops = reader
             .collector
-            .append_rule(&name, update, &ctx, reader.sources);
+            .rules
+            .get(&name)
+            .map(|prev| noop::rule_append(prev, &update));
+        reader
+            .collector
+            .append_rule(&name, update, &ctx, reader.sources)?;
+        noop::report(reader.res, item, &ctx, noops.unwrap_or_default());
+        return Ok(());
     }
     let defines = ["condition", "output", "desc", "priority"];
     if defines.iter().all(|key| item.get(key).is_none()) {
@@ -51,7 +59,14 @@ pub(crate) fn read_rule(reader: &mut Reader<'_>, item: &Node, root: &Context) ->
         reader
             .res
             .warn(WarningCode::DeprecatedItem, WARNING_ENABLED, &ctx);
-        return reader.collector.enable_rule(&name, enabled, &ctx);
+        let noops = reader
+            .collector
+            .rules
+            .get(&name)
+            .and_then(|prev| noop::enable(prev, enabled));
+        reader.collector.enable_rule(&name, enabled, &ctx)?;
+        noop::report(reader.res, item, &ctx, noops.into_iter().collect());
+        return Ok(());
     }
     let info = read_definition(reader, item, name, ctx)?;
     reader
@@ -174,9 +189,15 @@ fn read_overrides(
         if take(set, "append", "tags")? {
             update.tags = read_tags(item, ctx)?;
         }
+        let noops = reader
+            .collector
+            .rules
+            .get(name)
+            .map(|prev| noop::rule_append(prev, &update));
         reader
             .collector
             .append_rule(name, update, ctx, reader.sources)?;
+        noop::report(reader.res, item, ctx, noops.unwrap_or_default());
     }
     if !overrides.replace.is_empty() {
         let set = &overrides.replace;
@@ -215,9 +236,15 @@ fn read_overrides(
         if take(set, "replace", "capture_duration")? {
             update.capture_duration = Some(decode::u32_value(item, "capture_duration", ctx)?);
         }
+        let noops = reader
+            .collector
+            .rules
+            .get(name)
+            .map(|prev| noop::rule_replace(prev, &update));
         reader
             .collector
             .replace_rule(name, update, ctx, reader.sources)?;
+        noop::report(reader.res, item, ctx, noops.unwrap_or_default());
     }
     let mut left: Vec<&str> = expected.into_iter().collect();
     left.sort_unstable();
