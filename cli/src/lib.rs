@@ -18,7 +18,9 @@
 //!   files), [`metrics`], [`drops`], [`capture`], [`webserver`];
 //! - [`listing`], [`describe`], [`version`], [`rule_schema`]: what the
 //!   informational flags print;
-//! - [`logger`], [`signals`]: Falco's own log, signal flags.
+//! - [`logger`], [`signals`]: Falco's own log, signal flags;
+//! - [`tune`]: `falco tune`, falco-rs's own subcommand proposing rule
+//!   exceptions from alerts.
 
 #![forbid(unsafe_code)]
 
@@ -45,6 +47,7 @@ pub mod signals;
 pub mod subcommand;
 pub mod source;
 pub mod summary;
+pub mod tune;
 pub mod version;
 pub mod watch;
 pub mod webserver;

@@ -1,4 +1,4 @@
-//! falco-rs's own subcommands (`falco test ...`). Falco takes no
+//! falco-rs's own subcommands (`falco test ...`, `falco tune ...`). Falco takes no
 //! positional arguments, so a first argument naming one of these can never
 //! be part of a Falco command line: every Falco flag keeps its meaning.
 
@@ -9,7 +9,8 @@ use std::ffi::OsString;
 pub type Main = fn(&[OsString]) -> anyhow::Result<u8>;
 
 /// The subcommands, by name.
-const SUBCOMMANDS: &[(&str, Main)] = &[("test", crate::ruletest::main)];
+const SUBCOMMANDS: &[(&str, Main)] =
+    &[("test", crate::ruletest::main), ("tune", crate::tune::main)];
 
 /// The subcommand `args` (the whole command line, program name first)
 /// names, with its own arguments.
