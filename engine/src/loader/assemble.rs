@@ -57,7 +57,7 @@ pub(crate) fn assemble(
             .map(|(i, m)| (m.name.as_str(), i))
             .collect(),
     };
-    let (macros, mut macros_used) = assembler.macros()?;
+    let (macros, mut macros_used, macro_spans) = assembler.macros()?;
     let rules = assembler.rules(&macros, &mut macros_used, res)?;
     let mut ruleset = Ruleset {
         rules,
@@ -65,10 +65,11 @@ pub(crate) fn assemble(
         required_plugin_versions: collector.required_plugin_versions.clone(),
         ..Ruleset::default()
     };
-    for (info, (condition, used)) in collector
+    for ((info, (condition, used)), spans) in collector
         .macros
         .iter()
         .zip(macros.into_iter().zip(macros_used))
+        .zip(macro_spans)
     {
         if !used {
             res.warn(
@@ -81,6 +82,7 @@ pub(crate) fn assemble(
             name: info.name.clone(),
             condition,
             used,
+            spans,
         });
     }
     for list in assembler.lists {
@@ -157,8 +159,10 @@ impl Assembler<'_> {
     }
 
     /// Every macro parsed, then resolved in definition order against the
-    /// macros defined before its last definition.
-    fn macros(&mut self) -> Check<(Vec<Expr>, Vec<bool>)> {
+    /// macros defined before its last definition; with where each was
+    /// written.
+    #[allow(clippy::type_complexity)]
+    fn macros(&mut self) -> Check<(Vec<Expr>, Vec<bool>, Vec<Vec<std::ops::Range<usize>>>)> {
         let infos: Vec<_> = self.collector.macros.iter().collect();
         let mut bodies = Vec::with_capacity(infos.len());
         let mut texts = Vec::with_capacity(infos.len());
@@ -181,7 +185,8 @@ impl Assembler<'_> {
             self.mark_used(&names, &mut used);
             bodies[i] = body;
         }
-        Ok((bodies, used))
+        let spans = texts.iter().map(MappedText::global_ranges).collect();
+        Ok((bodies, used, spans))
     }
 
     fn rules(
@@ -245,6 +250,12 @@ impl Assembler<'_> {
                 tags: info.tags.clone(),
                 exception_fields,
                 exception_names: info.exceptions.iter().map(|e| e.name.clone()).collect(),
+                exception_clauses: info
+                    .exceptions
+                    .iter()
+                    .filter(|e| !e.values.is_empty())
+                    .map(|e| (e.pos, e.name.clone()))
+                    .collect(),
                 exception_operators: exception_operators(&info.exceptions),
                 enabled: info.enabled,
                 warn_evttypes: info.warn_evttypes,

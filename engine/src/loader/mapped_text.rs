@@ -100,6 +100,30 @@ impl MappedText {
         }
     }
 
+    /// The global offsets the text's bytes stand for, as ranges (one per
+    /// piece): where in the files this text was written.
+    pub fn global_ranges(&self) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        for (i, span) in self.spans.iter().enumerate() {
+            let end = self.spans.get(i + 1).map_or(self.text.len(), |s| s.start);
+            match &span.origin {
+                Origin::Point(global) => out.push(*global..*global + 1),
+                Origin::Offsets(offsets, first) => {
+                    let len = end.saturating_sub(span.start);
+                    let part = offsets.get(*first..(*first + len).min(offsets.len()));
+                    let (Some(lo), Some(hi)) = (
+                        part.and_then(|p| p.iter().min()),
+                        part.and_then(|p| p.iter().max()),
+                    ) else {
+                        continue;
+                    };
+                    out.push(*lo..*hi + 1);
+                }
+            }
+        }
+        out
+    }
+
     /// The first byte of the text that stands for global offset `global`.
     pub fn offset_of(&self, global: usize) -> Option<usize> {
         (0..self.text.len()).find(|&at| self.text.is_char_boundary(at) && self.locate(at) == global)

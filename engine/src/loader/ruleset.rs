@@ -27,6 +27,10 @@ pub struct Rule {
     pub exception_fields: BTreeSet<String>,
     /// The names of the rule's exceptions.
     pub exception_names: BTreeSet<String>,
+    /// Each exception with a clause, in the order its `and not (...)`
+    /// follows the condition: the global offset the clause's `not` stands
+    /// for, and the exception's name (what `--explain` names them by).
+    pub exception_clauses: Vec<(usize, String)>,
     /// The comparison operators of the rule's exceptions (implicit ones
     /// included: `=` per field, `in` for a single field).
     pub exception_operators: BTreeSet<String>,
@@ -57,6 +61,9 @@ pub struct Macro {
     pub name: String,
     pub condition: Expr,
     pub used: bool,
+    /// Where the macro's condition was written (global offsets): a node
+    /// of an expanded condition whose position falls here came from it.
+    pub spans: Vec<std::ops::Range<usize>>,
 }
 
 /// Every rule, macro and list loaded, in definition order.
