@@ -19,8 +19,11 @@
 //! - [`listing`], [`describe`], [`version`], [`rule_schema`]: what the
 //!   informational flags print;
 //! - [`logger`], [`signals`]: Falco's own log, signal flags;
-//! - [`tune`]: `falco tune`, falco-rs's own subcommand proposing rule
-//!   exceptions from alerts.
+//! - [`subcommand`]: falco-rs's own subcommands, chosen by the first
+//!   argument: [`ruletest`] (`falco test`, rule unit tests from YAML
+//!   cases), [`explain`] (`falco explain`, why a rule did or did not match
+//!   a capture's events; `--explain` adds the same trace to alerts) and
+//!   [`tune`] (`falco tune`, rule exceptions proposed from alerts).
 
 #![forbid(unsafe_code)]
 
@@ -30,6 +33,7 @@ pub mod config;
 pub mod context;
 pub mod describe;
 pub mod doctor;
+pub mod explain;
 pub mod drops;
 pub mod flag;
 pub mod hold;

@@ -117,6 +117,9 @@ struct RawOptions {
     /// falco-rs: say which engine can run on this host and why the others cannot, check that the rules load, and exit (0: the configured engine runs; 10: the rules fail; 11: another engine would run; 12: none can).
     #[arg(long = "doctor")]
     doctor: bool,
+    /// falco-rs: add to each alert why it fired: the rule's condition as a tree (macros and exceptions named), each part's result and each field's value.
+    #[arg(long = "explain")]
+    explain: bool,
     /// Turn off output buffering for configured outputs.
     #[arg(short = 'U', long = "unbuffered")]
     unbuffered: bool,
@@ -213,6 +216,8 @@ pub struct Options {
     pub support: bool,
     /// `--doctor` (falco-rs's own).
     pub doctor: bool,
+    /// `--explain` (falco-rs's own): alerts carry their condition's trace.
+    pub explain: bool,
     pub unbuffered: bool,
     pub verbose: bool,
     pub version: bool,
@@ -441,6 +446,7 @@ where
     out.pidfile = raw.pidfile.filter(|p| !p.is_empty());
     out.support = raw.support;
     out.doctor = raw.doctor;
+    out.explain = raw.explain;
     out.unbuffered = raw.unbuffered;
     out.verbose = raw.verbose;
     out.version = raw.version;

@@ -68,6 +68,33 @@ impl LoadedRules {
     }
 }
 
+/// The rules of `paths` (and of `extra`, a name and a text, after them),
+/// loaded in order for the subcommands that take rules files directly
+/// (`falco test`, `falco explain`): the first file with errors stops the
+/// loading, with Falco's load result as the message.
+pub fn load_rule_files(
+    paths: &[std::path::PathBuf],
+    extra: Option<(&str, &str)>,
+) -> Result<Ruleset, String> {
+    let mut loader = rules_loader();
+    for path in paths {
+        let result = loader.load_path(path);
+        if !result.successful() {
+            return Err(result.verbose_string(loader.sources()));
+        }
+    }
+    if let Some((name, text)) = extra {
+        let result = loader.load_file(name, text);
+        if !result.successful() {
+            return Err(result.verbose_string(loader.sources()));
+        }
+    }
+    loader
+        .ruleset()
+        .cloned()
+        .ok_or_else(|| "no rules were loaded".to_owned())
+}
+
 /// Checks a rules file against the rules schema and logs the result as
 /// Falco does: `   FILE | schema validation: ok`, or a warning per
 /// problem. It never stops the loading.

@@ -20,7 +20,9 @@ use crate::summary::{self, Counts};
 use crate::watch::{watched_files, Watcher};
 use crate::webserver::Webserver;
 use anyhow::{bail, Result};
+use falco_engine::compiler::explain::Explainer;
 use falco_engine::compiler::CompiledRuleset;
+use falco_engine::loader::Ruleset;
 use falco_engine::drive::{drive_with, Hooks};
 use falco_scap::Engine;
 use falco_sinsp::runtimes::{Feed, Level, Log};
@@ -35,6 +37,8 @@ use std::time::{Duration, Instant};
 pub struct Compiled {
     pub set: CompiledRuleset<SyscallFields>,
     pub formats: Vec<AlertFormat>,
+    /// With `--explain`: each rule's explainer (same order as `set.rules`).
+    pub explainers: Option<Vec<Explainer<SyscallFields>>>,
 }
 
 /// What a run checks before it opens its source (`--dry-run` stops
@@ -42,7 +46,33 @@ pub struct Compiled {
 pub fn compile(context: &RunContext) -> Result<Compiled> {
     let set = compile_rules(&context.rules, context.config)?;
     let formats = AlertFormat::for_rules(&context.config.append_output, &set)?;
-    Ok(Compiled { set, formats })
+    let explainers = context
+        .options
+        .explain
+        .then(|| explainers(&context.rules.ruleset, &set))
+        .transpose()?;
+    Ok(Compiled {
+        set,
+        formats,
+        explainers,
+    })
+}
+
+/// The explainer of every rule of `set`, from its loaded form in `ruleset`.
+pub fn explainers(
+    ruleset: &Ruleset,
+    set: &CompiledRuleset<SyscallFields>,
+) -> Result<Vec<Explainer<SyscallFields>>> {
+    set.rules
+        .iter()
+        .map(|r| {
+            let rule = ruleset
+                .rule(&r.name)
+                .ok_or_else(|| anyhow::anyhow!("rule '{}' is not loaded", r.name))?;
+            Explainer::new(rule, ruleset, &set.source)
+                .map_err(|e| anyhow::anyhow!("rule '{}' cannot be explained: {e:?}", r.name))
+        })
+        .collect()
 }
 
 /// What the run does with each match, each event and each second.
@@ -68,7 +98,10 @@ fn send_alert(compiled: &Compiled, context: &RunContext<'_>, i: usize, c: &Ctx<'
         hostname: &context.hostname,
         static_fields: &context.config.static_fields,
     };
-    let alert = compiled.formats[i].alert(&set.rules[i], &set.source, c, run);
+    let mut alert = compiled.formats[i].alert(&set.rules[i], &set.source, c, run);
+    if let Some(explainers) = &compiled.explainers {
+        alert.explain = Some(explainers[i].explain(&set.source, c));
+    }
     context.outputs.send(&alert);
 }
 

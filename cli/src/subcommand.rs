@@ -1,6 +1,7 @@
-//! falco-rs's own subcommands (`falco test ...`, `falco tune ...`). Falco takes no
-//! positional arguments, so a first argument naming one of these can never
-//! be part of a Falco command line: every Falco flag keeps its meaning.
+//! falco-rs's own subcommands (`falco test`, `falco explain`, `falco
+//! tune`). Falco takes no positional arguments, so a first argument naming
+//! one of these can never be part of a Falco command line: every Falco flag
+//! keeps its meaning.
 
 use std::ffi::OsString;
 
@@ -9,8 +10,11 @@ use std::ffi::OsString;
 pub type Main = fn(&[OsString]) -> anyhow::Result<u8>;
 
 /// The subcommands, by name.
-const SUBCOMMANDS: &[(&str, Main)] =
-    &[("test", crate::ruletest::main), ("tune", crate::tune::main)];
+const SUBCOMMANDS: &[(&str, Main)] = &[
+    ("test", crate::ruletest::main),
+    ("explain", crate::explain::main),
+    ("tune", crate::tune::main),
+];
 
 /// The subcommand `args` (the whole command line, program name first)
 /// names, with its own arguments.

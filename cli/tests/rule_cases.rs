@@ -71,3 +71,102 @@ fn a_failing_case_exits_1_with_a_diff_and_a_junit_report() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("c.yaml:1:"), "{stdout}");
 }
+
+/// `falco explain` on the reference capture of `cat /etc/shadow`: the
+/// matched event, the closest misses, one event's tree; and `--explain` on
+/// a replay puts the trace under the alert.
+#[test]
+fn explain_says_why_a_rule_matched_or_not() {
+    let capture = repo().join("../shared/reference/scap/vm_cat_shadow.scap.gz");
+    if !capture.exists() {
+        eprintln!("skipped: {} not found", capture.display());
+        return;
+    }
+    let rules = repo().join("rules/falco_rules.yaml");
+    let explain = |more: &[&str]| {
+        let out = falco()
+            .args(["explain", "--rule", "Read sensitive file untrusted", "-e"])
+            .arg(&capture)
+            .arg("-r")
+            .arg(&rules)
+            .args(more)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    let all = explain(&[]);
+    assert!(all.contains("it matched 1 (evt.num 1070)"), "{all}");
+    assert!(
+        all.contains("fails at [macro sensitive_files] fd.directory in (/etc/pam.d, /etc/sudoers.d)  <- \"/lib/x86_64-linux-gnu\""),
+        "{all}"
+    );
+    let hit = explain(&["--event", "1070"]);
+    assert!(
+        hit.starts_with(
+            "Rule 'Read sensitive file untrusted' matched event 1070 (openat < proc.name=cat)"
+        ),
+        "{hit}"
+    );
+    assert!(hit.contains("true [macro open_read] and"), "{hit}");
+    let miss = explain(&["--event", "112"]);
+    assert!(miss.contains("did not match event 112"), "{miss}");
+    assert!(
+        miss.contains("First failing part: [macro sensitive_files] fd.directory in"),
+        "{miss}"
+    );
+    // An event past the end, an unknown rule: exit 1 with a message.
+    let out = falco()
+        .args(["explain", "--rule", "Nope", "-e"])
+        .arg(&capture)
+        .arg("-r")
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no rule named 'Nope'"));
+
+    // `--explain` on a replay, text and JSON.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("falco.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "rules_files: [{}]\nstdout_output: {{enabled: true}}\nengine: {{kind: replay, replay: {{capture_file: {}}}}}\n",
+            rules.display(),
+            capture.display()
+        ),
+    )
+    .unwrap();
+    let run = |more: &[&str]| {
+        let out = falco()
+            .arg("-c")
+            .arg(&config)
+            .arg("--explain")
+            .args(more)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = run(&[]);
+    assert!(
+        text.contains("Sensitive file opened for reading by an untrusted program")
+            && text.contains("\n    true and\n      true [macro open_read] and\n"),
+        "{text}"
+    );
+    let json = run(&["-o", "json_output=true"]);
+    let alert: serde_json::Value = serde_json::from_str(
+        json.lines()
+            .find(|l| l.starts_with('{'))
+            .expect("a JSON alert"),
+    )
+    .unwrap();
+    assert_eq!(alert["explain"]["result"], true);
+    assert_eq!(alert["explain"]["children"][0]["macro"], "open_read");
+}

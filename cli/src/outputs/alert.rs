@@ -137,6 +137,7 @@ impl AlertFormat {
             hostname: run.hostname.to_owned(),
             message: self.output.format(fields, c),
             output_fields,
+            explain: None,
         }
     }
 }

@@ -160,6 +160,9 @@ where
                 fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
             event.insert("output_fields".into(), Value::Object(fields));
         }
+        if let Some(trace) = &alert.explain {
+            event.insert("explain".into(), trace.to_json());
+        }
         event.insert("priority".into(), Value::from(alert.priority.as_str()));
         event.insert("rule".into(), Value::from(alert.rule.as_str()));
         event.insert("source".into(), Value::from(alert.source.as_str()));
@@ -178,7 +181,18 @@ where
         if self.options.json_output {
             self.json(alert)
         } else {
-            self.text(alert)
+            match &alert.explain {
+                None => self.text(alert),
+                // `--explain`: the trace follows the alert, indented.
+                Some(trace) => {
+                    let mut line = self.text(alert);
+                    for l in trace.render().lines() {
+                        line.push_str("\n    ");
+                        line.push_str(l);
+                    }
+                    line
+                }
+            }
         }
     }
 
@@ -258,6 +272,7 @@ mod tests {
                 ("proc.pid".into(), json!(42)),
                 ("fd.name".into(), Value::Null),
             ],
+            explain: None,
         }
     }
 

@@ -52,6 +52,8 @@ pub struct Alert {
     /// The fields of the output format (and `append_output` extra fields,
     /// `static_fields`), as JSON values, in any order.
     pub output_fields: Vec<(String, Value)>,
+    /// With `--explain` (falco-rs's own): why the rule matched.
+    pub explain: Option<falco_engine::compiler::explain::Trace>,
 }
 
 /// What travels on the queue: the rendered line and what outputs may want

@@ -17,6 +17,7 @@ fn alert(n: u64) -> Alert {
         hostname: "test-host".into(),
         message: format!("alert number {n} (proc=cat)"),
         output_fields: vec![("proc.name".into(), json!("cat")), ("n".into(), json!(n))],
+        explain: None,
     }
 }
 

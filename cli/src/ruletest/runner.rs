@@ -6,7 +6,7 @@
 use super::case::{Case, CaseFile, Events, Expect, Range};
 use super::{events, world};
 use crate::outputs::alert::{json_of, AlertFormat, RunFields};
-use crate::rules::{rules_loader, LoadedRules};
+use crate::rules::{load_rule_files, LoadedRules};
 use falco_engine::compiler::{CompiledRuleset, Issue, Matching};
 use falco_engine::drive::{drive_with, Hooks};
 use falco_scap::builder::TestEngine;
@@ -27,22 +27,10 @@ impl Rules {
     /// Loads and compiles the rules of `file`; the message is Falco's
     /// load result (or the compile errors).
     pub fn load(file: &CaseFile) -> Result<Rules, String> {
-        let mut loader = rules_loader();
-        let mut names = Vec::new();
-        let mut results = Vec::new();
-        for path in &file.rules {
-            names.push(path.display().to_string());
-            results.push(loader.load_path(path));
-        }
-        if let Some(text) = &file.rules_text {
-            let name = format!("{} (rules_text)", file.path.display());
-            results.push(loader.load_file(&name, text));
-            names.push(name);
-        }
-        if let Some(failed) = results.iter().find(|r| !r.successful()) {
-            return Err(failed.verbose_string(loader.sources()));
-        }
-        let ruleset = loader.ruleset().cloned().ok_or("no rules were loaded")?;
+        let name = format!("{} (rules_text)", file.path.display());
+        let extra = file.rules_text.as_deref().map(|t| (name.as_str(), t));
+        let ruleset = load_rule_files(&file.rules, extra)?;
+        let names = file.rules.iter().map(|p| p.display().to_string()).collect();
         let loaded = LoadedRules::select(ruleset, &[], names);
         let (mut set, issues) = CompiledRuleset::compile(&loaded.ruleset, SyscallFields::new());
         let errors: Vec<String> = issues

@@ -3,6 +3,7 @@
 //! each rule can match.
 //!
 //! - `evttypes.rs` — the event codes a condition can match
+//! - `explain.rs` — a rule's condition traced on one event (`--explain`)
 //! - `operand.rs` — right-hand sides compiled by field type
 //! - `node.rs` — compiled checks and evaluation
 //! - `report.rs` — compile issues added to the loader's per-file results
@@ -12,6 +13,7 @@
 
 pub(crate) mod catalog;
 pub mod evttypes;
+pub mod explain;
 pub mod node;
 pub mod operand;
 pub mod report;

@@ -284,6 +284,24 @@ impl Scratch<'_> {
 }
 
 impl<S: FieldSource> Node<S> {
+    /// A check's extracted values, as text (what an explanation shows);
+    /// `None` for the logical nodes.
+    pub fn leaf_values<'a>(
+        &self,
+        src: &S,
+        ev: &S::Event<'a>,
+        sc: &mut Scratch<'a>,
+    ) -> Option<Vec<String>> {
+        match self {
+            Node::Check(lhs, _) => {
+                let r = lhs.values(src, ev, sc);
+                Some(sc.values[r].iter().map(|v| v.to_string()).collect())
+            }
+            Node::Codes(_, x) | Node::Shared(_, x) => x.leaf_values(src, ev, sc),
+            Node::And(_) | Node::Or(_) | Node::Not(_) => None,
+        }
+    }
+
     /// Whether the condition holds for `ev`. Values are memoised in `sc`
     /// for the current event: call [`Scratch::begin_event`] before each new
     /// event ([`super::CompiledRuleset::matching`] does).
