@@ -41,17 +41,9 @@ struct Args {
 
 /// `falco explain ARGS...` (the arguments after `explain`).
 pub fn main(args: &[OsString]) -> Result<u8> {
-    let argv = std::iter::once(OsString::from("falco explain")).chain(args.iter().cloned());
-    let args = match Args::try_parse_from(argv) {
+    let args: Args = match crate::subcommand::parse_args("falco explain", args) {
         Ok(a) => a,
-        Err(e) if !e.use_stderr() => {
-            crate::emit(&e.to_string());
-            return Ok(0);
-        }
-        Err(e) => {
-            eprint!("{e}");
-            return Ok(1);
-        }
+        Err(code) => return Ok(code),
     };
     let files = if args.rules.is_empty() {
         [

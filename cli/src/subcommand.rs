@@ -16,6 +16,22 @@ const SUBCOMMANDS: &[(&str, Main)] = &[
     ("tune", crate::tune::main),
 ];
 
+/// A subcommand's arguments (after its name) parsed into `A`; `--help` is
+/// printed on standard output, a bad argument on standard error, and
+/// either ends the subcommand with the exit code it returns as `Err`.
+pub fn parse_args<A: clap::Parser>(name: &str, args: &[OsString]) -> Result<A, u8> {
+    let argv = std::iter::once(OsString::from(name)).chain(args.iter().cloned());
+    A::try_parse_from(argv).map_err(|e| {
+        if e.use_stderr() {
+            eprint!("{e}");
+            1
+        } else {
+            crate::emit(&e.to_string());
+            0
+        }
+    })
+}
+
 /// The subcommand `args` (the whole command line, program name first)
 /// names, with its own arguments.
 pub fn find(args: &[OsString]) -> Option<(Main, &[OsString])> {

@@ -87,17 +87,9 @@ impl Coverage {
 
 /// `falco test ARGS...` (the arguments after `test`).
 pub fn main(args: &[OsString]) -> Result<u8> {
-    let argv = std::iter::once(OsString::from("falco test")).chain(args.iter().cloned());
-    let args = match Args::try_parse_from(argv) {
+    let args: Args = match crate::subcommand::parse_args("falco test", args) {
         Ok(a) => a,
-        Err(e) if !e.use_stderr() => {
-            crate::emit(&e.to_string());
-            return Ok(0);
-        }
-        Err(e) => {
-            eprint!("{e}");
-            return Ok(1);
-        }
+        Err(code) => return Ok(code),
     };
     let files = case_files(&args.paths)?;
     let mut results = Vec::new();

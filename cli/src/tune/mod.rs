@@ -51,7 +51,12 @@ pub struct TuneArgs {
     #[arg(long = "alerts", value_name = "FILE", conflicts_with = "capture")]
     pub alerts: Option<String>,
     /// A capture (.scap or .scap.gz) to replay through the rules: any field can then group alerts, and proposals are verified by replaying it again.
-    #[arg(short = 'e', long = "capture", visible_alias = "replay", value_name = "CAPTURE")]
+    #[arg(
+        short = 'e',
+        long = "capture",
+        visible_alias = "replay",
+        value_name = "CAPTURE"
+    )]
     pub capture: Option<String>,
     /// Rules files or directories (default: rules_files of -c, else /etc/falco/falco_rules.yaml and falco_rules.local.yaml).
     #[arg(short = 'r', long = "rules", value_name = "FILE", num_args = 1..)]
@@ -83,17 +88,9 @@ pub struct TuneArgs {
 /// message on any error (a bad line, an unreadable capture, an unknown
 /// rule in `--keep`).
 pub fn main(args: &[OsString]) -> Result<u8> {
-    let argv = std::iter::once(OsString::from("falco tune")).chain(args.iter().cloned());
-    let parsed = match TuneArgs::try_parse_from(argv) {
-        Ok(parsed) => parsed,
-        Err(e) if !e.use_stderr() => {
-            crate::emit(&e.to_string());
-            return Ok(0);
-        }
-        Err(e) => {
-            eprint!("{e}");
-            return Ok(1);
-        }
+    let parsed: TuneArgs = match crate::subcommand::parse_args("falco tune", args) {
+        Ok(a) => a,
+        Err(code) => return Ok(code),
     };
     // The rules are loaded once per verification: their info lines
     // ("Loaded N rules") would drown the output; warnings still show.
