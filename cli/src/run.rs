@@ -13,7 +13,7 @@ use crate::drops::{DropMonitor, Verdict};
 use crate::flag::Flag;
 use crate::hold::HeldAlerts;
 use crate::logger;
-use crate::metrics::live::{now_ns, Counters, LiveMetrics};
+use crate::metrics::live::{Counters, LiveMetrics};
 use crate::outputs::alert::{AlertFormat, RunFields};
 use crate::rules::compile_rules;
 use crate::summary::{self, Counts};
@@ -141,21 +141,37 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
 
     fn on_event(&mut self, c: &Ctx<'_>) {
         self.events += 1;
+        self.drops.observe(c.ev.ts);
         if let Some(recorder) = &mut self.recorder {
             recorder.on_event(c);
         }
         self.release_held(c.insp, false);
     }
 
-    fn on_touch(&mut self) {
+    fn on_touch(&mut self, ts: u64) {
         self.events += 1;
+        self.drops.observe(ts);
+    }
+
+    fn due(&self) -> bool {
+        self.drops.is_due()
+    }
+
+    /// A drop check fell due (event time): the engine's counters against
+    /// the last check's.
+    fn on_due(&mut self, engine: &dyn Engine, _insp: &Inspector) -> bool {
+        let Some(report) = self.drops.check(engine.stats()) else {
+            return true;
+        };
+        let verdict = self.drops.act(&report, &self.context.outputs);
+        self.exit_on_drops = verdict == Verdict::Exit;
+        !self.exit_on_drops
     }
 
     fn on_tick(&mut self, engine: &dyn Engine, insp: &Inspector) -> bool {
         self.release_held(insp, false);
-        // One read of the engine's counters serves both.
-        let stats = engine.stats();
         if let Some(metrics) = &mut self.metrics {
+            let stats = engine.stats();
             let counters = Counters {
                 events: self.events,
                 engine: &stats,
@@ -167,12 +183,7 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
             };
             metrics.refresh(counters, &self.context.outputs);
         }
-        let Some(report) = self.drops.check(stats, Instant::now()) else {
-            return true;
-        };
-        let verdict = self.drops.act(&report, now_ns(), &self.context.outputs);
-        self.exit_on_drops = verdict == Verdict::Exit;
-        !self.exit_on_drops
+        true
     }
 }
 
@@ -220,7 +231,7 @@ pub fn run_events(context: RunContext) -> Result<Ending> {
         drops: DropMonitor::new(
             &context.config.syscall_event_drops,
             engine.stats(),
-            Instant::now(),
+            engine.name() == "modern_ebpf",
         ),
         recorder: Recorder::new(&context.config.capture, &rule_captures),
         exit_on_drops: false,
@@ -275,16 +286,14 @@ pub fn run_events(context: RunContext) -> Result<Ending> {
     crate::emit(&counts.text());
     if context.options.verbose {
         crate::emit(&counts.shadowed_text());
-        crate::emit(&summary::elapsed_text(elapsed, stats.events));
+        // Falco writes these two on standard error.
+        eprint!("{}", summary::elapsed_text(elapsed, stats.events));
     }
-    if context.options.verbose && live {
-        crate::emit(&summary::drops_text(
-            drops.drops_detected,
-            drops.actions_taken,
-        ));
-    }
+    eprint!(
+        "{}",
+        summary::drops_text(drops.drops_detected, drops.actions_taken)
+    );
     if exit_on_drops {
-        logger::log(crate::logger::LogLevel::Error, "Exiting.");
         return Ok(Ending::Exit(1));
     }
     if snapshot.dropped > 0 {

@@ -74,13 +74,22 @@ impl Counts {
             self.total
         );
         for (p, n) in &self.by_priority {
-            s.push_str(&format!("   {}: {n}\n", p.as_str().to_uppercase()));
+            s.push_str(&format!("   {}: {n}\n", severity_name(*p)));
         }
         s.push_str("Triggered rules by rule name:\n");
         for (r, n) in &self.by_rule {
             s.push_str(&format!("   {r}: {n}\n"));
         }
         s
+    }
+}
+
+/// A severity as the summary names it: Falco's short form in capitals
+/// (`INFO`, where alerts say "Informational").
+fn severity_name(p: Priority) -> String {
+    match p {
+        Priority::Informational => "INFO".to_owned(),
+        p => p.as_str().to_uppercase(),
     }
 }
 
@@ -97,7 +106,7 @@ pub fn elapsed_text(elapsed: Duration, events: u64) -> String {
     )
 }
 
-/// `-v` on a live run: what `syscall_event_drops` saw and did.
+/// What `syscall_event_drops` saw and did, at the end of every run.
 pub fn drops_text(drops_detected: u64, actions_taken: u64) -> String {
     format!(
         "Syscall event drop monitoring:\n   - event drop detected: {drops_detected} occurrences\n   - num times actions taken: {actions_taken}\n"
@@ -134,20 +143,22 @@ mod tests {
     fn severities_from_the_most_severe_rules_in_first_match_order() {
         let mut counts = Counts::default();
         counts.add(Priority::Notice, "Zeta");
+        counts.add(Priority::Informational, "Info rule");
         counts.add(Priority::Critical, "Alpha");
         counts.add(Priority::Notice, "Zeta");
         counts.add(Priority::Warning, "Mid");
         counts.add(Priority::Notice, "Other notice");
         assert_eq!(
             counts.text(),
-            "Events detected: 5\n\
-             Rule counts by severity:\n   CRITICAL: 1\n   WARNING: 1\n   NOTICE: 3\n\
-             Triggered rules by rule name:\n   Zeta: 2\n   Alpha: 1\n   Mid: 1\n   Other notice: 1\n"
+            "Events detected: 6\n\
+             Rule counts by severity:\n   CRITICAL: 1\n   WARNING: 1\n   NOTICE: 3\n   INFO: 1\n\
+             Triggered rules by rule name:\n   Zeta: 2\n   Info rule: 1\n   Alpha: 1\n   Mid: 1\n   Other notice: 1\n"
         );
         assert_eq!(
             counts.by_rule(),
             [
                 ("Zeta".to_string(), 2),
+                ("Info rule".to_string(), 1),
                 ("Alpha".to_string(), 1),
                 ("Mid".to_string(), 1),
                 ("Other notice".to_string(), 1)

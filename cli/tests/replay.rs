@@ -61,8 +61,9 @@ fn upstream_rules_alert_on_reading_shadow() {
         "{}",
         r.stdout
     );
-    // -v adds the run's totals: every event of the capture was processed.
-    assert!(r.stdout.contains("Captured Events: 1508, "), "{}", r.stdout);
+    // -v adds the run's totals (on standard error, as Falco): every
+    // event of the capture was processed.
+    assert!(r.stderr.contains("Captured Events: 1508, "), "{}", r.stderr);
 }
 
 #[test]
@@ -314,4 +315,76 @@ fn a_users_rules_d_file_loads_on_our_defaults_and_alerts() {
         "{}",
         r.stdout
     );
+}
+
+/// `syscall_event_drops` in replay, as Falco runs it: checks on event
+/// time, `simulate_drops` adding a drop at each, the alert stamped with
+/// the event's time, the monitoring counts on standard error at the end of
+/// every run; `exit` stops the run with 1.
+#[test]
+fn simulated_drops_are_checked_on_event_time_in_replay() {
+    let (Some(rules), Some(scap)) = (upstream_rules(), capture("vm_bench_small.scap.gz")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let drops = "syscall_event_drops:\n  simulate_drops: true\n  max_burst: 1000\n  rate: 1000\n  actions: [log, alert]\njson_output: true\n";
+    let logs = ["-o", "log_stderr=true", "-o", "log_level=info"];
+    let r = replay(dir.path(), drops, &rules[0], &scap, &logs);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let drop_alerts: Vec<Value> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|a| a["rule"] == "Falco internal: syscall event drop")
+        .collect();
+    // One check per second of the capture's events after its first.
+    assert!(drop_alerts.len() >= 2, "{}", r.stdout);
+    for a in &drop_alerts {
+        assert_eq!(a["priority"], "Debug");
+        assert_eq!(a["output_fields"]["n_drops"], "1");
+        assert_eq!(a["output_fields"]["ebpf_enabled"], "0");
+        // Stamped with the capture's time (2024), not the wall clock.
+        assert!(a["time"].as_str().unwrap().starts_with("20"), "{a}");
+    }
+    let times: Vec<&str> = drop_alerts.iter().map(|a| a["time"].as_str().unwrap()).collect();
+    let mut sorted = times.clone();
+    sorted.sort_unstable();
+    assert_eq!(times, sorted, "checks follow event time");
+    let wall_year = chrono_year_now();
+    assert!(!times[0].starts_with(&wall_year), "{times:?} look like wall time");
+    let n = drop_alerts.len();
+    assert!(
+        r.stderr.contains(&format!(
+            "Syscall event drop monitoring:\n   - event drop detected: {n} occurrences\n   - num times actions taken: {n}\n"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("Simulating syscall event drop"), "{}", r.stderr);
+    // Without drops the counts still close the run, on standard error.
+    let quiet = replay(dir.path(), "", &rules[0], &scap, &[]);
+    assert!(quiet.stderr.contains("   - event drop detected: 0 occurrences\n"), "{}", quiet.stderr);
+    assert!(!quiet.stdout.contains("Syscall event drop monitoring"));
+    // `exit`: critical log, the run stops at the first check, exit code 1.
+    let exit = "syscall_event_drops:\n  simulate_drops: true\n  actions: [exit]\n";
+    let r = replay(dir.path(), exit, &rules[0], &scap, &logs);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Falco internal: syscall event drop. 1 system calls dropped in last second.")
+            && r.stderr.contains("Exiting."),
+        "{}",
+        r.stderr
+    );
+}
+
+/// The current year, from the system clock (the capture is older).
+fn chrono_year_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // Years since 1970 by the mean Gregorian year: exact enough away from
+    // New Year's Eve.
+    (1970 + secs / 31_556_952).to_string()
 }

@@ -34,8 +34,22 @@ pub trait Hooks<E: Engine + ?Sized> {
     /// After every event, once its matches were reported.
     fn on_event(&mut self, _c: &Ctx<'_>) {}
 
-    /// After every event delivered in outline (no rule can match it).
-    fn on_touch(&mut self) {}
+    /// After every event delivered in outline (no rule can match it),
+    /// with its timestamp.
+    fn on_touch(&mut self, _ts: u64) {}
+
+    /// Whether the hooks want [`Hooks::on_due`] before the next event
+    /// (asked after every event: keep it a field read).
+    fn due(&self) -> bool {
+        false
+    }
+
+    /// Called between events when [`Hooks::due`] said so, with the engine
+    /// (its counters) free to use; returning false stops the run. The
+    /// drop monitor checks here, driven by event time as Falco's is.
+    fn on_due(&mut self, _engine: &E, _insp: &Inspector) -> bool {
+        true
+    }
 
     /// About once a second of wall time (also while no events come);
     /// returning false stops the run. Live runs watch drop counters here.
@@ -99,6 +113,9 @@ pub fn drive_with<E: Engine + ?Sized>(
         if tick_due && !hooks.on_tick(engine, insp) {
             break;
         }
+        if hooks.due() && !hooks.on_due(engine, insp) {
+            break;
+        }
         let ev = match engine.next()? {
             Next::Event(ev) => ev,
             // No rule looks at it: only the state takes note.
@@ -107,7 +124,7 @@ pub fn drive_with<E: Engine + ?Sized>(
                 tick_due = tick_elapsed(&mut last_tick, &mut since_check);
                 stats.events += 1;
                 insp.touch(&t);
-                hooks.on_touch();
+                hooks.on_touch(t.ts);
                 continue;
             }
             Next::Timeout => {

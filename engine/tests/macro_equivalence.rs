@@ -503,7 +503,7 @@ impl<E: Engine + ?Sized> Hooks<E> for Lockstep<'_> {
         self.ours_hits.clear();
     }
 
-    fn on_touch(&mut self) {
+    fn on_touch(&mut self, _ts: u64) {
         self.replay.events += 1;
         self.touched += 1;
     }
