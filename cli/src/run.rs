@@ -268,7 +268,7 @@ pub fn run_events(context: RunContext) -> Result<Ending> {
         result
     });
     if let Some(recorder) = &mut hooks.recorder {
-        recorder.finish();
+        recorder.close();
     }
     let RunHooks {
         counts,

@@ -210,6 +210,16 @@ pub struct CaptureConfig {
     pub path_prefix: String,
     pub mode: CaptureMode,
     pub default_duration_ns: u64,
+    /// `capture.pre_duration` (falco-rs): how far back before its alert a
+    /// capture starts (ns); 0 keeps no look-back window.
+    pub pre_duration_ns: u64,
+    /// `capture.pre_max_mb` (falco-rs): the look-back window's memory cap,
+    /// its state snapshots included (bytes).
+    pub pre_max_bytes: u64,
+    /// `capture.max_size_mb` (falco-rs): each file's cap (bytes); 0: none.
+    pub max_size_bytes: u64,
+    /// `capture.max_files` (falco-rs): files kept, oldest removed; 0: all.
+    pub max_files: u32,
 }
 
 impl CaptureConfig {
@@ -231,8 +241,32 @@ impl CaptureConfig {
             mode,
             default_duration_ns: u64::from(doc.int("capture.default_duration", 5000u32)?)
                 * 1_000_000,
+            pre_duration_ns: load_duration_ns(doc, "capture.pre_duration")?,
+            pre_max_bytes: u64::from(doc.int("capture.pre_max_mb", 64u32)?) << 20,
+            max_size_bytes: u64::from(doc.int("capture.max_size_mb", 0u32)?) << 20,
+            max_files: doc.int("capture.max_files", 0u32)?,
         })
     }
+}
+
+/// A duration in nanoseconds: a bare integer is nanoseconds, anything else
+/// a Prometheus-style duration (`5s`, `1m30s`, `500ms`); unset is 0.
+fn load_duration_ns(doc: &Doc, path: &str) -> Result<u64, ConfigError> {
+    let Some((text, origin)) = doc.scalar(path)? else {
+        return Ok(0);
+    };
+    let text = text.trim();
+    let ns = if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        text.parse::<u64>().ok()
+    } else {
+        parse_interval_ms(text).and_then(|ms| ms.checked_mul(1_000_000))
+    };
+    ns.ok_or_else(|| {
+        ConfigError::at(
+            origin,
+            format!("{path} must be nanoseconds or a duration such as 5s or 500ms, found '{text}'"),
+        )
+    })
 }
 
 /// `syscall_event_timeouts.max_consecutives` (must be > 0).

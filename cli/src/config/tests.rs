@@ -195,3 +195,31 @@ fn environment_variables_expand_in_values_not_in_options() {
     assert_eq!(config.outputs.file.unwrap().filename, "${HOME}/x");
     assert_eq!(config.outputs.program.unwrap().program, "echo ${HOME}");
 }
+
+#[test]
+fn capture_look_back_and_file_caps() {
+    let config = load("", &[]).unwrap();
+    // Off unless asked: without a window, captures start at the alert.
+    assert_eq!(config.capture.pre_duration_ns, 0);
+    assert_eq!(config.capture.pre_max_bytes, 64 << 20);
+    assert_eq!(config.capture.max_size_bytes, 0);
+    assert_eq!(config.capture.max_files, 0);
+    let config = load(
+        "capture:\n  pre_duration: 2s\n  pre_max_mb: 8\n  max_size_mb: 3\n  max_files: 4\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(config.capture.pre_duration_ns, 2_000_000_000);
+    assert_eq!(config.capture.pre_max_bytes, 8 << 20);
+    assert_eq!(config.capture.max_size_bytes, 3 << 20);
+    assert_eq!(config.capture.max_files, 4);
+    // A bare number is nanoseconds.
+    let config = load("", &["capture.pre_duration=1500"]).unwrap();
+    assert_eq!(config.capture.pre_duration_ns, 1500);
+    let err = load("capture:\n  pre_duration: soon\n", &[]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("capture.pre_duration must be nanoseconds or a duration"),
+        "{err}"
+    );
+}

@@ -15,8 +15,6 @@ use std::io::Write;
 pub struct SavefileWriter<W: Write> {
     out: W,
     body: Writer,
-    /// Reused buffer for one event in the current form.
-    event: Vec<u8>,
     written: u64,
 }
 
@@ -27,7 +25,6 @@ impl<W: Write> SavefileWriter<W> {
         SavefileWriter {
             out,
             body: Writer::default(),
-            event: Vec::new(),
             written: 0,
         }
     }
@@ -91,13 +88,41 @@ impl<W: Write> SavefileWriter<W> {
         } else {
             BlockType::EventFlagsV2
         };
-        let mut event = std::mem::take(&mut self.event);
-        ev.write_current_form(&mut event);
-        let res = self.block(ty.to_u32(), |b| {
-            b.u16(ev.cpu).u32(ev.flags).bytes(&event);
-        });
-        self.event = event;
-        res
+        // Straight to the output, without staging the event or the block:
+        // captures that look back write every event into memory, so this
+        // is on the hot path. The bytes are those of `write_current_form`
+        // inside a block.
+        let body = &ev.raw()[ev.header_size()..];
+        let hdr = falco_abi::EventHeader {
+            ts: ev.ts,
+            tid: ev.tid,
+            len: (falco_abi::EVENT_HEADER_SIZE + body.len()) as u32,
+            evt_type: ev.evt_type,
+            nparams: ev.nparams,
+        };
+        let total = Self::event_block_len(ev);
+        let pad = (total - 4 - 8 - 2 - 4 - hdr.len as u64) as usize;
+        let total32 = (total as u32).to_le_bytes();
+        self.out.write_all(&ty.to_u32().to_le_bytes())?;
+        self.out.write_all(&total32)?;
+        self.out.write_all(&ev.cpu.to_le_bytes())?;
+        self.out.write_all(&ev.flags.to_le_bytes())?;
+        self.out.write_all(&hdr.to_bytes())?;
+        self.out.write_all(body)?;
+        self.out.write_all(&[0u8; 3][..pad])?;
+        self.out.write_all(&total32)?;
+        self.written += total;
+        Ok(())
+    }
+
+    /// The size of the block [`write_event`](Self::write_event) writes for
+    /// `ev`, so that a caller with a size budget can stop before it.
+    pub fn event_block_len(ev: &Event<'_>) -> u64 {
+        // Block type and length, cpu and flags, the current 26-byte header
+        // and the body as stored, padding, the trailing length.
+        let body = ev.raw().len() - ev.header_size();
+        let content = 2 + 4 + falco_abi::EVENT_HEADER_SIZE + body;
+        (8 + content + (4 - content % 4) % 4 + 4) as u64
     }
 
     /// Appends a block exactly as it was read elsewhere.
@@ -105,6 +130,11 @@ impl<W: Write> SavefileWriter<W> {
         self.out.write_all(raw)?;
         self.written += raw.len() as u64;
         Ok(())
+    }
+
+    /// The underlying writer (e.g. the bytes of an in-memory capture).
+    pub fn get_ref(&self) -> &W {
+        &self.out
     }
 
     /// Bytes written so far.
@@ -116,5 +146,42 @@ impl<W: Write> SavefileWriter<W> {
     pub fn finish(mut self) -> Result<W> {
         self.out.flush()?;
         Ok(self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builder::{view, EventBuilder};
+    use falco_abi::EventCode;
+
+    #[test]
+    fn event_block_len_is_what_write_event_writes() {
+        // Bodies of every length modulo 4, so that each padding is seen.
+        for name in ["", "a", "ab", "abc", "abcd"] {
+            let raw = EventBuilder::new(EventCode::SYSCALL_OPENAT_2_X)
+                .tid(7)
+                .set("fd", 3)
+                .set("dirfd", -100)
+                .set("name", name)
+                .set("flags", 0)
+                .set("mode", 0)
+                .set("dev", 0)
+                .set("ino", 0)
+                .build();
+            let ev = view(&raw);
+            let mut w = SavefileWriter::bare(Vec::new());
+            w.write_event(&ev).unwrap();
+            assert_eq!(SavefileWriter::<Vec<u8>>::event_block_len(&ev), w.written());
+            assert_eq!(w.get_ref().len() as u64, w.written());
+            // The block holds the event in its current form, between the
+            // block header with cpu and flags, and the padding.
+            let mut current = Vec::new();
+            ev.write_current_form(&mut current);
+            let bytes = w.get_ref();
+            assert_eq!(&bytes[8..10], &0u16.to_le_bytes());
+            assert_eq!(&bytes[14..14 + current.len()], &current[..]);
+            assert_eq!(bytes[..4], BlockType::EventFlagsV2.to_u32().to_le_bytes());
+        }
     }
 }
