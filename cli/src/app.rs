@@ -40,8 +40,13 @@ pub fn support(config: &Config, options: &Options) -> Result<u8> {
         .main_file()
         .and_then(|f| std::fs::read_to_string(f).ok())
         .unwrap_or_default();
-    let support =
-        crate::version::support_json(&options.cmdline, &text, config.tree.to_json(), &rules.files);
+    let support = crate::version::support_json(
+        &options.cmdline,
+        &text,
+        config.tree.to_json(),
+        &rules.files,
+        &rules.digest,
+    );
     crate::emit(&format!("{support}\n"));
     Ok(0)
 }

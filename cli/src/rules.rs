@@ -16,6 +16,24 @@ use falco_sinsp::field::{FieldArg, FieldSource};
 use falco_sinsp::SyscallFields;
 use std::collections::BTreeSet;
 
+/// The rules digest: SHA-256 over the contents of `files` in load order
+/// (what `cat FILES | sha256sum` prints), as `sha256:HEX`. It names the
+/// exact rules a run uses: in the start-up log, `/versions`, the metrics
+/// and `--support`. A file that cannot be read is an error.
+pub fn rules_digest(files: &[String]) -> std::io::Result<String> {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    for file in files {
+        ctx.update(&std::fs::read(file)?);
+    }
+    let hex: String = ctx
+        .finish()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(format!("sha256:{hex}"))
+}
+
 /// A rules loader that knows the `syscall` source and checks every field
 /// against falco-sinsp's field table.
 pub fn rules_loader() -> RulesLoader {
@@ -34,6 +52,9 @@ pub struct LoadedRules {
     pub ruleset: Ruleset,
     pub enabled: BTreeSet<String>,
     pub files: Vec<String>,
+    /// [`rules_digest`] of `files` (empty when one could not be read
+    /// again).
+    pub digest: String,
 }
 
 impl LoadedRules {
@@ -63,6 +84,7 @@ impl LoadedRules {
         LoadedRules {
             ruleset,
             enabled,
+            digest: rules_digest(&files).unwrap_or_default(),
             files,
         }
     }
@@ -155,7 +177,9 @@ pub fn load_rules(config: &Config, options: &Options) -> Result<LoadedRules> {
             logger::info(&format!("{verb} rules with tag: {tag}"));
         }
     }
-    Ok(LoadedRules::select(ruleset, &config.rules.selection, files))
+    let loaded = LoadedRules::select(ruleset, &config.rules.selection, files);
+    logger::info(&format!("Rules digest: {}", loaded.digest));
+    Ok(loaded)
 }
 
 /// The `syscall` source's rules, compiled, with the selection of `rules`,
@@ -253,6 +277,27 @@ mod tests {
             .filter(|r| r.enabled)
             .map(|r| r.name.as_str())
             .collect()
+    }
+
+    #[test]
+    fn the_digest_is_sha256_of_the_files_in_load_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.yaml"), dir.path().join("b.yaml"));
+        std::fs::write(&a, "a").unwrap();
+        std::fs::write(&b, "bc").unwrap();
+        let files = |v: &[&std::path::Path]| -> Vec<String> {
+            v.iter().map(|p| p.display().to_string()).collect()
+        };
+        // SHA-256 of "abc" (FIPS 180-2's example).
+        assert_eq!(
+            rules_digest(&files(&[&a, &b])).unwrap(),
+            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_ne!(
+            rules_digest(&files(&[&b, &a])).unwrap(),
+            rules_digest(&files(&[&a, &b])).unwrap()
+        );
+        assert!(rules_digest(&files(&[&dir.path().join("none")])).is_err());
     }
 
     #[test]

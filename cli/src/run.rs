@@ -242,7 +242,11 @@ pub fn run_events(context: RunContext) -> Result<Ending> {
     // The web server runs with live engines only, as in Falco.
     let _webserver = match &hooks.metrics {
         Some(metrics) if context.config.webserver.enabled && live => {
-            match Webserver::start(&context.config.webserver, metrics.shared().clone()) {
+            match Webserver::start(
+                &context.config.webserver,
+                metrics.shared().clone(),
+                &context.rules.digest,
+            ) {
                 Ok(ws) => {
                     logger::info(&format!("Starting HTTP server listening on {}", ws.addr()));
                     Some(ws)

@@ -90,6 +90,7 @@ pub fn support_json(
     config_text: &str,
     config: Value,
     rules_files: &[String],
+    rules_digest: &str,
 ) -> Value {
     let info = VersionsInfo::new();
     let system = match nix::sys::utsname::uname() {
@@ -119,6 +120,7 @@ pub fn support_json(
         "config": config_text,
         "config_loaded": config,
         "rules_files": rules,
+        "rules_digest": rules_digest,
     })
 }
 

@@ -35,7 +35,12 @@ struct Routes {
 
 impl Webserver {
     /// Binds `listen_address:listen_port` and starts serving.
-    pub fn start(config: &WebserverConfig, metrics: Shared) -> Result<Webserver, String> {
+    /// `/versions` adds `rules_digest` to the `--version` JSON.
+    pub fn start(
+        config: &WebserverConfig,
+        metrics: Shared,
+        rules_digest: &str,
+    ) -> Result<Webserver, String> {
         if config.ssl_enabled {
             return Err("webserver.ssl_enabled is not supported by falco-rs yet".into());
         }
@@ -51,7 +56,11 @@ impl Webserver {
         let routes = Routes {
             healthz: config.k8s_healthz_endpoint.clone(),
             prometheus: config.prometheus_metrics_enabled,
-            versions: VersionsInfo::new().json().to_string(),
+            versions: {
+                let mut v = VersionsInfo::new().json();
+                v["rules_digest"] = rules_digest.into();
+                v.to_string()
+            },
             metrics,
         };
         let listener = Arc::new(listener);
@@ -183,7 +192,7 @@ mod tests {
     fn serves_healthz_versions_and_metrics() {
         let shared: Shared = Arc::new(Mutex::new(Snapshot::default()));
         shared.lock().unwrap().engine.events = 42;
-        let ws = Webserver::start(&config(true), shared).unwrap();
+        let ws = Webserver::start(&config(true), shared, "sha256:00").unwrap();
         let h = get(ws.addr(), "/healthz");
         assert!(h.starts_with("HTTP/1.1 200 OK\r\n"), "{h}");
         assert!(h.ends_with("{\"status\": \"ok\"}"));
@@ -191,6 +200,7 @@ mod tests {
         let body = v.split("\r\n\r\n").nth(1).unwrap();
         let json: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(json["falco_version"], crate::version::FALCO_VERSION);
+        assert_eq!(json["rules_digest"], "sha256:00");
         let m = get(ws.addr(), "/metrics");
         assert!(m.contains("falcosecurity_scap_n_evts_total 42\n"), "{m}");
         assert!(get(ws.addr(), "/nope").starts_with("HTTP/1.1 404"));
@@ -199,7 +209,7 @@ mod tests {
     #[test]
     fn metrics_are_off_unless_prometheus_is_enabled() {
         let shared: Shared = Arc::new(Mutex::new(Snapshot::default()));
-        let ws = Webserver::start(&config(false), shared).unwrap();
+        let ws = Webserver::start(&config(false), shared, "").unwrap();
         assert!(get(ws.addr(), "/metrics").starts_with("HTTP/1.1 404"));
     }
 
@@ -208,7 +218,7 @@ mod tests {
         let mut c = config(false);
         c.ssl_enabled = true;
         let shared: Shared = Arc::new(Mutex::new(Snapshot::default()));
-        assert!(Webserver::start(&c, shared)
+        assert!(Webserver::start(&c, shared, "")
             .unwrap_err()
             .contains("ssl_enabled"));
     }

@@ -116,6 +116,10 @@ fn version_and_support_follow_json_output() {
     assert_eq!(support.code, 0, "{}", support.stderr);
     let v: Value = serde_json::from_str(&support.stdout).unwrap();
     assert_eq!(v["rules_files"][0]["variants"][0]["content"], RULES);
+    // The rules digest: SHA-256 of the files' contents in load order.
+    let expected = falco::rules::rules_digest(&[rules.display().to_string()]).unwrap();
+    assert_eq!(v["rules_digest"], expected.as_str());
+    assert_eq!(expected.len(), "sha256:".len() + 64);
     assert!(v["system_info"]["sysname"].is_string());
     assert!(v["cmdline"].as_str().unwrap().contains("--support"));
 }
