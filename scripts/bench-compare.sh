@@ -36,7 +36,7 @@ trap 'rm -rf "$work"' EXIT
 one() {
   local r rules=()
   for r in $3; do rules+=(-r "$r"); done
-  printf 'log_stderr: false\nlog_syslog: false\njson_output: true\nstdout_output:\n  enabled: false\nfile_output:\n  enabled: true\n  keep_alive: true\n  filename: %s\n' "$2" > "$work/falco.yaml"
+  printf 'log_stderr: false\nlog_syslog: false\njson_output: true\njson_include_uuid_property: false\nstdout_output:\n  enabled: false\nfile_output:\n  enabled: true\n  keep_alive: true\n  filename: %s\n' "$2" > "$work/falco.yaml"
   rm -f "$2"
   /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$1" -c "$work/falco.yaml" "${rules[@]}" \
     -o engine.kind=replay -o engine.replay.capture_file="$file" > /dev/null 2> "$work/err" \

@@ -8,7 +8,7 @@ pub mod live;
 
 use crate::config::runtime::MetricsConfig;
 use crate::logger::{self, LogLevel};
-use crate::outputs::{InternalMessage, Outputs};
+use crate::outputs::{InternalMessage, LaneSnapshot, Outputs};
 use falco_engine::loader::Priority;
 use falco_scap::EngineStats;
 use serde_json::{json, Map, Value};
@@ -37,6 +37,8 @@ pub struct Snapshot {
     pub events: u64,
     pub engine: EngineStats,
     pub outputs_queue_drops: u64,
+    /// Per output: sent, retried, spooled, dropped, queue depth.
+    pub output_lanes: Vec<LaneSnapshot>,
     /// Alerts held for their container's metadata, and those sent without
     /// it when the wait ran out (falco-rs only).
     pub alerts_held: u64,
@@ -212,6 +214,19 @@ pub fn prometheus(s: &Snapshot) -> String {
             r.count.to_string(),
         );
     }
+    for lane in &s.output_lanes {
+        let labels = format!("{{output=\"{}\"}}", label(lane.name));
+        for (name, kind, value) in [
+            ("falco_outputs_sent_total", "counter", lane.sent),
+            ("falco_outputs_errors_total", "counter", lane.errors),
+            ("falco_outputs_retried_total", "counter", lane.retried),
+            ("falco_outputs_spooled_total", "counter", lane.spooled),
+            ("falco_outputs_dropped_total", "counter", lane.dropped),
+            ("falco_outputs_queue_depth", "gauge", lane.queue_depth),
+        ] {
+            metric(name, kind, &labels, value.to_string());
+        }
+    }
     for (first, hidden, n) in &s.shadowed {
         metric(
             "falco_rules_shadowed_total",
@@ -260,6 +275,18 @@ pub fn snapshot_fields(s: &Snapshot, config: &MetricsConfig) -> Map<String, Valu
         "falco.outputs_queue_num_drops".into(),
         json!(s.outputs_queue_drops),
     );
+    for lane in &s.output_lanes {
+        for (what, value) in [
+            ("sent", lane.sent),
+            ("errors", lane.errors),
+            ("retried", lane.retried),
+            ("spooled", lane.spooled),
+            ("dropped", lane.dropped),
+            ("queue_depth", lane.queue_depth),
+        ] {
+            f.insert(format!("falco.outputs.{}.{what}", lane.name), json!(value));
+        }
+    }
     if config.resource_utilization_enabled {
         f.insert(
             "falco.cpu_usage_perc".into(),
@@ -396,6 +423,16 @@ mod tests {
                 count: 3,
             }],
             shadowed: vec![("Read \"x\"".into(), "Any cat".into(), 2)],
+            output_lanes: vec![LaneSnapshot {
+                name: "http",
+                sent: 5,
+                errors: 4,
+                retried: 3,
+                spooled: 2,
+                dropped: 1,
+                queue_depth: 7,
+                timeouts: 0,
+            }],
             cpu_seconds: 1.0,
             ..Default::default()
         }
@@ -418,6 +455,16 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("# TYPE falcosecurity_scap_n_evts_total counter\n"));
+        for line in [
+            "falcosecurity_falco_outputs_sent_total{output=\"http\"} 5\n",
+            "falcosecurity_falco_outputs_errors_total{output=\"http\"} 4\n",
+            "falcosecurity_falco_outputs_retried_total{output=\"http\"} 3\n",
+            "falcosecurity_falco_outputs_spooled_total{output=\"http\"} 2\n",
+            "falcosecurity_falco_outputs_dropped_total{output=\"http\"} 1\n",
+            "# TYPE falcosecurity_falco_outputs_queue_depth gauge\nfalcosecurity_falco_outputs_queue_depth{output=\"http\"} 7\n",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
     }
 
     #[test]
@@ -444,6 +491,11 @@ mod tests {
         assert_eq!(f["falco.duration_sec"], json!(10));
         assert_eq!(f["falco.rules.Read \"x\""], json!(3));
         assert_eq!(f["falco.rules_shadowed.Any cat.by.Read \"x\""], json!(2));
+        assert_eq!(f["falco.outputs.http.sent"], json!(5));
+        assert_eq!(f["falco.outputs.http.retried"], json!(3));
+        assert_eq!(f["falco.outputs.http.spooled"], json!(2));
+        assert_eq!(f["falco.outputs.http.dropped"], json!(1));
+        assert_eq!(f["falco.outputs.http.queue_depth"], json!(7));
         assert!(f.contains_key("falco.memory_rss_mb"));
         config.kernel_event_counters_enabled = false;
         config.rules_counters_enabled = false;

@@ -33,7 +33,10 @@ pub use engine::{EngineConfig, EngineKind};
 pub use error::ConfigError;
 pub use files::LoadedFile;
 pub use logging::{LogLevel, LoggingConfig};
-pub use outputs::{FileOutputConfig, HttpOutputConfig, OutputsConfig, ProgramOutputConfig};
+pub use outputs::{
+    DeliveryConfig, FileOutputConfig, HttpOutputConfig, OutputsConfig, ProgramOutputConfig,
+    SpoolSettings, WhenFull,
+};
 pub use rules::{RuleSelection, RulesConfig};
 
 use falco_engine::loader::Priority;

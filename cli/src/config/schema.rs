@@ -83,6 +83,24 @@ const fn d(name: &'static str, shape: Shape, desc: &'static str) -> Prop {
 }
 
 const ENABLED: Shape = Shape::Obj(&[p("enabled", Shape::Bool)]);
+/// falco-rs's own delivery keys of http, program and syslog output.
+const RETRY: Prop = p(
+    "retry",
+    Shape::Obj(&[
+        p("enabled", Shape::Bool),
+        p("initial_backoff_ms", Shape::Int),
+        p("max_backoff_ms", Shape::Int),
+    ]),
+);
+const SPOOL: Prop = p(
+    "spool",
+    Shape::Obj(&[
+        p("enabled", Shape::Bool),
+        p("dir", Shape::Str),
+        p("max_size_mb", Shape::Int),
+        p("when_full", Shape::Enum(&["drop_oldest", "drop_newest"])),
+    ]),
+);
 const ABLE: Shape = Shape::Obj(&[p("rule", Shape::Str), p("tag", Shape::Str)]);
 
 /// Every top-level key of falco.yaml.
@@ -229,6 +247,11 @@ pub const FALCO_CONFIG: Shape = Shape::Obj(&[
         "JSON alerts: include \"tags\".",
     ),
     d(
+        "json_include_uuid_property",
+        Shape::Bool,
+        "JSON alerts: include \"uuid\", each alert's UUID (falco-rs).",
+    ),
+    d(
         "buffered_outputs",
         Shape::Bool,
         "Buffer the outputs (flush less often).",
@@ -269,7 +292,11 @@ pub const FALCO_CONFIG: Shape = Shape::Obj(&[
         "Fields added to every alert's output_fields.",
     ),
     d("stdout_output", ENABLED, "Write alerts to standard output."),
-    d("syslog_output", ENABLED, "Send alerts to syslog."),
+    d(
+        "syslog_output",
+        Shape::Obj(&[p("enabled", Shape::Bool), RETRY, SPOOL]),
+        "Send alerts to syslog.",
+    ),
     d(
         "file_output",
         Shape::Obj(&[
@@ -296,6 +323,8 @@ pub const FALCO_CONFIG: Shape = Shape::Obj(&[
             p("compress_uploads", Shape::Bool),
             p("keep_alive", Shape::Bool),
             p("max_consecutive_timeouts", Shape::Int),
+            RETRY,
+            SPOOL,
         ]),
         "POST alerts to a URL (falcosidekick or a webhook).",
     ),
@@ -305,6 +334,8 @@ pub const FALCO_CONFIG: Shape = Shape::Obj(&[
             p("enabled", Shape::Bool),
             p("keep_alive", Shape::Bool),
             p("program", Shape::Str),
+            RETRY,
+            SPOOL,
         ]),
         "Pipe alerts into a program run with sh -c.",
     ),

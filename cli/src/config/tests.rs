@@ -223,3 +223,58 @@ fn capture_look_back_and_file_caps() {
         "{err}"
     );
 }
+
+#[test]
+fn delivery_keys_are_off_by_default_and_checked() {
+    let config = load("http_output:\n  enabled: true\n  url: http://x/\n", &[]).unwrap();
+    let http = config.outputs.http.unwrap();
+    assert_eq!(http.delivery, DeliveryConfig::default());
+    assert!(!http.delivery.retry && http.delivery.spool.is_none());
+    assert_eq!(config.outputs.syslog_delivery, DeliveryConfig::default());
+    assert!(config.outputs.json_include_uuid_property);
+
+    let text = "json_include_uuid_property: false\nhttp_output:\n  enabled: true\n  url: http://x/\n  retry:\n    initial_backoff_ms: 5\n  spool:\n    enabled: true\n    max_size_mb: 2\n    when_full: drop_newest\nprogram_output:\n  enabled: true\n  program: cat\n  retry:\n    enabled: true\n    max_backoff_ms: 900\nsyslog_output:\n  enabled: true\n  spool:\n    enabled: true\n    dir: /tmp/s\n";
+    let config = load(text, &[]).unwrap();
+    assert!(!config.outputs.json_include_uuid_property);
+    let warnings: Vec<String> = config
+        .validation_report()
+        .into_iter()
+        .filter(|r| r.0)
+        .map(|r| r.1)
+        .collect();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let http = config.outputs.http.unwrap().delivery;
+    assert!(http.retry, "a spool retries");
+    assert_eq!(http.initial_backoff_ms, 5);
+    assert_eq!(
+        http.spool,
+        Some(SpoolSettings {
+            dir: "/var/lib/falco/spool/http".into(),
+            max_size_mb: 2,
+            when_full: WhenFull::DropNewest,
+        })
+    );
+    let program = config.outputs.program.unwrap().delivery;
+    assert!(program.retry && program.spool.is_none());
+    assert_eq!(program.max_backoff_ms, 900);
+    let syslog = config.outputs.syslog_delivery;
+    assert_eq!(syslog.spool.unwrap().dir, "/tmp/s");
+
+    for (bad, message) in [
+        (
+            "when_full: later",
+            "http_output.spool.when_full must be drop_oldest or drop_newest, found 'later'",
+        ),
+        (
+            "max_size_mb: 0",
+            "http_output.spool.max_size_mb must be at least 1",
+        ),
+    ] {
+        let text = format!(
+            "http_output:\n  enabled: true\n  url: http://x/\n  spool:\n    enabled: true\n    {bad}\n"
+        );
+        let err = load(&text, &[]).unwrap_err().to_string();
+        assert!(err.contains(message), "{err}");
+        assert!(err.starts_with("/etc/falco/falco.yaml:6:"), "{err}");
+    }
+}

@@ -108,13 +108,15 @@ impl LiveMetrics {
     pub fn refresh(&mut self, counters: Counters<'_>, outputs: &Outputs) {
         let (cpu_seconds, rss_bytes, vsz_bytes) = own_usage();
         let rules = rule_counts(counters.by_rule, counters.rules);
+        let output_stats = outputs.stats();
         let Ok(mut s) = self.shared.lock() else {
             return;
         };
         s.now_ns = now_ns();
         s.events = counters.events;
         s.engine = counters.engine.clone();
-        s.outputs_queue_drops = outputs.stats().dropped;
+        s.outputs_queue_drops = output_stats.dropped;
+        s.output_lanes = output_stats.lanes;
         s.alerts_held = counters.alerts_held;
         s.alerts_incomplete = counters.alerts_incomplete;
         s.rules = rules;

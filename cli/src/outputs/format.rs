@@ -25,6 +25,8 @@ pub struct FormatOptions {
     pub include_message: bool,
     pub include_output_fields: bool,
     pub include_tags: bool,
+    /// falco-rs's own: the alert's UUID as `uuid` (see [`with_uuid`]).
+    pub include_uuid: bool,
     pub time_format_iso_8601: bool,
 }
 
@@ -37,6 +39,7 @@ impl Default for FormatOptions {
             include_message: false,
             include_output_fields: true,
             include_tags: true,
+            include_uuid: false,
             time_format_iso_8601: false,
         }
     }
@@ -50,6 +53,7 @@ impl FormatOptions {
             include_message: config.json_include_message_property,
             include_output_fields: config.json_include_output_fields_property,
             include_tags: config.json_include_tags_property,
+            include_uuid: config.json_include_uuid_property,
             time_format_iso_8601: config.time_format_iso_8601,
         }
     }
@@ -94,6 +98,18 @@ pub fn time_json(time_ns: u64) -> String {
         t.format("%Y-%m-%dT%H:%M:%S"),
         time_ns % 1_000_000_000
     )
+}
+
+/// `line`, a JSON object as [`LineRenderer`] writes it, with `"uuid"`
+/// added. It goes last: Falco's keys are in sorted order and `uuid` sorts
+/// after all of them. A line that is not an object is left alone.
+pub fn with_uuid(line: &str, uuid: &str) -> String {
+    let uuid = Value::from(uuid);
+    match line.strip_suffix('}') {
+        Some("{") => format!("{{\"uuid\":{uuid}}}"),
+        Some(body) if body.starts_with('{') => format!("{body},\"uuid\":{uuid}}}"),
+        _ => line.to_owned(),
+    }
 }
 
 /// Renders alerts and internal messages as output lines (text or JSON;
@@ -358,6 +374,30 @@ mod tests {
     }
 
     #[test]
+    fn the_uuid_goes_last_into_json_objects_only() {
+        let u = "0f8c3d2a-1b4e-4c5d-9e6f-7a8b9c0d1e2f";
+        let line = utc(FormatOptions {
+            json_output: true,
+            ..FormatOptions::default()
+        })
+        .render(&alert());
+        let with = with_uuid(&line, u);
+        assert_eq!(
+            with,
+            format!("{},\"uuid\":\"{u}\"}}", &line[..line.len() - 1])
+        );
+        let v: Value = serde_json::from_str(&with).unwrap();
+        assert_eq!(v["uuid"], u);
+        assert_eq!(v["rule"], "Terminal shell in container");
+        assert_eq!(with_uuid("{}", u), format!("{{\"uuid\":\"{u}\"}}"));
+        assert_eq!(
+            with_uuid("12:00:00: Notice text", u),
+            "12:00:00: Notice text"
+        );
+        assert_eq!(with_uuid("", u), "");
+    }
+
+    #[test]
     fn json_switches() {
         let f = utc(FormatOptions {
             json_output: true,
@@ -365,6 +405,7 @@ mod tests {
             include_message: true,
             include_output_fields: false,
             include_tags: false,
+            include_uuid: false,
             time_format_iso_8601: true,
         });
         assert_eq!(

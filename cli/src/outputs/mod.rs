@@ -2,15 +2,19 @@
 //!
 //! The event loop builds an [`Alert`] for every rule match ([`alert`]:
 //! the rule's output format and `output_fields`) and hands it to
-//! [`Outputs::send`], which renders it (text or JSON, [`format`]) and puts
-//! it on a queue (crossbeam-channel; `outputs_queue.capacity`, 0 meaning
-//! unbounded as in Falco). One worker thread takes messages off the queue
-//! and gives each to every enabled output in turn: [`stdout`], [`file`],
-//! [`syslog`], [`program`], [`http`]. Event processing never waits for an
-//! output: a full queue drops the alert and counts it, an output that
-//! fails (a dead HTTP endpoint, a full disk) is counted and logged and the
-//! next output still runs, and an output that blocks longer than
-//! `output_timeout` is reported by a watchdog, as Falco does.
+//! [`Outputs::send`], which gives it a UUID ([`rng`]), renders it once
+//! (text or JSON, [`format`]) and offers it to every enabled output:
+//! [`stdout`], [`file`], [`syslog`], [`program`], [`http`]. Each output
+//! has its own queue (crossbeam-channel; `outputs_queue.capacity` each, 0
+//! meaning unbounded as in Falco) and worker thread ([`queue`]), so a slow
+//! or dead output holds back neither the others nor event processing:
+//! sending never waits, a full queue drops the alert for that output and
+//! counts it. A failure is counted and logged; with falco-rs's own
+//! `retry` and `spool` keys ([`retry`], [`spool`]) http, program and
+//! syslog try again with backoff, and keep what they cannot deliver yet
+//! on disk, across restarts. An output call that blocks longer than
+//! `output_timeout` is reported by a watchdog, as Falco does (only that
+//! output waits now).
 
 pub mod alert;
 mod error;
@@ -18,20 +22,26 @@ pub mod file;
 pub mod format;
 pub mod http;
 pub mod program;
+pub mod queue;
+pub mod retry;
+pub mod rng;
+pub mod spool;
 pub mod stdout;
 pub mod syslog;
 
 pub use error::OutputError;
 pub use format::{FormatOptions, InternalMessage, LineRenderer};
+pub use queue::Delivery;
 
 use crate::config::OutputsConfig;
 use crate::flag::Flag;
 use crate::logger::{self, LogLevel};
-use crossbeam_channel::{Receiver, Sender, TrySendError};
 use falco_engine::loader::Priority;
+use queue::{Ctrl, Lane, LaneShared};
+use rng::Rng;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -60,6 +70,10 @@ pub struct Alert {
 /// besides it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputMessage {
+    /// A random UUID (version 4) naming this alert everywhere it goes, in
+    /// the JSON too (`uuid`, which falcosidekick reads): a receiver can
+    /// drop an alert it got twice (a retry after a lost answer).
+    pub uuid: String,
     pub time_ns: u64,
     pub priority: Priority,
     pub rule: String,
@@ -84,29 +98,31 @@ pub trait Output: Send {
     }
 }
 
-enum Ctrl {
-    Output(Arc<OutputMessage>),
-    Reopen,
-    Cleanup,
-    Stop,
-}
-
-/// Counters of the outputs, readable at any time.
+/// Counters of all outputs together, readable at any time.
 #[derive(Debug, Default)]
 pub struct OutputStats {
-    /// Alerts put on the queue.
+    /// Alerts at least one output's queue took.
     pub queued: AtomicU64,
-    /// Alerts dropped because the queue was full.
+    /// Alerts at least one output's queue had no room for (Falco's
+    /// `outputs_queue_num_drops`).
     pub dropped: AtomicU64,
-    /// Per output (in the order of [`Outputs::names`]): messages written
-    /// and errors.
-    pub written: Vec<AtomicU64>,
-    pub errors: Vec<AtomicU64>,
-    /// Times an output took longer than `output_timeout`.
-    pub timeouts: AtomicU64,
 }
 
-/// A snapshot of [`OutputStats`].
+/// One output's counters at one moment (the per-output metrics).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LaneSnapshot {
+    pub name: &'static str,
+    pub sent: u64,
+    pub errors: u64,
+    pub retried: u64,
+    pub spooled: u64,
+    pub dropped: u64,
+    /// Alerts waiting: queued in memory plus spooled.
+    pub queue_depth: u64,
+    pub timeouts: u64,
+}
+
+/// A snapshot of the outputs' counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatsSnapshot {
     pub queued: u64,
@@ -114,6 +130,8 @@ pub struct StatsSnapshot {
     pub timeouts: u64,
     /// `(output name, written, errors)`.
     pub outputs: Vec<(&'static str, u64, u64)>,
+    /// Everything counted per output, in the same order.
+    pub lanes: Vec<LaneSnapshot>,
 }
 
 impl StatsSnapshot {
@@ -132,26 +150,26 @@ impl StatsSnapshot {
             .map(|o| o.1)
             .sum()
     }
+
+    /// The counters of the (first) output called `name`.
+    pub fn lane(&self, name: &str) -> Option<&LaneSnapshot> {
+        self.lanes.iter().find(|l| l.name == name)
+    }
 }
 
-/// Which output is busy since when (for the watchdog).
-type Busy = Arc<Mutex<Option<(&'static str, Instant, bool)>>>;
-
-/// The outputs: queue, worker thread and watchdog.
+/// The outputs: one lane (queue and worker) each, and a watchdog.
 pub struct Outputs {
     formatter: LineRenderer,
     hostname: String,
-    tx: Sender<Ctrl>,
-    /// Kept to empty the queue when the worker is stuck at shutdown.
-    rx: Receiver<Ctrl>,
-    worker: Option<JoinHandle<()>>,
-    /// Disconnected when the worker returns (its sender is dropped).
-    worker_gone: Receiver<()>,
+    lanes: Vec<Lane>,
+    /// UUIDs of alerts (and the workers' jitter).
+    rng: Arc<Rng>,
     watchdog: Option<JoinHandle<()>>,
     watchdog_stop: Arc<Flag>,
     stats: Arc<OutputStats>,
     names: Vec<&'static str>,
     timeout: Duration,
+    stopped: bool,
 }
 
 impl std::fmt::Debug for Outputs {
@@ -170,32 +188,47 @@ impl Outputs {
         unbuffered: bool,
     ) -> Result<Outputs, String> {
         let buffered = config.buffered_outputs && !unbuffered;
-        let mut channels: Vec<Box<dyn Output>> = Vec::new();
+        let mut channels: Vec<(Box<dyn Output>, Delivery)> = Vec::new();
         if let Some(file) = &config.file {
-            channels.push(Box::new(file::FileOutput::new(
-                &file.filename,
-                file.keep_alive,
-                buffered,
-            )));
+            channels.push((
+                Box::new(file::FileOutput::new(
+                    &file.filename,
+                    file.keep_alive,
+                    buffered,
+                )),
+                Delivery::default(),
+            ));
         }
         if config.stdout {
-            channels.push(Box::new(stdout::StdoutOutput::new(buffered)));
+            channels.push((
+                Box::new(stdout::StdoutOutput::new(buffered)),
+                Delivery::default(),
+            ));
         }
         if config.syslog {
-            channels.push(Box::new(syslog::SyslogOutput::new()));
+            channels.push((
+                Box::new(syslog::SyslogOutput::new()),
+                Delivery::from_config(&config.syslog_delivery),
+            ));
         }
         if let Some(program) = &config.program {
-            channels.push(Box::new(program::ProgramOutput::new(
-                &program.program,
-                program.keep_alive,
-                buffered,
-            )));
+            channels.push((
+                Box::new(program::ProgramOutput::new(
+                    &program.program,
+                    program.keep_alive,
+                    buffered,
+                )),
+                Delivery::from_config(&program.delivery),
+            ));
         }
         if let Some(http) = &config.http {
             let timeout = Duration::from_millis(u64::from(config.output_timeout_ms.max(1)));
-            channels.push(Box::new(http::HttpOutput::new(http, timeout)?));
+            channels.push((
+                Box::new(http::HttpOutput::new(http, timeout)?),
+                Delivery::from_config(&http.delivery),
+            ));
         }
-        Ok(Outputs::with_channels(
+        Ok(Outputs::with_lanes(
             FormatOptions::from_config(config),
             hostname,
             config.queue_capacity,
@@ -204,7 +237,8 @@ impl Outputs {
         ))
     }
 
-    /// Outputs over the given channels (tests give their own).
+    /// Outputs over the given channels, none retrying (tests give their
+    /// own).
     pub fn with_channels(
         options: FormatOptions,
         hostname: &str,
@@ -212,56 +246,54 @@ impl Outputs {
         timeout: Duration,
         channels: Vec<Box<dyn Output>>,
     ) -> Outputs {
-        let (tx, rx) = if capacity == 0 {
-            crossbeam_channel::unbounded()
-        } else {
-            crossbeam_channel::bounded(capacity)
-        };
-        let names: Vec<&'static str> = channels.iter().map(|c| c.name()).collect();
-        let stats = Arc::new(OutputStats {
-            written: names.iter().map(|_| AtomicU64::new(0)).collect(),
-            errors: names.iter().map(|_| AtomicU64::new(0)).collect(),
-            ..OutputStats::default()
-        });
-        let busy: Busy = Arc::new(Mutex::new(None));
-        let (gone_tx, worker_gone) = crossbeam_channel::bounded::<()>(0);
-        let worker = {
-            let rx = rx.clone();
-            let stats = stats.clone();
-            let busy = busy.clone();
-            std::thread::Builder::new()
-                .name("falco-outputs".into())
-                .spawn(move || {
-                    let _gone = gone_tx;
-                    worker(channels, rx, stats, busy)
-                })
-                .ok()
-        };
+        let channels = channels
+            .into_iter()
+            .map(|c| (c, Delivery::default()))
+            .collect();
+        Outputs::with_lanes(options, hostname, capacity, timeout, channels)
+    }
+
+    /// Outputs over the given channels, each delivering as it says.
+    pub fn with_lanes(
+        options: FormatOptions,
+        hostname: &str,
+        capacity: usize,
+        timeout: Duration,
+        channels: Vec<(Box<dyn Output>, Delivery)>,
+    ) -> Outputs {
+        let rng = Arc::new(Rng::from_entropy());
+        let lanes: Vec<Lane> = channels
+            .into_iter()
+            .map(|(channel, delivery)| {
+                Lane::start(channel, delivery, capacity, timeout, rng.clone())
+            })
+            .collect();
+        let names: Vec<&'static str> = lanes.iter().map(|l| l.name).collect();
         let watchdog_stop = Arc::new(Flag::new());
         let watchdog = {
             let stop = watchdog_stop.clone();
-            let stats = stats.clone();
+            let watched: Vec<(&'static str, Arc<LaneShared>)> =
+                lanes.iter().map(|l| (l.name, l.shared.clone())).collect();
             std::thread::Builder::new()
                 .name("falco-outputs-watchdog".into())
-                .spawn(move || watchdog(busy, timeout, stop, stats))
+                .spawn(move || watchdog(watched, timeout, stop))
                 .ok()
         };
         Outputs {
             formatter: LineRenderer::new(options),
             hostname: hostname.to_owned(),
-            tx,
-            rx,
-            worker,
-            worker_gone,
+            lanes,
+            rng,
             watchdog,
             watchdog_stop,
-            stats,
+            stats: Arc::new(OutputStats::default()),
             names,
             timeout,
+            stopped: false,
         }
     }
 
-    /// The output names, in the order they are written to.
+    /// The output names, in the order they were configured.
     pub fn names(&self) -> &[&'static str] {
         &self.names
     }
@@ -270,27 +302,38 @@ impl Outputs {
         &self.formatter
     }
 
-    fn push(&self, msg: OutputMessage) -> bool {
-        match self.tx.try_send(Ctrl::Output(Arc::new(msg))) {
-            Ok(()) => {
-                self.stats.queued.fetch_add(1, Ordering::Relaxed);
-                true
-            }
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                if self.stats.dropped.fetch_add(1, Ordering::Relaxed) == 0 {
-                    logger::log(
-                        LogLevel::Error,
-                        "Outputs queue out of memory. Drop event and continue on ...",
-                    );
-                }
-                false
+    /// Offers `msg` to every output; never blocks. False when some output
+    /// had no room for it.
+    fn push(&self, mut msg: OutputMessage) -> bool {
+        if msg.json && self.formatter.options.include_uuid {
+            msg.line = format::with_uuid(&msg.line, &msg.uuid);
+        }
+        let msg = Arc::new(msg);
+        let mut taken = 0;
+        for lane in &self.lanes {
+            if lane.offer(msg.clone()) {
+                taken += 1;
             }
         }
+        if taken > 0 || self.lanes.is_empty() {
+            self.stats.queued.fetch_add(1, Ordering::Relaxed);
+        }
+        if taken < self.lanes.len() {
+            if self.stats.dropped.fetch_add(1, Ordering::Relaxed) == 0 {
+                logger::log(
+                    LogLevel::Error,
+                    "Outputs queue out of memory. Drop event and continue on ...",
+                );
+            }
+            return false;
+        }
+        true
     }
 
     /// Queues an alert; never blocks. Returns false when it was dropped.
     pub fn send(&self, alert: &Alert) -> bool {
         self.push(OutputMessage {
+            uuid: self.rng.uuid_v4(),
             time_ns: alert.time_ns,
             priority: alert.priority,
             rule: alert.rule.clone(),
@@ -303,6 +346,7 @@ impl Outputs {
     /// Queues one of Falco's own messages (source `internal`).
     pub fn send_internal(&self, msg: &InternalMessage) -> bool {
         self.push(OutputMessage {
+            uuid: self.rng.uuid_v4(),
             time_ns: msg.time_ns,
             priority: msg.priority,
             rule: msg.rule.clone(),
@@ -314,84 +358,85 @@ impl Outputs {
 
     /// Asks every output to close and reopen (what SIGUSR1 does).
     pub fn reopen(&self) {
-        let _ = self.tx.send_timeout(Ctrl::Reopen, self.timeout);
+        for lane in &self.lanes {
+            lane.control(Ctrl::Reopen, self.timeout);
+        }
     }
 
     /// Asks every output to flush.
     pub fn cleanup(&self) {
-        let _ = self.tx.send_timeout(Ctrl::Cleanup, self.timeout);
-    }
-
-    pub fn stats(&self) -> StatsSnapshot {
-        StatsSnapshot {
-            queued: self.stats.queued.load(Ordering::Relaxed),
-            dropped: self.stats.dropped.load(Ordering::Relaxed),
-            timeouts: self.stats.timeouts.load(Ordering::Relaxed),
-            outputs: self
-                .names
-                .iter()
-                .enumerate()
-                .map(|(i, name)| {
-                    (
-                        *name,
-                        self.stats.written[i].load(Ordering::Relaxed),
-                        self.stats.errors[i].load(Ordering::Relaxed),
-                    )
-                })
-                .collect(),
+        for lane in &self.lanes {
+            lane.control(Ctrl::Cleanup, self.timeout);
         }
     }
 
-    /// Writes what is queued, stops the worker and returns the counters.
-    /// Waits at most about twice `output_timeout` for blocked outputs
-    /// (then discards what is left, as Falco does).
+    pub fn stats(&self) -> StatsSnapshot {
+        let lanes: Vec<LaneSnapshot> = self
+            .lanes
+            .iter()
+            .map(|lane| {
+                let s = &lane.shared.stats;
+                let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+                LaneSnapshot {
+                    name: lane.name,
+                    sent: get(&s.sent),
+                    errors: get(&s.errors),
+                    retried: get(&s.retried),
+                    spooled: get(&s.spooled),
+                    dropped: get(&s.dropped),
+                    queue_depth: lane.depth(),
+                    timeouts: get(&s.timeouts),
+                }
+            })
+            .collect();
+        StatsSnapshot {
+            queued: self.stats.queued.load(Ordering::Relaxed),
+            dropped: self.stats.dropped.load(Ordering::Relaxed),
+            timeouts: lanes.iter().map(|l| l.timeouts).sum(),
+            outputs: lanes.iter().map(|l| (l.name, l.sent, l.errors)).collect(),
+            lanes,
+        }
+    }
+
+    /// Writes what is queued, stops the workers and returns the counters.
+    /// Waits at most about twice `output_timeout` for blocked or failing
+    /// outputs (then discards what is left, as Falco does, except what a
+    /// spool keeps for the next start).
     pub fn stop(mut self) -> StatsSnapshot {
         self.shutdown();
         self.stats()
     }
 
     fn shutdown(&mut self) {
-        let Some(worker) = self.worker.take() else {
+        if std::mem::replace(&mut self.stopped, true) {
             return;
-        };
-        if self.tx.send_timeout(Ctrl::Stop, self.timeout).is_err() {
-            logger::log(
-                LogLevel::Notice,
-                "output channels still blocked, discarding all remaining notifications",
-            );
-            while self.rx.try_recv().is_ok() {}
-            let _ = self.tx.try_send(Ctrl::Stop);
         }
-        // Returns when the worker has returned (disconnected), or at the
-        // deadline.
-        let _ = self
-            .worker_gone
-            .recv_timeout(self.timeout * 2 + Duration::from_millis(100));
-        if worker.is_finished() {
-            let _ = worker.join();
-        } else {
-            logger::log(
-                LogLevel::Error,
-                "output channels still blocked at exit: leaving them behind",
-            );
+        // All lanes stop at once: the wait is the slowest one's.
+        for lane in &self.lanes {
+            lane.begin_stop(self.timeout);
+        }
+        let deadline = Instant::now() + self.timeout * 2 + Duration::from_millis(100);
+        for lane in &mut self.lanes {
+            lane.finish_stop(deadline);
         }
         self.watchdog_stop.set();
         if let Some(w) = self.watchdog.take() {
             let _ = w.join();
         }
         let stats = self.stats();
-        if stats.dropped > 0 || stats.outputs.iter().any(|o| o.2 > 0) {
-            let errors: Vec<String> = stats
-                .outputs
+        let lost = stats.lanes.iter().any(|l| l.dropped > 0 || l.errors > 0);
+        if stats.dropped > 0 || lost {
+            let per_output: Vec<String> = stats
+                .lanes
                 .iter()
-                .map(|(name, _, errors)| format!("{name}={errors}"))
+                .map(|l| format!("{}={}/{}", l.name, l.errors, l.dropped))
                 .collect();
             logger::log(
                 LogLevel::Warning,
                 &format!(
-                    "Falco internal: outputs: {} alerts dropped (queue full), output errors: {}",
+                    "Falco internal: outputs: {} alerts dropped (queue full), output errors/dropped: {}",
                     stats.dropped,
-                    errors.join(" ")
+                    per_output.join(" ")
                 ),
             );
         }
@@ -404,55 +449,26 @@ impl Drop for Outputs {
     }
 }
 
-fn worker(
-    mut channels: Vec<Box<dyn Output>>,
-    rx: Receiver<Ctrl>,
-    stats: Arc<OutputStats>,
-    busy: Busy,
-) {
-    while let Ok(ctrl) = rx.recv() {
-        let stop = matches!(ctrl, Ctrl::Stop);
-        for (i, channel) in channels.iter_mut().enumerate() {
-            if let Ok(mut b) = busy.lock() {
-                *b = Some((channel.name(), Instant::now(), false));
-            }
-            let result = match &ctrl {
-                Ctrl::Output(msg) => channel.output(msg),
-                Ctrl::Reopen => channel.reopen(),
-                Ctrl::Cleanup | Ctrl::Stop => channel.cleanup(),
-            };
-            match result {
-                Ok(()) => {
-                    if matches!(ctrl, Ctrl::Output(_)) {
-                        stats.written[i].fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-                Err(err) => {
-                    stats.errors[i].fetch_add(1, Ordering::Relaxed);
-                    logger::log(LogLevel::Error, &format!("{}: {err}", channel.name()));
-                }
-            }
-        }
-        if let Ok(mut b) = busy.lock() {
-            *b = None;
-        }
-        if stop {
-            break;
-        }
-    }
-}
-
-fn watchdog(busy: Busy, timeout: Duration, stop: Arc<Flag>, stats: Arc<OutputStats>) {
+/// Reports, once per blocking call, an output call that takes longer than
+/// `output_timeout`. Only that output waits: the others and the event
+/// loop go on.
+fn watchdog(lanes: Vec<(&'static str, Arc<LaneShared>)>, timeout: Duration, stop: Arc<Flag>) {
     while !stop.wait(Duration::from_millis(50)) {
-        let Ok(mut b) = busy.lock() else { return };
-        if let Some((name, since, reported)) = b.as_mut() {
-            if !*reported && since.elapsed() > timeout {
-                *reported = true;
-                stats.timeouts.fetch_add(1, Ordering::Relaxed);
-                logger::log(
-                    LogLevel::Critical,
-                    &format!("\"{name}\" output timeout, all output channels are blocked"),
-                );
+        for (name, shared) in &lanes {
+            let Ok(mut b) = shared.busy.lock() else {
+                return;
+            };
+            if let Some((since, reported)) = b.as_mut() {
+                if !*reported && since.elapsed() > timeout {
+                    *reported = true;
+                    shared.stats.timeouts.fetch_add(1, Ordering::Relaxed);
+                    logger::log(
+                        LogLevel::Critical,
+                        &format!(
+                            "\"{name}\" output timeout, this output channel is blocked (the others go on)"
+                        ),
+                    );
+                }
             }
         }
     }

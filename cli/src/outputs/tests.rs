@@ -5,7 +5,7 @@ use crate::config::HttpOutputConfig;
 use serde_json::json;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex};
 
 fn alert(n: u64) -> Alert {
     Alert {
@@ -497,4 +497,181 @@ fn internal_messages_go_through_the_outputs() {
     assert_eq!(v["source"], "internal");
     assert_eq!(v["rule"], "Falco internal: metrics snapshot");
     assert_eq!(v["output_fields"]["falco.outputs_queue_num_drops"], 0);
+}
+
+/// An output that fails while `up` is false and records what it got.
+#[derive(Clone, Default)]
+struct Flaky {
+    up: Arc<std::sync::atomic::AtomicBool>,
+    got: Arc<Mutex<Vec<String>>>,
+}
+
+impl Output for Flaky {
+    fn name(&self) -> &'static str {
+        "flaky"
+    }
+    fn output(&mut self, msg: &OutputMessage) -> Result<(), OutputError> {
+        if !self.up.load(Ordering::SeqCst) {
+            return Err(OutputError::io("flaky")(std::io::Error::from(
+                std::io::ErrorKind::ConnectionRefused,
+            )));
+        }
+        self.got.lock().unwrap().push(msg.line.clone());
+        Ok(())
+    }
+}
+
+fn fast_retry() -> retry::RetryPolicy {
+    retry::RetryPolicy {
+        initial: Duration::from_millis(5),
+        max: Duration::from_millis(40),
+    }
+}
+
+/// The `n` of each JSON line, in order.
+fn numbers(lines: &[String]) -> Vec<u64> {
+    lines
+        .iter()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            v["output_fields"]["n"].as_u64().unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn a_blocked_output_holds_back_neither_the_others_nor_the_sender() {
+    let (entered_tx, entered) = mpsc::channel();
+    let (release, release_rx) = mpsc::channel();
+    let gate = Gate {
+        entered: entered_tx,
+        release: Arc::new(Mutex::new(release_rx)),
+    };
+    let flaky = Flaky::default();
+    flaky.up.store(true, Ordering::SeqCst);
+    let out = outputs(vec![Box::new(gate), Box::new(flaky.clone())], 0, true);
+    out.send(&alert(0));
+    entered.recv_timeout(Duration::from_secs(60)).unwrap();
+    // The gate holds alert 0 (up to 10 s); the other output gets all.
+    for n in 1..20 {
+        assert!(out.send(&alert(n)));
+    }
+    wait_until("every alert at the free output", || {
+        flaky.got.lock().unwrap().len() == 20
+    });
+    assert_eq!(out.stats().lane("gate").unwrap().queue_depth, 19);
+    for _ in 0..20 {
+        release.send(()).unwrap();
+    }
+    let stats = out.stop();
+    assert_eq!(stats.written_of("gate"), 20);
+    assert_eq!(
+        numbers(&flaky.got.lock().unwrap()),
+        (0..20).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_retrying_output_delivers_everything_once_in_order_after_an_outage() {
+    let flaky = Flaky::default();
+    let delivery = Delivery {
+        retry: Some(fast_retry()),
+        spool: None,
+    };
+    let options = FormatOptions {
+        include_uuid: true,
+        ..json_options()
+    };
+    let out = Outputs::with_lanes(
+        options,
+        "h",
+        0,
+        Duration::from_secs(2),
+        vec![(Box::new(flaky.clone()), delivery)],
+    );
+    for n in 0..10 {
+        assert!(out.send(&alert(n)));
+    }
+    wait_until("a few failed attempts", || {
+        out.stats().lane("flaky").unwrap().retried >= 3
+    });
+    assert!(flaky.got.lock().unwrap().is_empty());
+    flaky.up.store(true, Ordering::SeqCst);
+    wait_until("all ten", || flaky.got.lock().unwrap().len() == 10);
+    let stats = out.stop();
+    let lane = stats.lane("flaky").unwrap();
+    assert_eq!((lane.sent, lane.dropped, lane.spooled), (10, 0, 0));
+    assert!(lane.errors >= 3 && lane.retried >= 3, "{lane:?}");
+    let got = flaky.got.lock().unwrap().clone();
+    assert_eq!(numbers(&got), (0..10).collect::<Vec<_>>());
+    let uuids: std::collections::HashSet<String> = got
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["uuid"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(uuids.len(), 10, "one UUID per alert");
+}
+
+#[test]
+fn a_spool_keeps_alerts_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let delivery = Delivery {
+        retry: Some(fast_retry()),
+        spool: Some(spool::SpoolConfig {
+            dir: dir.path().join("spool"),
+            max_bytes: 1 << 20,
+            when_full: spool::WhenFull::DropOldest,
+        }),
+    };
+    let start = |flaky: &Flaky| {
+        Outputs::with_lanes(
+            json_options(),
+            "h",
+            4,
+            Duration::from_millis(500),
+            vec![(Box::new(flaky.clone()) as Box<dyn Output>, delivery.clone())],
+        )
+    };
+    // First run: the output is down throughout.
+    let down = Flaky::default();
+    let out = start(&down);
+    let mut sent = Vec::new();
+    for n in 0..50 {
+        // Never blocks, and with a worker that spools nothing is dropped
+        // once it keeps up; a full queue of 4 may still drop a few.
+        if out.send(&alert(n)) {
+            sent.push(n);
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    wait_until("the alerts in the spool", || {
+        out.stats().lane("flaky").unwrap().spooled == sent.len() as u64
+    });
+    let stats = out.stop();
+    let lane = stats.lane("flaky").unwrap();
+    assert_eq!(lane.sent, 0);
+    assert_eq!(lane.queue_depth, sent.len() as u64, "{lane:?}");
+    // Second run: the output is up; the spool goes first, then new ones.
+    let up = Flaky::default();
+    up.up.store(true, Ordering::SeqCst);
+    let out = start(&up);
+    assert!(out.send(&alert(1000)));
+    wait_until("the spool and the new alert", || {
+        up.got.lock().unwrap().len() == sent.len() + 1
+    });
+    let stats = out.stop();
+    let mut expected = sent.clone();
+    expected.push(1000);
+    assert_eq!(numbers(&up.got.lock().unwrap()), expected);
+    assert_eq!(stats.lane("flaky").unwrap().queue_depth, 0);
+    // Third run: nothing is sent twice.
+    let again = Flaky::default();
+    again.up.store(true, Ordering::SeqCst);
+    let out = start(&again);
+    out.stop();
+    assert!(again.got.lock().unwrap().is_empty());
 }
