@@ -30,6 +30,8 @@ pub struct RuleCount {
 pub struct Snapshot {
     pub hostname: String,
     pub kernel_release: String,
+    /// The loaded rules' digest (`sha256:HEX`, see `rules::rules_digest`).
+    pub rules_digest: String,
     pub start_ns: u64,
     pub now_ns: u64,
     pub boot_ns: u64,
@@ -123,6 +125,12 @@ pub fn prometheus(s: &Snapshot) -> String {
         "falco_kernel_release_info",
         "gauge",
         &format!("{{kernel_release=\"{}\"}}", label(&s.kernel_release)),
+        "1".into(),
+    );
+    metric(
+        "falco_rules_digest_info",
+        "gauge",
+        &format!("{{digest=\"{}\"}}", label(&s.rules_digest)),
         "1".into(),
     );
     let unlabelled: [(&str, &str, String); 18] = [
@@ -256,6 +264,7 @@ pub fn snapshot_fields(s: &Snapshot, config: &MetricsConfig) -> Map<String, Valu
     f.insert("falco.version".into(), json!(crate::version::FALCO_VERSION));
     f.insert("falco.hostname".into(), json!(s.hostname));
     f.insert("falco.kernel_release".into(), json!(s.kernel_release));
+    f.insert("falco.rules_digest".into(), json!(s.rules_digest));
     f.insert("falco.start_ts".into(), json!(s.start_ns));
     f.insert("falco.host_boot_ts".into(), json!(s.boot_ns));
     f.insert(
@@ -407,6 +416,7 @@ mod tests {
         Snapshot {
             hostname: "h".into(),
             kernel_release: "6.18".into(),
+            rules_digest: "sha256:ab".into(),
             start_ns: 1_000_000_000,
             now_ns: 11_000_000_000,
             events: 500,
@@ -446,6 +456,7 @@ mod tests {
             "falcosecurity_falco_rules_shadowed_total{rule_name=\"Any cat\",shadowed_by=\"Read \\\"x\\\"\"} 2\n"
         ));
         assert!(text.contains("falcosecurity_scap_n_drops_total 100\n"));
+        assert!(text.contains("falcosecurity_falco_rules_digest_info{digest=\"sha256:ab\"} 1\n"));
         assert!(text.contains("falcosecurity_scap_n_drops_perc 10.000000\n"));
         assert!(text.contains(
             "falcosecurity_falco_rules_matches_total{priority=\"4\",rule_name=\"Read \\\"x\\\"\",source=\"syscall\",tags=\"a,b\"} 3\n"
@@ -496,6 +507,7 @@ mod tests {
         assert_eq!(f["falco.outputs.http.spooled"], json!(2));
         assert_eq!(f["falco.outputs.http.dropped"], json!(1));
         assert_eq!(f["falco.outputs.http.queue_depth"], json!(7));
+        assert_eq!(f["falco.rules_digest"], json!("sha256:ab"));
         assert!(f.contains_key("falco.memory_rss_mb"));
         config.kernel_event_counters_enabled = false;
         config.rules_counters_enabled = false;

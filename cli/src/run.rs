@@ -211,7 +211,12 @@ pub fn run_events(context: RunContext) -> Result<Ending> {
     let mut compiled = compile(&context)?;
     let mut engine = crate::source::open_engine(context.config, &compiled.set)?;
     let live = engine.is_live();
-    let metrics = LiveMetrics::new(context.config, live, &context.hostname);
+    let metrics = LiveMetrics::new(
+        context.config,
+        live,
+        &context.hostname,
+        &context.rules.digest,
+    );
     // Who hides whose matches (rule_matching: first) is worth its cost,
     // evaluating the other rules of events that already matched, when
     // someone reads it: -v, or the rules' metrics.

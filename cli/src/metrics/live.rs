@@ -78,7 +78,12 @@ pub struct LiveMetrics {
 impl LiveMetrics {
     /// `None` unless the run is live and the web server or `metrics` is
     /// enabled.
-    pub fn new(config: &Config, live: bool, hostname: &str) -> Option<LiveMetrics> {
+    pub fn new(
+        config: &Config,
+        live: bool,
+        hostname: &str,
+        rules_digest: &str,
+    ) -> Option<LiveMetrics> {
         let wanted = config.webserver.enabled || config.metrics.enabled;
         (live && wanted).then(|| {
             let kernel_release = nix::sys::utsname::uname()
@@ -87,6 +92,7 @@ impl LiveMetrics {
             let shared = Arc::new(Mutex::new(Snapshot {
                 hostname: hostname.to_owned(),
                 kernel_release,
+                rules_digest: rules_digest.to_owned(),
                 start_ns: now_ns(),
                 now_ns: now_ns(),
                 boot_ns: boot_ns(),
@@ -157,11 +163,11 @@ mod tests {
         let web = config("webserver: {enabled: true}\n");
         let metrics = config("webserver: {enabled: false}\nmetrics: {enabled: true}\n");
         let neither = config("webserver: {enabled: false}\nmetrics: {enabled: false}\n");
-        assert!(LiveMetrics::new(&web, true, "h").is_some());
-        assert!(LiveMetrics::new(&metrics, true, "h").is_some());
-        assert!(LiveMetrics::new(&neither, true, "h").is_none());
-        assert!(LiveMetrics::new(&web, false, "h").is_none(), "a replay");
-        let m = LiveMetrics::new(&web, true, "host-1").unwrap();
+        assert!(LiveMetrics::new(&web, true, "h", "").is_some());
+        assert!(LiveMetrics::new(&metrics, true, "h", "").is_some());
+        assert!(LiveMetrics::new(&neither, true, "h", "").is_none());
+        assert!(LiveMetrics::new(&web, false, "h", "").is_none(), "a replay");
+        let m = LiveMetrics::new(&web, true, "host-1", "").unwrap();
         let s = m.shared().lock().unwrap().clone();
         assert_eq!(s.hostname, "host-1");
         assert!(s.start_ns > 0 && s.now_ns >= s.start_ns);
@@ -207,7 +213,7 @@ mod tests {
             Duration::from_secs(5),
             Vec::new(),
         );
-        let mut m = LiveMetrics::new(&config("webserver: {enabled: true}\n"), true, "h").unwrap();
+        let mut m = LiveMetrics::new(&config("webserver: {enabled: true}\n"), true, "h", "").unwrap();
         let engine = EngineStats {
             events: 10,
             drops_buffer: 2,
