@@ -213,7 +213,8 @@ mod tests {
             Duration::from_secs(5),
             Vec::new(),
         );
-        let mut m = LiveMetrics::new(&config("webserver: {enabled: true}\n"), true, "h", "").unwrap();
+        let mut m =
+            LiveMetrics::new(&config("webserver: {enabled: true}\n"), true, "h", "").unwrap();
         let engine = EngineStats {
             events: 10,
             drops_buffer: 2,
