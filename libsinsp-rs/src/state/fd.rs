@@ -222,6 +222,12 @@ impl Fd {
 /// removals without moving other entries); the rest in an ordered map.
 const DENSE_FDS: i64 = 1024;
 
+/// The most fds one process's table holds, as libsinsp's
+/// `MAX_FD_TABLE_SIZE`: a process with more open files or sockets must not
+/// grow the state without bound. A new fd past it is not tracked (its
+/// events see no fd information), as in libsinsp, and is counted.
+pub const MAX_FDS_PER_PROCESS: usize = 4096;
+
 /// The fds of one process (shared by its threads).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FdTable {
@@ -230,6 +236,8 @@ pub struct FdTable {
     /// Negative fds and fds from `DENSE_FDS` up.
     high: BTreeMap<i64, Fd>,
     len: usize,
+    /// New fds not tracked because the table was full.
+    pub discarded: u64,
 }
 
 impl FdTable {
@@ -251,7 +259,14 @@ impl FdTable {
         }
     }
 
+    /// Adds or replaces fd `fd`. A new fd finds no room in a full table
+    /// ([`MAX_FDS_PER_PROCESS`]): it is dropped and counted; replacing an
+    /// fd the table has always works.
     pub fn insert(&mut self, fd: i64, f: Fd) {
+        if self.len >= MAX_FDS_PER_PROCESS && self.get(fd).is_none() {
+            self.discarded += 1;
+            return;
+        }
         let old = match Self::dense(fd) {
             Some(i) => {
                 if i >= self.low.len() {
@@ -307,6 +322,25 @@ impl FdTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_table_drops_new_fds_and_counts_them_but_replaces_old_ones() {
+        let mut t = FdTable::default();
+        for n in 0..MAX_FDS_PER_PROCESS as i64 {
+            t.insert(n, Fd::new(FdKind::File, "/f"));
+        }
+        assert_eq!((t.len(), t.discarded), (MAX_FDS_PER_PROCESS, 0));
+        t.insert(1 << 20, Fd::new(FdKind::File, "/new"));
+        assert!(t.get(1 << 20).is_none());
+        assert_eq!((t.len(), t.discarded), (MAX_FDS_PER_PROCESS, 1));
+        // An fd the table has is still replaced; a freed slot takes a new one.
+        t.insert(5, Fd::new(FdKind::Pipe, "pipe:[1]"));
+        assert_eq!(t.get(5).map(|f| f.kind), Some(FdKind::Pipe));
+        t.remove(6);
+        t.insert(1 << 20, Fd::new(FdKind::File, "/new"));
+        assert!(t.get(1 << 20).is_some());
+        assert_eq!(t.discarded, 1);
+    }
 
     #[test]
     fn the_table_keeps_any_fd_number_and_lists_them_in_order() {

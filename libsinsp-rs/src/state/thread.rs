@@ -228,18 +228,48 @@ impl ThreadTable {
     /// there is one, else the thread with the oldest creation time.
     pub fn insert(&mut self, t: Thread) {
         if !self.threads.contains_key(&t.tid) && self.threads.len() >= self.max {
-            let victim = self
-                .threads
-                .values()
-                .filter(|v| v.tid != t.pid)
-                .min_by_key(|v| (!v.exited, v.clone_ts))
-                .map(|v| v.tid);
-            if let Some(v) = victim {
-                self.threads.remove(&v);
-                self.stats.evicted += 1;
-            }
+            self.evict_one(t.pid);
         }
         self.threads.insert(t.tid, t);
+    }
+
+    /// Drops one thread to make room (never `keep_pid`'s leader): an
+    /// exited one if any, else the oldest.
+    fn evict_one(&mut self, keep_pid: i64) {
+        let victim = self
+            .threads
+            .values()
+            .filter(|v| v.tid != keep_pid)
+            .min_by_key(|v| (!v.exited, v.clone_ts))
+            .map(|v| v.tid);
+        if let Some(v) = victim {
+            self.threads.remove(&v);
+            self.stats.evicted += 1;
+        }
+    }
+
+    /// Sets the table's size limit (`falco_libs.thread_table_size`),
+    /// evicting at once what is above it.
+    pub fn set_limit(&mut self, max: usize) {
+        self.max = max.max(1);
+        while self.threads.len() > self.max {
+            let before = self.threads.len();
+            self.evict_one(-1);
+            if self.threads.len() == before {
+                break;
+            }
+        }
+    }
+
+    /// The fds tracked, over every process (each table counted once, at
+    /// its leader), and the fds dropped because a table was full.
+    pub fn fd_totals(&self) -> (u64, u64) {
+        self.threads
+            .values()
+            .filter(|t| t.is_main() || !self.threads.contains_key(&t.pid))
+            .fold((0, 0), |(n, d), t| {
+                (n + t.fds.len() as u64, d + t.fds.discarded)
+            })
     }
 
     pub fn remove(&mut self, tid: i64) -> Option<Thread> {
@@ -341,6 +371,33 @@ mod tests {
         tt.insert(t(5, 31, false));
         assert_eq!(tt.stats.evicted, 2);
         assert_eq!(tt.len(), 3);
+    }
+
+    #[test]
+    fn a_lower_limit_evicts_at_once_and_fd_totals_count_each_process_once() {
+        let mut tt = ThreadTable::default();
+        for tid in 1..=5 {
+            tt.insert(t(tid, tid as u64, tid == 4));
+        }
+        tt.set_limit(3);
+        assert_eq!(tt.len(), 3);
+        assert!(
+            tt.get(4).is_none() && tt.get(1).is_none(),
+            "exited, then oldest"
+        );
+        assert_eq!(tt.stats.evicted, 2);
+        // A thread of process 5 shares its leader's table: counted once.
+        tt.insert(Thread {
+            tid: 50,
+            pid: 5,
+            ..Default::default()
+        });
+        tt.get_mut(5).unwrap().fds.insert(
+            3,
+            crate::state::fd::Fd::new(crate::state::fd::FdKind::File, "/x"),
+        );
+        tt.get_mut(5).unwrap().fds.discarded = 2;
+        assert_eq!(tt.fd_totals(), (1, 2));
     }
 
     #[test]
