@@ -25,6 +25,62 @@ pub struct RuleCount {
     pub count: u64,
 }
 
+/// The state tables at one moment (`metrics.state_counters_enabled`):
+/// their sizes, and what their limits dropped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateCounters {
+    pub threads: u64,
+    pub fds: u64,
+    pub containers: u64,
+    /// Threads dropped because the table was full (libsinsp's
+    /// `n_drops_full_threadtable`).
+    pub threads_evicted: u64,
+    /// Threads removed after they exited.
+    pub threads_removed: u64,
+    /// New fds not tracked because their process's table was full.
+    pub fds_discarded: u64,
+}
+
+impl StateCounters {
+    /// The counters of `insp` now (a walk over the thread table).
+    pub fn of(insp: &falco_sinsp::Inspector) -> StateCounters {
+        let (fds, fds_discarded) = insp.threads.fd_totals();
+        StateCounters {
+            threads: insp.threads.len() as u64,
+            fds,
+            containers: insp.containers.len() as u64,
+            threads_evicted: insp.threads.stats.evicted,
+            threads_removed: insp.threads.stats.purged,
+            fds_discarded,
+        }
+    }
+
+    /// Name (Prometheus, after `falcosecurity_`), type and value; the
+    /// JSON field is `falco.` and the name without `falco_`/`_total`.
+    fn rows(&self) -> [(&'static str, &'static str, u64); 6] {
+        [
+            ("falco_n_threads", "gauge", self.threads),
+            ("falco_n_fds", "gauge", self.fds),
+            ("falco_n_containers", "gauge", self.containers),
+            (
+                "falco_n_drops_full_threadtable_total",
+                "counter",
+                self.threads_evicted,
+            ),
+            (
+                "falco_n_removed_threads_total",
+                "counter",
+                self.threads_removed,
+            ),
+            (
+                "falco_n_drops_full_fdtable_total",
+                "counter",
+                self.fds_discarded,
+            ),
+        ]
+    }
+}
+
 /// The run's counters at one moment.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
@@ -32,6 +88,8 @@ pub struct Snapshot {
     pub kernel_release: String,
     /// The loaded rules' digest (`sha256:HEX`, see `rules::rules_digest`).
     pub rules_digest: String,
+    /// The state tables, when `metrics.state_counters_enabled`.
+    pub state: Option<StateCounters>,
     pub start_ns: u64,
     pub now_ns: u64,
     pub boot_ns: u64,
@@ -208,6 +266,9 @@ pub fn prometheus(s: &Snapshot) -> String {
     for (name, kind, value) in unlabelled {
         metric(name, kind, "", value);
     }
+    for (name, kind, value) in s.state.iter().flat_map(StateCounters::rows) {
+        metric(name, kind, "", value.to_string());
+    }
     for r in &s.rules {
         metric(
             "falco_rules_matches_total",
@@ -272,6 +333,10 @@ pub fn snapshot_fields(s: &Snapshot, config: &MetricsConfig) -> Map<String, Valu
         json!(s.duration_s().round() as u64),
     );
     f.insert("falco.num_evts".into(), json!(s.events));
+    for (name, _, value) in s.state.iter().flat_map(StateCounters::rows) {
+        let short = name.trim_start_matches("falco_").trim_end_matches("_total");
+        f.insert(format!("falco.{short}"), json!(value));
+    }
     f.insert(
         "falco.container_metadata_alerts_held".into(),
         json!(s.alerts_held),
@@ -417,6 +482,14 @@ mod tests {
             hostname: "h".into(),
             kernel_release: "6.18".into(),
             rules_digest: "sha256:ab".into(),
+            state: Some(StateCounters {
+                threads: 12,
+                fds: 40,
+                containers: 2,
+                threads_evicted: 3,
+                threads_removed: 7,
+                fds_discarded: 1,
+            }),
             start_ns: 1_000_000_000,
             now_ns: 11_000_000_000,
             events: 500,
@@ -457,6 +530,16 @@ mod tests {
         ));
         assert!(text.contains("falcosecurity_scap_n_drops_total 100\n"));
         assert!(text.contains("falcosecurity_falco_rules_digest_info{digest=\"sha256:ab\"} 1\n"));
+        for line in [
+            "# TYPE falcosecurity_falco_n_threads gauge\nfalcosecurity_falco_n_threads 12\n",
+            "falcosecurity_falco_n_fds 40\n",
+            "falcosecurity_falco_n_containers 2\n",
+            "# TYPE falcosecurity_falco_n_drops_full_threadtable_total counter\nfalcosecurity_falco_n_drops_full_threadtable_total 3\n",
+            "falcosecurity_falco_n_removed_threads_total 7\n",
+            "falcosecurity_falco_n_drops_full_fdtable_total 1\n",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
         assert!(text.contains("falcosecurity_scap_n_drops_perc 10.000000\n"));
         assert!(text.contains(
             "falcosecurity_falco_rules_matches_total{priority=\"4\",rule_name=\"Read \\\"x\\\"\",source=\"syscall\",tags=\"a,b\"} 3\n"
@@ -508,6 +591,9 @@ mod tests {
         assert_eq!(f["falco.outputs.http.dropped"], json!(1));
         assert_eq!(f["falco.outputs.http.queue_depth"], json!(7));
         assert_eq!(f["falco.rules_digest"], json!("sha256:ab"));
+        assert_eq!(f["falco.n_threads"], json!(12));
+        assert_eq!(f["falco.n_drops_full_threadtable"], json!(3));
+        assert_eq!(f["falco.n_drops_full_fdtable"], json!(1));
         assert!(f.contains_key("falco.memory_rss_mb"));
         config.kernel_event_counters_enabled = false;
         config.rules_counters_enabled = false;

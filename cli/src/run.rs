@@ -14,6 +14,7 @@ use crate::flag::Flag;
 use crate::hold::HeldAlerts;
 use crate::logger;
 use crate::metrics::live::{Counters, LiveMetrics};
+use crate::metrics::StateCounters;
 use crate::outputs::alert::{AlertFormat, RunFields};
 use crate::rules::compile_rules;
 use crate::summary::{self, Counts};
@@ -180,6 +181,12 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
                 rules: &self.compiled.set.rules,
                 alerts_held: self.held.held,
                 alerts_incomplete: self.held.incomplete,
+                state: self
+                    .context
+                    .config
+                    .metrics
+                    .state_counters_enabled
+                    .then(|| StateCounters::of(insp)),
             };
             metrics.refresh(counters, &self.context.outputs);
         }
@@ -223,6 +230,8 @@ pub fn run_events(context: RunContext) -> Result<Ending> {
     compiled.set.count_shadowed = context.options.verbose
         || (metrics.is_some() && context.config.metrics.rules_counters_enabled);
     let mut insp = Inspector::new(engine.take_initial_state());
+    insp.threads
+        .set_limit(context.config.libs.falco_libs.thread_table_size as usize);
     if live {
         follow_container_runtimes(context.config, &mut insp);
     }

@@ -390,3 +390,33 @@ fn simulated_drops_are_checked_on_event_time_in_replay() {
         r.stderr
     );
 }
+
+/// `falco_libs.thread_table_size` bounds the thread table: with room for
+/// two threads the shell's ancestors are gone by the time `cat` reads
+/// /etc/shadow (the alert still comes, without them).
+#[test]
+fn the_thread_table_size_bounds_the_state() {
+    let (Some(rules), Some(scap)) = (upstream_rules(), capture("vm_cat_shadow.scap.gz")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let alert = |size: &str| {
+        let r = replay(
+            dir.path(),
+            "",
+            &rules[0],
+            &scap,
+            &["-o", &format!("falco_libs.thread_table_size={size}")],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let lines = alert_lines(&r.stdout);
+        assert_eq!(lines.len(), 1, "{}", r.stdout);
+        lines[0].to_string()
+    };
+    assert!(alert("262144").contains(" ggparent=timeout "));
+    let small = alert("2");
+    assert!(
+        small.contains(" ggparent=<NA> ") && small.contains(" process=cat "),
+        "{small}"
+    );
+}

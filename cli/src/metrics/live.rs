@@ -66,6 +66,8 @@ pub struct Counters<'a> {
     /// Alerts held for container metadata, and sent incomplete.
     pub alerts_held: u64,
     pub alerts_incomplete: u64,
+    /// The state tables (`metrics.state_counters_enabled`).
+    pub state: Option<crate::metrics::StateCounters>,
 }
 
 /// The metrics a live run serves (web server) or emits (`metrics`).
@@ -125,6 +127,7 @@ impl LiveMetrics {
         s.output_lanes = output_stats.lanes;
         s.alerts_held = counters.alerts_held;
         s.alerts_incomplete = counters.alerts_incomplete;
+        s.state = counters.state;
         s.rules = rules;
         s.shadowed = counters.shadowed.to_vec();
         s.cpu_seconds = cpu_seconds;
@@ -229,6 +232,7 @@ mod tests {
                 rules: &set.rules,
                 alerts_held: 3,
                 alerts_incomplete: 1,
+                state: None,
             },
             &outputs,
         );
