@@ -5,9 +5,8 @@
 
 use super::case::{EventSpec, Form, ProcessSpec, WorldSpec};
 use super::params::{self, tuple_bytes};
-use super::read::{bad, scalar_at, text, Bad, Read};
+use super::read::{bad, scalar_at, Bad, Read};
 use super::world::{cgroups, nul_terminated};
-use crate::config::yaml::Node;
 use falco_abi::schema::AT_FDCWD;
 use falco_abi::EventInfo;
 use falco_abi::EVENTS;
@@ -15,7 +14,6 @@ use falco_scap::builder::events::{
     connect_exit, execve_exit, openat_exit, socket6_exit, socket_exit,
 };
 use falco_scap::builder::EventBuilder;
-use std::net::SocketAddr;
 
 /// Where a case's clock starts: one second after the world's processes
 /// started, so `proc.duration` is known and positive.
@@ -76,7 +74,10 @@ fn event(world: &WorldSpec, spec: &EventSpec) -> Read<Vec<EventBuilder>> {
             let Some(to) = to else {
                 return bad(&at(""), "connect needs 'to: ADDR:PORT'");
             };
-            let (from, to) = (endpoint(&from)?, endpoint(&to)?);
+            let (from, to) = (
+                params::endpoint(&from, "from")?,
+                params::endpoint(&to, "to")?,
+            );
             let fd = match given.iter().find(|(k, _)| k == "fd") {
                 Some((_, n)) => super::read::int(n, "fd")?,
                 None => 3,
@@ -110,14 +111,6 @@ fn event(world: &WorldSpec, spec: &EventSpec) -> Read<Vec<EventBuilder>> {
     }
     before.push(b);
     Ok(before)
-}
-
-fn endpoint(node: &Node) -> Read<SocketAddr> {
-    let s = text(node, "address")?;
-    s.trim().parse().map_or_else(
-        |_| bad(node, format!("'{s}' is not ADDR:PORT (IPv6: [ADDR]:PORT)")),
-        Ok,
-    )
 }
 
 /// The current schema row of the event `name` in one direction.

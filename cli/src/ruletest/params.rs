@@ -123,8 +123,14 @@ fn socket_addr(node: &Node, what: &str, s: &str) -> Read<SocketAddr> {
     )
 }
 
-/// `SRC:PORT->DST:PORT`.
-fn tuple(node: &Node, what: &str) -> Read<ParamInput<'static>> {
+/// One endpoint written as `ADDR:PORT`: `connect`'s `to` and `from`.
+pub fn endpoint(node: &Node, what: &str) -> Read<SocketAddr> {
+    socket_addr(node, what, read::text(node, what)?)
+}
+
+/// The two endpoints of `SRC:PORT->DST:PORT`: a tuple parameter, or a
+/// world fd's `tcp`/`udp`.
+pub fn endpoints(node: &Node, what: &str) -> Read<(SocketAddr, SocketAddr)> {
     let s = read::text(node, what)?;
     let Some((src, dst)) = s.split_once("->") else {
         return bad(
@@ -132,7 +138,12 @@ fn tuple(node: &Node, what: &str) -> Read<ParamInput<'static>> {
             format!("{what}: expected SRC:PORT->DST:PORT, not '{s}'"),
         );
     };
-    let (src, dst) = (socket_addr(node, what, src)?, socket_addr(node, what, dst)?);
+    Ok((socket_addr(node, what, src)?, socket_addr(node, what, dst)?))
+}
+
+/// `SRC:PORT->DST:PORT`.
+fn tuple(node: &Node, what: &str) -> Read<ParamInput<'static>> {
+    let (src, dst) = endpoints(node, what)?;
     Ok(ParamInput::Bytes(tuple_bytes(src, dst).into()))
 }
 

@@ -5,14 +5,14 @@
 
 use super::case::{ContainerSpec, FdSpecTarget, ProcessSpec, WorldSpec};
 use super::params;
-use super::read::{bad, Read};
+use super::read::Read;
 use falco_abi::EventCode as C;
 use falco_scap::builder::{EventBuilder, ParamInput};
 use falco_scap::procfs::net::{L4_TCP, L4_UDP};
 use falco_scap::state::{
     FdInfo, FdTarget, InitialState, Interface, InterfaceAddr, ThreadInfo, UserInfo,
 };
-use std::net::{Ipv6Addr, SocketAddr};
+use std::net::Ipv6Addr;
 
 /// The file's world with the case's added (a case's process or container
 /// replaces the file's one with the same pid or id).
@@ -87,10 +87,10 @@ pub fn initial_state(world: &WorldSpec) -> Read<InitialState> {
             ..Default::default()
         };
         if st.threads.insert(t.tid, t).is_some() {
-            return bad(
-                &super::read::scalar_at(&p.origin, ""),
-                format!("pid {} is in the world twice", p.pid),
-            );
+            return Err(super::read::Bad {
+                origin: p.origin.clone(),
+                message: format!("pid {} is in the world twice", p.pid),
+            });
         }
     }
     st.interfaces = interfaces();
@@ -153,22 +153,7 @@ fn fd_info(fd: &super::case::FdSpec) -> Read<FdInfo> {
             }
         }
         FdSpecTarget::Socket { tuple, udp } => {
-            let s = super::read::text(tuple, "tuple")?;
-            let parse = |a: &str| -> Read<SocketAddr> {
-                a.trim().parse().map_or_else(
-                    |_| {
-                        bad(
-                            tuple,
-                            format!("'{a}' is not ADDR:PORT in SRC:PORT->DST:PORT"),
-                        )
-                    },
-                    Ok,
-                )
-            };
-            let Some((src, dst)) = s.split_once("->") else {
-                return bad(tuple, format!("expected SRC:PORT->DST:PORT, not '{s}'"));
-            };
-            let (src, dst) = (parse(src)?, parse(dst)?);
+            let (src, dst) = params::endpoints(tuple, if *udp { "udp" } else { "tcp" })?;
             FdTarget::IpSock {
                 sip: src.ip(),
                 dip: dst.ip(),
