@@ -407,3 +407,37 @@ fn junit_reports_failures_errors_and_escapes_text() {
         "{xml}"
     );
 }
+
+#[test]
+fn coverage_names_rules_without_a_raising_case_or_a_near_miss() {
+    let (_dir, path) = case_file(
+        r#"
+  - name: shell
+    events:
+      - spawn: {pid: 600, ppid: 500, name: sh, container: 3ad7b26ded6d}
+    expect: [{rule: Shell in container}]
+  - name: shadow near miss
+    rule: Shadow read
+    events:
+      - open: {pid: 500, path: /etc/passwd}
+    expect: none
+"#,
+    );
+    let file = CaseFile::load(&path).unwrap();
+    let rules = Rules::load(&file).unwrap();
+    let mut cov = super::Coverage::default();
+    cov.add_rules(rules.enabled_rules());
+    for case in &file.cases {
+        cov.add_case(case);
+    }
+    // Shell has no near miss, Shadow read no raising case, SSH out
+    // neither; the disabled rule is not asked for.
+    assert_eq!(
+        cov.gaps(),
+        vec![
+            "  rule 'SSH out': 0 case(s) raising it, 0 near miss(es)".to_string(),
+            "  rule 'Shadow read': 0 case(s) raising it, 1 near miss(es)".to_string(),
+            "  rule 'Shell in container': 1 case(s) raising it, 0 near miss(es)".to_string(),
+        ]
+    );
+}
