@@ -3,7 +3,7 @@
 //! event N (the first failing part and its value, then the whole tree);
 //! without, the events it matched and the ones that came closest.
 
-use crate::rules::load_rule_files;
+use crate::rules::{load_rule_files, DEFAULT_RULES};
 use anyhow::{anyhow, bail, Result};
 use clap::Parser;
 use falco_engine::compiler::explain::{Explainer, Trace};
@@ -46,14 +46,11 @@ pub fn main(args: &[OsString]) -> Result<u8> {
         Err(code) => return Ok(code),
     };
     let files = if args.rules.is_empty() {
-        [
-            "/etc/falco/falco_rules.yaml",
-            "/etc/falco/falco_rules.local.yaml",
-        ]
-        .iter()
-        .map(PathBuf::from)
-        .filter(|p| p.exists())
-        .collect()
+        DEFAULT_RULES
+            .iter()
+            .map(PathBuf::from)
+            .filter(|p| p.exists())
+            .collect()
     } else {
         args.rules.clone()
     };

@@ -90,6 +90,13 @@ impl LoadedRules {
     }
 }
 
+/// Falco's default rules files, for the subcommands (`falco explain`,
+/// `falco tune`) when no rules file is given.
+pub const DEFAULT_RULES: &[&str] = &[
+    "/etc/falco/falco_rules.yaml",
+    "/etc/falco/falco_rules.local.yaml",
+];
+
 /// The rules of `paths` (and of `extra`, a name and a text, after them),
 /// loaded in order for the subcommands that take rules files directly
 /// (`falco test`, `falco explain`): the first file with errors stops the

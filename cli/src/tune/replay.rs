@@ -7,7 +7,7 @@
 use super::alerts::Alert;
 use crate::config::Config;
 use crate::outputs::alert::json_of;
-use crate::rules::{compile_rules, rules_loader, LoadedRules};
+use crate::rules::{compile_rules, rules_loader, LoadedRules, DEFAULT_RULES};
 use anyhow::{anyhow, bail, Context as _, Result};
 use falco_engine::compiler::CompiledRuleset;
 use falco_engine::drive::{drive, outline_suffices};
@@ -28,12 +28,6 @@ const EXTRACTED: &[&str] = &[
     "fd.name",
     "fd.directory",
     "user.name",
-];
-
-/// Falco's default rules files, when neither `--rules` nor `-c` says.
-pub const DEFAULT_RULES: &[&str] = &[
-    "/etc/falco/falco_rules.yaml",
-    "/etc/falco/falco_rules.local.yaml",
 ];
 
 /// The rules of the replays: the configuration (selection, priority,
