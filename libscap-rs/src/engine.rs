@@ -6,6 +6,7 @@ use crate::error::Result;
 use crate::event::Event;
 use crate::savefile::{ReadStats, SavefileReader};
 use crate::state::InitialState;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 /// What `Engine::next` found.
@@ -57,6 +58,13 @@ pub trait Engine {
     fn take_initial_state(&mut self) -> InitialState;
     fn next(&mut self) -> Result<Next<'_>>;
     fn stats(&self) -> EngineStats;
+    /// Captures `syscalls` (PPM_SC codes; `None`: every one) from now on,
+    /// without reopening: a live engine changes its in-kernel selection
+    /// while the probe stays attached and the ring keeps its events. A
+    /// recording cannot change what it holds: `Ok(false)`.
+    fn set_syscalls(&mut self, _syscalls: Option<&BTreeSet<u16>>) -> Result<bool> {
+        Ok(false)
+    }
 }
 
 /// Replays a capture file; converts old events unless told not to.

@@ -297,6 +297,16 @@ impl Engine for KmodEngine {
         self.initial.take().unwrap_or_default()
     }
 
+    /// Every CPU's device takes the new mask (the module reads it per
+    /// syscall); capture stays enabled and the rings keep their events.
+    fn set_syscalls(&mut self, syscalls: Option<&BTreeSet<u16>>) -> Result<bool> {
+        let mask = syscall_mask(syscalls);
+        for ring in &self.rings {
+            ring.device().set_syscall_mask(&mask)?;
+        }
+        Ok(true)
+    }
+
     fn next(&mut self) -> Result<Next<'_>> {
         let cpu = match self.take_earliest()? {
             Some(cpu) => cpu,

@@ -80,6 +80,8 @@ pub struct ModernEbpfEngine {
     counters: PerCpuArray<MapData, [u64; COUNTERS]>,
     /// Kept so the tail-call table lives as long as the engine.
     _fillers: ProgramArray<MapData>,
+    /// Per syscall number: its events and whether it is captured.
+    syscall_table: Array<MapData, u64>,
     buf: Vec<u8>,
     initial: Option<InitialState>,
     delivered: u64,
@@ -150,6 +152,30 @@ fn boot_to_epoch_ns() -> Result<u64> {
     let real = ns(ClockId::CLOCK_REALTIME)?;
     let boot = ns(ClockId::CLOCK_BOOTTIME)?;
     u64::try_from(real - boot).map_err(|e| fail_from(EngineFailure::Other, "clock offset", e))
+}
+
+/// Writes every row of the probe's syscall table: the syscall's exit
+/// event and PPM_SC code, flagged when `syscalls` (`None`: all) has it.
+/// The probe reads a row per syscall, so rewriting the table while it is
+/// attached changes the selection from the next syscall on.
+fn fill_syscall_table(
+    table: &mut Array<MapData, u64>,
+    syscalls: Option<&BTreeSet<u16>>,
+) -> Result<()> {
+    for sc in X86_64_SYSCALLS.iter().filter(|s| s.nr < SYSCALL_SLOTS) {
+        let wanted = syscalls.is_none_or(|set| set.contains(&sc.ppm_sc));
+        let row = sc.exit_event as u64
+            | (sc.ppm_sc as u64) << 16
+            | if wanted { ROW_INTERESTING } else { 0 };
+        table.set(sc.nr as u32, row, 0).map_err(|e| {
+            fail_from(
+                EngineFailure::Other,
+                &format!("syscall_table[{}]", sc.nr),
+                e,
+            )
+        })?;
+    }
+    Ok(())
 }
 
 impl ModernEbpfEngine {
@@ -246,24 +272,10 @@ impl ModernEbpfEngine {
             }
         }
 
-        let mut table: Array<MapData, u64> = Array::try_from(take_map(&mut ebpf, "syscall_table")?)
-            .map_err(|e| fail_from(EngineFailure::Other, "syscall_table", e))?;
-        for sc in X86_64_SYSCALLS.iter().filter(|s| s.nr < SYSCALL_SLOTS) {
-            let wanted = opts
-                .syscalls
-                .as_ref()
-                .is_none_or(|set| set.contains(&sc.ppm_sc));
-            let row = sc.exit_event as u64
-                | (sc.ppm_sc as u64) << 16
-                | if wanted { ROW_INTERESTING } else { 0 };
-            table.set(sc.nr as u32, row, 0).map_err(|e| {
-                fail_from(
-                    EngineFailure::Other,
-                    &format!("syscall_table[{}]", sc.nr),
-                    e,
-                )
-            })?;
-        }
+        let mut syscall_table: Array<MapData, u64> =
+            Array::try_from(take_map(&mut ebpf, "syscall_table")?)
+                .map_err(|e| fail_from(EngineFailure::Other, "syscall_table", e))?;
+        fill_syscall_table(&mut syscall_table, opts.syscalls.as_ref())?;
 
         let ring = RingBuf::try_from(take_map(&mut ebpf, "events")?)
             .map_err(|e| fail_from(EngineFailure::Other, "events ring", e))?;
@@ -299,6 +311,7 @@ impl ModernEbpfEngine {
             ring,
             counters,
             _fillers: fillers,
+            syscall_table,
             buf: Vec::with_capacity(64 << 10),
             initial: Some(initial),
             delivered: 0,
@@ -386,6 +399,11 @@ impl Engine for ModernEbpfEngine {
 
     fn take_initial_state(&mut self) -> InitialState {
         self.initial.take().unwrap_or_default()
+    }
+
+    fn set_syscalls(&mut self, syscalls: Option<&BTreeSet<u16>>) -> Result<bool> {
+        fill_syscall_table(&mut self.syscall_table, syscalls)?;
+        Ok(true)
     }
 
     fn next(&mut self) -> Result<Next<'_>> {
