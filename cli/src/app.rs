@@ -55,10 +55,20 @@ pub fn support(config: &Config, options: &Options) -> Result<u8> {
 /// compiled, output formats resolved); only the source is not opened.
 pub fn dry_run(config: &Config, options: &Options) -> Result<u8> {
     let context = RunContext::prepare(config, options, load_rules(config, options)?)?;
-    crate::run::compile(&context)?;
+    crate::run::compile(context.config, &context.rules, context.options)?;
     logger::info("Skipping event processing in dry-run");
     context.outputs.stop();
     Ok(0)
+}
+
+/// falco.yaml (`path`; Falco's defaults without one) and the `-o`
+/// options, with `-U`.
+pub fn read_config(path: Option<&str>, opts: &Options) -> Result<Config> {
+    let mut config = Config::load(path, &opts.config_options)?;
+    if opts.unbuffered {
+        config.outputs.buffered_outputs = false;
+    }
+    Ok(config)
 }
 
 /// The live or replay run (see [`crate::run`]).

@@ -97,6 +97,16 @@ impl DropMonitor {
         }
     }
 
+    /// Takes `config` (a reload) for the checks from now on; the counts
+    /// and the last check's counters stay, so no drop is seen twice or
+    /// missed. A changed rate or burst starts a full bucket.
+    pub fn reconfigure(&mut self, config: &SyscallEventDrops) {
+        if self.config.rate != config.rate || self.config.max_burst != config.max_burst {
+            self.bucket = TokenBucket::new(config.rate, config.max_burst);
+        }
+        self.config = config.clone();
+    }
+
     /// An event at `ts`: makes a check due when its second has passed.
     #[inline]
     pub fn observe(&mut self, ts: u64) {

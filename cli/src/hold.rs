@@ -13,10 +13,11 @@ use falco_sinsp::{Ctx, Inspector};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-/// One held match.
+/// One held match, with what the caller needs to render it later (`T`:
+/// the rule, and the ruleset it belongs to).
 #[derive(Debug)]
-struct Held {
-    rule: usize,
+struct Held<T> {
+    rule: T,
     raw: Vec<u8>,
     layout: HeaderLayout,
     frozen: Inspector,
@@ -26,8 +27,8 @@ struct Held {
 
 /// The alerts waiting for their containers' metadata.
 #[derive(Debug)]
-pub struct HeldAlerts {
-    queue: VecDeque<Held>,
+pub struct HeldAlerts<T> {
+    queue: VecDeque<Held<T>>,
     wait: Duration,
     /// Alerts that were held.
     pub held: u64,
@@ -35,8 +36,8 @@ pub struct HeldAlerts {
     pub incomplete: u64,
 }
 
-impl HeldAlerts {
-    pub fn new(wait: Duration) -> HeldAlerts {
+impl<T> HeldAlerts<T> {
+    pub fn new(wait: Duration) -> HeldAlerts<T> {
         HeldAlerts {
             queue: VecDeque::new(),
             wait,
@@ -54,6 +55,12 @@ impl HeldAlerts {
         self.wait
     }
 
+    /// How long alerts held from now on may wait (those held already keep
+    /// their deadlines).
+    pub fn set_wait(&mut self, wait: Duration) {
+        self.wait = wait;
+    }
+
     /// The container whose metadata an alert on `c` would lack, when a
     /// runtime may still send it.
     pub fn missing<'a>(&self, c: &Ctx<'a>) -> Option<&'a str> {
@@ -69,7 +76,7 @@ impl HeldAlerts {
 
     /// Holds the match of `rule` on `c` until the metadata of container
     /// `id` (what [`HeldAlerts::missing`] said) arrives.
-    pub fn hold(&mut self, rule: usize, c: &Ctx<'_>, id: &str, now: Instant) {
+    pub fn hold(&mut self, rule: T, c: &Ctx<'_>, id: &str, now: Instant) {
         self.held += 1;
         self.queue.push_back(Held {
             rule,
@@ -88,7 +95,7 @@ impl HeldAlerts {
         live: &Inspector,
         now: Instant,
         all: bool,
-        mut send: impl FnMut(usize, &Ctx<'_>),
+        mut send: impl FnMut(T, &Ctx<'_>),
     ) {
         let mut i = 0;
         while i < self.queue.len() {

@@ -15,7 +15,8 @@
 //!   ends;
 //! - [`run`]: the event loop's wiring: [`source`] (the engine),
 //!   [`summary`] (end-of-run counts), [`watch`] (signals, `-M`, watched
-//!   files), [`metrics`], [`drops`], [`capture`], [`webserver`];
+//!   files), [`reload`] (reloads swapped in between events), [`metrics`],
+//!   [`drops`], [`capture`], [`webserver`];
 //! - [`listing`], [`describe`], [`version`], [`rule_schema`]: what the
 //!   informational flags print;
 //! - [`logger`], [`signals`]: Falco's own log, signal flags;
@@ -43,6 +44,7 @@ pub mod metrics;
 pub mod mode;
 pub mod options;
 pub mod outputs;
+pub mod reload;
 pub mod rule_schema;
 pub mod rules;
 pub mod ruletest;

@@ -7,7 +7,7 @@
 
 #![forbid(unsafe_code)]
 
-use falco::app;
+use falco::app::{self, read_config};
 use falco::config::{Config, DEFAULT_CONFIG_FILE};
 use falco::context::Ending;
 use falco::logger;
@@ -68,15 +68,6 @@ fn start_with_file(opts: &Options) -> anyhow::Result<(Config, String)> {
             anyhow::bail!("You must create a config file at {DEFAULT_CONFIG_FILE} or by passing -c")
         }
     }
-}
-
-/// falco.yaml and the `-o` options, with `-U`.
-fn read_config(path: Option<&str>, opts: &Options) -> anyhow::Result<Config> {
-    let mut config = Config::load(path, &opts.config_options)?;
-    if opts.unbuffered {
-        config.outputs.buffered_outputs = false;
-    }
-    Ok(config)
 }
 
 fn emit_json(value: &serde_json::Value) -> anyhow::Result<u8> {
@@ -165,8 +156,8 @@ fn real_main() -> anyhow::Result<u8> {
             loop {
                 match app::run(&config, &opts)? {
                     Ending::Exit(code) => return Ok(code),
-                    // SIGHUP: reload the configuration (and, in `run`,
-                    // the rules).
+                    // A reload that needs the engine reopened: everything
+                    // again from the configuration.
                     Ending::Restart => config = read_config(Some(&path), &opts)?,
                 }
             }

@@ -103,6 +103,10 @@ pub struct Snapshot {
     /// it when the wait ran out (falco-rs only).
     pub alerts_held: u64,
     pub alerts_incomplete: u64,
+    /// Reloads (SIGHUP, a watched file) applied while running, and those
+    /// that failed and left the run as it was (falco-rs only).
+    pub reloads: u64,
+    pub reload_failures: u64,
     pub rules: Vec<RuleCount>,
     /// (rule that alerted, rule whose match it hid, events): falco-rs's
     /// own, with `rule_matching: first`.
@@ -191,7 +195,7 @@ pub fn prometheus(s: &Snapshot) -> String {
         &format!("{{digest=\"{}\"}}", label(&s.rules_digest)),
         "1".into(),
     );
-    let unlabelled: [(&str, &str, String); 18] = [
+    let unlabelled: [(&str, &str, String); 20] = [
         (
             "falco_start_timestamp_nanoseconds",
             "gauge",
@@ -229,6 +233,12 @@ pub fn prometheus(s: &Snapshot) -> String {
             "falco_container_metadata_alerts_incomplete_total",
             "counter",
             s.alerts_incomplete.to_string(),
+        ),
+        ("falco_reloads_total", "counter", s.reloads.to_string()),
+        (
+            "falco_reload_failures_total",
+            "counter",
+            s.reload_failures.to_string(),
         ),
         ("scap_n_evts_total", "counter", s.engine.events.to_string()),
         ("scap_n_drops_total", "counter", s.drops().to_string()),
@@ -345,6 +355,8 @@ pub fn snapshot_fields(s: &Snapshot, config: &MetricsConfig) -> Map<String, Valu
         "falco.container_metadata_alerts_incomplete".into(),
         json!(s.alerts_incomplete),
     );
+    f.insert("falco.reloads".into(), json!(s.reloads));
+    f.insert("falco.reload_failures".into(), json!(s.reload_failures));
     f.insert(
         "falco.outputs_queue_num_drops".into(),
         json!(s.outputs_queue_drops),
@@ -506,6 +518,8 @@ mod tests {
                 count: 3,
             }],
             shadowed: vec![("Read \"x\"".into(), "Any cat".into(), 2)],
+            reloads: 6,
+            reload_failures: 5,
             output_lanes: vec![LaneSnapshot {
                 name: "http",
                 sent: 5,
@@ -530,6 +544,8 @@ mod tests {
         ));
         assert!(text.contains("falcosecurity_scap_n_drops_total 100\n"));
         assert!(text.contains("falcosecurity_falco_rules_digest_info{digest=\"sha256:ab\"} 1\n"));
+        assert!(text.contains("falcosecurity_falco_reloads_total 6\n"));
+        assert!(text.contains("falcosecurity_falco_reload_failures_total 5\n"));
         for line in [
             "# TYPE falcosecurity_falco_n_threads gauge\nfalcosecurity_falco_n_threads 12\n",
             "falcosecurity_falco_n_fds 40\n",
@@ -591,6 +607,7 @@ mod tests {
         assert_eq!(f["falco.outputs.http.dropped"], json!(1));
         assert_eq!(f["falco.outputs.http.queue_depth"], json!(7));
         assert_eq!(f["falco.rules_digest"], json!("sha256:ab"));
+        assert_eq!((&f["falco.reloads"], &f["falco.reload_failures"]), (&json!(6), &json!(5)));
         assert_eq!(f["falco.n_threads"], json!(12));
         assert_eq!(f["falco.n_drops_full_threadtable"], json!(3));
         assert_eq!(f["falco.n_drops_full_fdtable"], json!(1));

@@ -7,29 +7,35 @@
 //! ([`crate::summary`]); each second refreshes the metrics
 //! ([`crate::metrics::live`]) and checks drops ([`crate::drops`]).
 
-use crate::capture::{Recorder, RuleCapture};
+use crate::capture::{reload_recorder, Recorder, RuleCapture};
+use crate::config::Config;
 use crate::context::{Ending, RunContext};
 use crate::drops::{DropMonitor, Verdict};
 use crate::flag::Flag;
 use crate::hold::HeldAlerts;
-use crate::logger;
+use crate::logger::{self, LogLevel};
 use crate::metrics::live::{Counters, LiveMetrics};
 use crate::metrics::StateCounters;
+use crate::options::Options;
 use crate::outputs::alert::{AlertFormat, RunFields};
-use crate::rules::compile_rules;
+use crate::outputs::Outputs;
+use crate::reload::{reopen_reason, Generation, Mailbox, RELOAD_FAILED};
+use crate::rules::{compile_rules, LoadedRules};
+use crate::source::{interesting_syscalls, open_engine};
 use crate::summary::{self, Counts};
 use crate::watch::{watched_files, Watcher};
 use crate::webserver::Webserver;
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use falco_engine::compiler::explain::Explainer;
 use falco_engine::compiler::CompiledRuleset;
-use falco_engine::drive::{drive_with, Hooks};
+use falco_engine::drive::{drive_with, DriveStats, Hooks};
 use falco_engine::loader::Ruleset;
 use falco_scap::Engine;
 use falco_sinsp::runtimes::{Feed, Level, Log};
 use falco_sinsp::{Ctx, Inspector, SyscallFields};
+use std::collections::BTreeSet;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// The rules of a run, compiled, with the alert format of each (same
@@ -43,14 +49,14 @@ pub struct Compiled {
 }
 
 /// What a run checks before it opens its source (`--dry-run` stops
-/// there): the rules compile and their output formats resolve.
-pub fn compile(context: &RunContext) -> Result<Compiled> {
-    let set = compile_rules(&context.rules, context.config)?;
-    let formats = AlertFormat::for_rules(&context.config.append_output, &set)?;
-    let explainers = context
-        .options
+/// there), and a reload before it is taken: the rules compile and their
+/// output formats resolve.
+pub fn compile(config: &Config, rules: &LoadedRules, options: &Options) -> Result<Compiled> {
+    let set = compile_rules(rules, config)?;
+    let formats = AlertFormat::for_rules(&config.append_output, &set)?;
+    let explainers = options
         .explain
-        .then(|| explainers(&context.rules.ruleset, &set))
+        .then(|| explainers(&rules.ruleset, &set))
         .transpose()?;
     Ok(Compiled {
         set,
@@ -76,10 +82,26 @@ pub fn explainers(
         .collect()
 }
 
+/// What stays the same for the whole run, whatever is reloaded.
+#[derive(Debug, Clone, Copy)]
+struct Env<'r> {
+    options: &'r Options,
+    hostname: &'r str,
+    mailbox: &'r Mailbox,
+    live: bool,
+}
+
+/// A held alert: its rule, in the generation that matched it.
+type HeldMatch = (Arc<Generation>, usize);
+
 /// What the run does with each match, each event and each second.
-struct RunHooks<'r, 'c> {
-    compiled: &'r Compiled,
-    context: &'r RunContext<'c>,
+struct RunHooks<'r> {
+    /// The configuration and rules running now.
+    generation: Arc<Generation>,
+    env: Env<'r>,
+    outputs: Outputs,
+    /// The syscalls the engine captures (`None`: all).
+    syscalls: Option<BTreeSet<u16>>,
     counts: Counts,
     drops: DropMonitor,
     recorder: Option<Recorder>,
@@ -88,40 +110,175 @@ struct RunHooks<'r, 'c> {
     events: u64,
     /// Live runs with the web server or `metrics` on.
     metrics: Option<LiveMetrics>,
+    webserver: Option<Webserver>,
     /// Alerts waiting for their container's metadata.
-    held: HeldAlerts,
+    held: HeldAlerts<HeldMatch>,
+    /// Reloads applied in place.
+    reloads: u64,
+    /// A reload taken from the mailbox, applied once the event loop has
+    /// returned (its rules are borrowed while it runs).
+    next: Option<Generation>,
 }
 
-/// Renders the alert of rule `i` on `c` and hands it to the outputs.
-fn send_alert(compiled: &Compiled, context: &RunContext<'_>, i: usize, c: &Ctx<'_>) {
+/// Renders the alert of rule `i` of `generation` on `c` and hands it to
+/// the outputs.
+fn send_alert(generation: &Generation, hostname: &str, outputs: &Outputs, i: usize, c: &Ctx<'_>) {
+    let compiled = &generation.compiled;
     let set = &compiled.set;
     let run = RunFields {
-        hostname: &context.hostname,
-        static_fields: &context.config.static_fields,
+        hostname,
+        static_fields: &generation.config.static_fields,
     };
     let mut alert = compiled.formats[i].alert(&set.rules[i], &set.source, c, run);
     if let Some(explainers) = &compiled.explainers {
         alert.explain = Some(explainers[i].explain(&set.source, c));
     }
-    context.outputs.send(&alert);
+    outputs.send(&alert);
 }
 
-impl RunHooks<'_, '_> {
+/// Whether who hides whose matches (rule_matching: first) is worth its
+/// cost, evaluating the other rules of events that already matched:
+/// someone reads it (-v, or the rules' metrics).
+fn count_shadowed(options: &Options, config: &Config, metrics: bool) -> bool {
+    options.verbose || (metrics && config.metrics.rules_counters_enabled)
+}
+
+/// The web server, for live runs that serve `metrics` (as in Falco).
+fn start_webserver(
+    config: &Config,
+    metrics: Option<&LiveMetrics>,
+    live: bool,
+) -> Result<Option<Webserver>> {
+    match metrics {
+        Some(metrics) if config.webserver.enabled && live => {
+            let ws = Webserver::start(&config.webserver, metrics.shared().clone())
+                .map_err(|e| anyhow!(e))?;
+            logger::info(&format!("Starting HTTP server listening on {}", ws.addr()));
+            Ok(Some(ws))
+        }
+        _ => Ok(None),
+    }
+}
+
+impl RunHooks<'_> {
     /// Sends the held alerts that can go (all of them with `all`).
     fn release_held(&mut self, insp: &Inspector, all: bool) {
         if self.held.is_empty() {
             return;
         }
-        let (compiled, context) = (self.compiled, self.context);
-        self.held.release(insp, Instant::now(), all, |i, c| {
-            send_alert(compiled, context, i, c)
-        });
+        let (hostname, outputs) = (self.env.hostname, &self.outputs);
+        self.held
+            .release(insp, Instant::now(), all, |(generation, i), c| {
+                send_alert(&generation, hostname, outputs, i, c)
+            });
+    }
+
+    /// Takes `next` in place of the running generation, between events,
+    /// with the engine and the state tables kept. Returns the setting
+    /// whose change needs the engine reopened instead (then nothing was
+    /// changed). A step that fails before anything was swapped leaves the
+    /// run as it was, logged and counted as a failed reload.
+    fn apply(
+        &mut self,
+        mut next: Generation,
+        engine: &mut dyn Engine,
+        insp: &mut Inspector,
+    ) -> Option<&'static str> {
+        if !self.env.live {
+            return Some("the replayed capture");
+        }
+        let old = &self.generation.config;
+        if let Some(key) = reopen_reason(old, &next.config) {
+            return Some(key);
+        }
+        let failed = |what: &str, e: &dyn std::fmt::Display| {
+            self.env.mailbox.count_failure();
+            logger::log(LogLevel::Error, &format!("{RELOAD_FAILED}: {what}: {e}"));
+        };
+        // What can fail first, before anything running is replaced.
+        let outputs = if next.config.outputs != old.outputs {
+            match Outputs::from_config(
+                &next.config.outputs,
+                self.env.hostname,
+                self.env.options.unbuffered,
+            ) {
+                Ok(outputs) => Some(outputs),
+                Err(e) => {
+                    failed("outputs", &e);
+                    return None;
+                }
+            }
+        } else {
+            None
+        };
+        let syscalls = interesting_syscalls(&next.config, &next.compiled.set);
+        if syscalls != self.syscalls {
+            match engine.set_syscalls(syscalls.as_ref()) {
+                Ok(true) => logger::info(&format!(
+                    "The engine now captures {} syscalls",
+                    syscalls
+                        .as_ref()
+                        .map_or("all".to_string(), |s| s.len().to_string())
+                )),
+                Ok(false) => return Some("the engine's syscall selection"),
+                Err(e) => {
+                    failed("changing the engine's syscall selection", &e);
+                    return None;
+                }
+            }
+            self.syscalls = syscalls;
+        }
+        // From here on, nothing fails the reload.
+        if let Some(outputs) = outputs {
+            // The old outputs deliver what they hold on their own thread:
+            // a slow one must not hold the events back.
+            let old = std::mem::replace(&mut self.outputs, outputs);
+            std::thread::spawn(move || old.stop());
+        }
+        let new = &next.config;
+        if new.logging != old.logging {
+            logger::configure(&new.logging, new.outputs.time_format_iso_8601);
+        }
+        self.held.set_wait(new.containers.metadata_wait);
+        self.drops.reconfigure(&new.syscall_event_drops);
+        insp.threads
+            .set_limit(new.libs.falco_libs.thread_table_size as usize);
+        if new.containers != old.containers {
+            follow_container_runtimes(new, insp);
+        }
+        let captures = RuleCapture::for_rules(&next.compiled.set, &next.rules.ruleset);
+        self.recorder = reload_recorder(
+            self.recorder.take(),
+            new.capture == old.capture,
+            &new.capture,
+            &captures,
+        );
+        if new.webserver != old.webserver || new.metrics != old.metrics {
+            self.webserver = None;
+            self.metrics = LiveMetrics::new(new, true, self.env.hostname, &next.rules.digest);
+            match start_webserver(new, self.metrics.as_ref(), true) {
+                Ok(ws) => self.webserver = ws,
+                Err(e) => logger::log(LogLevel::Error, &format!("Reload: {e}")),
+            }
+        } else if let Some(metrics) = &self.metrics {
+            metrics.set_rules_digest(&next.rules.digest);
+        }
+        next.compiled.set.count_shadowed =
+            count_shadowed(self.env.options, new, self.metrics.is_some());
+        logger::info(&format!(
+            "Reloaded without reopening the engine: {} rules enabled, rules digest {}",
+            next.compiled.set.rules.len(),
+            next.rules.digest
+        ));
+        self.generation = Arc::new(next);
+        self.reloads += 1;
+        None
     }
 }
 
-impl Hooks<dyn Engine> for RunHooks<'_, '_> {
+impl Hooks<dyn Engine> for RunHooks<'_> {
     fn on_match(&mut self, i: usize, c: &Ctx<'_>) {
-        let rule = &self.compiled.set.rules[i];
+        let rule = &self.generation.compiled.set.rules[i];
         self.counts.add(rule.priority, &rule.name);
         let now = Instant::now();
         let missing = self.held.missing(c);
@@ -129,13 +286,13 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
             recorder.on_match(i, c, missing.map(|id| (id, now + self.held.wait())));
         }
         match missing {
-            Some(id) => self.held.hold(i, c, id, now),
-            None => send_alert(self.compiled, self.context, i, c),
+            Some(id) => self.held.hold((self.generation.clone(), i), c, id, now),
+            None => send_alert(&self.generation, self.env.hostname, &self.outputs, i, c),
         }
     }
 
     fn on_shadowed(&mut self, first: usize, hidden: usize) {
-        let rules = &self.compiled.set.rules;
+        let rules = &self.generation.compiled.set.rules;
         self.counts
             .add_shadowed(&rules[first].name, &rules[hidden].name);
     }
@@ -155,16 +312,28 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
     }
 
     fn due(&self) -> bool {
-        self.drops.is_due()
+        self.drops.is_due() || self.env.mailbox.needs_attention()
     }
 
-    /// A drop check fell due (event time): the engine's counters against
-    /// the last check's.
+    /// Between events: the watcher's requests (reopen the outputs; a
+    /// reload, which ends this pass of the event loop so that it can be
+    /// swapped in), then a drop check when one fell due (event time): the
+    /// engine's counters against the last check's.
     fn on_due(&mut self, engine: &dyn Engine, _insp: &Inspector) -> bool {
+        if self.env.mailbox.needs_attention() {
+            let (reopen, prepared) = self.env.mailbox.take();
+            if reopen {
+                self.outputs.reopen();
+            }
+            if prepared.is_some() {
+                self.next = prepared;
+                return false;
+            }
+        }
         let Some(report) = self.drops.check(engine.stats()) else {
             return true;
         };
-        let verdict = self.drops.act(&report, &self.context.outputs);
+        let verdict = self.drops.act(&report, &self.outputs);
         self.exit_on_drops = verdict == Verdict::Exit;
         !self.exit_on_drops
     }
@@ -173,22 +342,23 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
         self.release_held(insp, false);
         if let Some(metrics) = &mut self.metrics {
             let stats = engine.stats();
+            let config = &self.generation.config;
             let counters = Counters {
                 events: self.events,
                 engine: &stats,
                 by_rule: self.counts.by_rule(),
                 shadowed: self.counts.shadowed(),
-                rules: &self.compiled.set.rules,
+                rules: &self.generation.compiled.set.rules,
                 alerts_held: self.held.held,
                 alerts_incomplete: self.held.incomplete,
-                state: self
-                    .context
-                    .config
+                reloads: self.reloads,
+                reload_failures: self.env.mailbox.failures(),
+                state: config
                     .metrics
                     .state_counters_enabled
                     .then(|| StateCounters::of(insp)),
             };
-            metrics.refresh(counters, &self.context.outputs);
+            metrics.refresh(counters, &self.outputs);
         }
         true
     }
@@ -197,14 +367,16 @@ impl Hooks<dyn Engine> for RunHooks<'_, '_> {
 /// Live runs follow the container runtimes (docker, podman) the
 /// container plugin's configuration enables; their metadata reaches the
 /// inspector between events.
-fn follow_container_runtimes(config: &crate::config::Config, insp: &mut Inspector) {
+fn follow_container_runtimes(config: &Config, insp: &mut Inspector) {
     let log: Log = Arc::new(|level, msg: &str| match level {
         Level::Info => logger::info(msg),
         Level::Warning => logger::warning(msg),
     });
     let feed = Feed::start(&config.containers.runtimes, log);
     if feed.is_empty() {
-        logger::info("No container runtime socket found: container metadata comes from cgroups only");
+        logger::info(
+            "No container runtime socket found: container metadata comes from cgroups only",
+        );
     }
     for endpoint in &feed.endpoints {
         logger::info(&format!("Following {endpoint}"));
@@ -212,78 +384,103 @@ fn follow_container_runtimes(config: &crate::config::Config, insp: &mut Inspecto
     insp.attach_runtimes(feed);
 }
 
-/// The run. Returns how it ended: an exit code, or a restart after SIGHUP
-/// or a change of a watched file.
+/// The run. Returns how it ended: an exit code, or a restart when a
+/// reload changed what the engine was opened with (see
+/// [`crate::reload`]).
 pub fn run_events(context: RunContext) -> Result<Ending> {
-    let mut compiled = compile(&context)?;
-    let mut engine = crate::source::open_engine(context.config, &compiled.set)?;
+    let RunContext {
+        config,
+        options,
+        rules,
+        outputs,
+        signals,
+        hostname,
+    } = context;
+    let compiled = compile(config, &rules, options)?;
+    let mut first = Generation {
+        config: config.clone(),
+        rules,
+        compiled,
+    };
+    let syscalls = interesting_syscalls(config, &first.compiled.set);
+    let mut engine = open_engine(config, &first.compiled.set, syscalls.clone())?;
     let live = engine.is_live();
-    let metrics = LiveMetrics::new(
-        context.config,
-        live,
-        &context.hostname,
-        &context.rules.digest,
-    );
-    // Who hides whose matches (rule_matching: first) is worth its cost,
-    // evaluating the other rules of events that already matched, when
-    // someone reads it: -v, or the rules' metrics.
-    compiled.set.count_shadowed = context.options.verbose
-        || (metrics.is_some() && context.config.metrics.rules_counters_enabled);
+    let metrics = LiveMetrics::new(config, live, &hostname, &first.rules.digest);
+    first.compiled.set.count_shadowed = count_shadowed(options, config, metrics.is_some());
     let mut insp = Inspector::new(engine.take_initial_state());
     insp.threads
-        .set_limit(context.config.libs.falco_libs.thread_table_size as usize);
+        .set_limit(config.libs.falco_libs.thread_table_size as usize);
     if live {
-        follow_container_runtimes(context.config, &mut insp);
+        follow_container_runtimes(config, &mut insp);
     }
     let (stop, done) = (AtomicBool::new(false), Flag::new());
-    let files_changed = AtomicBool::new(false);
-    let rule_captures = RuleCapture::for_rules(&compiled.set, &context.rules.ruleset);
+    let mailbox = Mailbox::default();
+    let rule_captures = RuleCapture::for_rules(&first.compiled.set, &first.rules.ruleset);
+    let watched = watched_files(config, &first.rules.files);
+    let webserver = start_webserver(config, metrics.as_ref(), live)?;
     let mut hooks = RunHooks {
-        compiled: &compiled,
-        context: &context,
+        env: Env {
+            options,
+            hostname: &hostname,
+            mailbox: &mailbox,
+            live,
+        },
+        outputs,
+        syscalls,
         counts: Counts::default(),
         drops: DropMonitor::new(
-            &context.config.syscall_event_drops,
+            &config.syscall_event_drops,
             engine.stats(),
             engine.name() == "modern_ebpf",
         ),
-        recorder: Recorder::new(&context.config.capture, &rule_captures),
+        recorder: Recorder::new(&config.capture, &rule_captures),
         exit_on_drops: false,
         events: 0,
         metrics,
-        held: HeldAlerts::new(context.config.containers.metadata_wait),
+        webserver,
+        held: HeldAlerts::new(config.containers.metadata_wait),
+        reloads: 0,
+        next: None,
+        generation: Arc::new(first),
     };
-    // The web server runs with live engines only, as in Falco.
-    let _webserver = match &hooks.metrics {
-        Some(metrics) if context.config.webserver.enabled && live => {
-            match Webserver::start(
-                &context.config.webserver,
-                metrics.shared().clone(),
-                &context.rules.digest,
-            ) {
-                Ok(ws) => {
-                    logger::info(&format!("Starting HTTP server listening on {}", ws.addr()));
-                    Some(ws)
-                }
-                Err(e) => bail!("{e}"),
-            }
-        }
-        _ => None,
+    let config_path = config.main_file().map(str::to_owned);
+    let prepare = || match &config_path {
+        Some(path) => Generation::load(path, options),
+        None => bail!("falco runs without a configuration file: there is nothing to reload"),
     };
     let watcher = Watcher::new(
-        &context.signals,
-        &context.outputs,
-        (context.options.duration_secs > 0)
-            .then(|| Duration::from_secs(context.options.duration_secs)),
-        watched_files(context.config, &context.rules.files),
+        &signals,
+        &mailbox,
+        &prepare,
+        (options.duration_secs > 0).then(|| Duration::from_secs(options.duration_secs)),
+        watched,
     );
     let started = Instant::now();
-    let result = std::thread::scope(|scope| {
-        scope.spawn(|| watcher.run(&files_changed, &stop, &done));
-        let result = drive_with(engine.as_mut(), &mut insp, &compiled.set, &stop, &mut hooks);
+    let (result, reopen) = std::thread::scope(|scope| {
+        scope.spawn(|| watcher.run(&stop, &done));
+        let mut total = DriveStats::default();
+        let mut reopen = None;
+        let result = loop {
+            let generation = hooks.generation.clone();
+            let set = &generation.compiled.set;
+            match drive_with(engine.as_mut(), &mut insp, set, &stop, &mut hooks) {
+                Ok(stats) => {
+                    total.events += stats.events;
+                    total.matches += stats.matches;
+                }
+                Err(e) => break Err(e),
+            }
+            let Some(next) = hooks.next.take() else {
+                break Ok(total);
+            };
+            if let Some(why) = hooks.apply(next, engine.as_mut(), &mut insp) {
+                reopen = Some(why);
+                break Ok(total);
+            }
+        };
         hooks.release_held(&insp, true);
         done.set();
-        result
+        (result, reopen)
     });
     if let Some(recorder) = &mut hooks.recorder {
         recorder.close();
@@ -292,17 +489,17 @@ pub fn run_events(context: RunContext) -> Result<Ending> {
         counts,
         drops,
         exit_on_drops,
+        outputs,
         ..
     } = hooks;
     let elapsed = started.elapsed();
-    let restart = context.signals.restart.load(Ordering::Relaxed);
-    let snapshot = context.outputs.stop();
+    let snapshot = outputs.stop();
     let stats = match result {
         Ok(stats) => stats,
         Err(e) => bail!("{e}"),
     };
     crate::emit(&counts.text());
-    if context.options.verbose {
+    if options.verbose {
         crate::emit(&counts.shadowed_text());
         // Falco writes these two on standard error.
         eprint!("{}", summary::elapsed_text(elapsed, stats.events));
@@ -320,10 +517,10 @@ pub fn run_events(context: RunContext) -> Result<Ending> {
             snapshot.dropped
         ));
     }
-    if restart {
-        if !files_changed.load(Ordering::Relaxed) {
-            logger::info("SIGHUP received, restarting...");
-        }
+    if let Some(why) = reopen {
+        logger::info(&format!(
+            "The reload changed {why}: closing the engine and restarting..."
+        ));
         return Ok(Ending::Restart);
     }
     Ok(Ending::Exit(0))

@@ -1,7 +1,7 @@
 //! Signals for the event loop, through `signal-hook`'s safe flag API
 //! (`signal_hook::flag::register` sets an `AtomicBool` from the handler;
 //! nothing else runs in signal context, so no `unsafe` is needed here):
-//! SIGINT/SIGTERM stop, SIGHUP restarts (reloads configuration and rules),
+//! SIGINT/SIGTERM stop, SIGHUP reloads the configuration and rules,
 //! SIGUSR1 reopens the outputs (log rotation), as in Falco.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,7 +31,8 @@ impl Signals {
         self.reopen_outputs.swap(false, Ordering::Relaxed)
     }
 
+    /// SIGINT or SIGTERM arrived (SIGHUP reloads: see [`crate::reload`]).
     pub fn should_stop(&self) -> bool {
-        self.terminate.load(Ordering::Relaxed) || self.restart.load(Ordering::Relaxed)
+        self.terminate.load(Ordering::Relaxed)
     }
 }

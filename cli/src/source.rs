@@ -116,10 +116,12 @@ fn ebpf_open_failed(e: ScapError) -> anyhow::Error {
     anyhow!("{e}{hint}")
 }
 
-/// Opens the source `engine.kind` names.
+/// Opens the source `engine.kind` names; a live one captures `syscalls`
+/// (see [`interesting_syscalls`]).
 pub fn open_engine(
     config: &Config,
     set: &CompiledRuleset<SyscallFields>,
+    syscalls: Option<BTreeSet<u16>>,
 ) -> Result<Box<dyn Engine>> {
     match config.engine.kind {
         EngineKind::Replay => {
@@ -153,7 +155,6 @@ pub fn open_engine(
                      module yet; failed syscalls are captured",
                 );
             }
-            let syscalls = interesting_syscalls(config, set);
             logger::info(&format!(
                 "Opening 'syscall' source with Kernel module ({} syscalls)",
                 syscalls
@@ -180,7 +181,6 @@ pub fn open_engine(
                 cpus(),
             )
             .map_err(|e| anyhow!("engine.modern_ebpf.{e}"))?;
-            let syscalls = interesting_syscalls(config, set);
             let snaplen = snaplen(config);
             logger::info(&format!(
                 "Opening 'syscall' source with modern BPF probe ({} MiB ring, {} syscalls)",

@@ -29,18 +29,14 @@ pub struct Webserver {
 struct Routes {
     healthz: String,
     prometheus: bool,
-    versions: String,
     metrics: Shared,
 }
 
 impl Webserver {
     /// Binds `listen_address:listen_port` and starts serving.
-    /// `/versions` adds `rules_digest` to the `--version` JSON.
-    pub fn start(
-        config: &WebserverConfig,
-        metrics: Shared,
-        rules_digest: &str,
-    ) -> Result<Webserver, String> {
+    /// `/versions` adds the snapshot's `rules_digest` (the rules running
+    /// now: a reload changes it) to the `--version` JSON.
+    pub fn start(config: &WebserverConfig, metrics: Shared) -> Result<Webserver, String> {
         if config.ssl_enabled {
             return Err("webserver.ssl_enabled is not supported by falco-rs yet".into());
         }
@@ -56,11 +52,6 @@ impl Webserver {
         let routes = Routes {
             healthz: config.k8s_healthz_endpoint.clone(),
             prometheus: config.prometheus_metrics_enabled,
-            versions: {
-                let mut v = VersionsInfo::new().json();
-                v["rules_digest"] = rules_digest.into();
-                v.to_string()
-            },
             metrics,
         };
         let listener = Arc::new(listener);
@@ -147,7 +138,13 @@ fn route(method: &str, path: &str, routes: &Routes) -> (&'static str, &'static s
         return ("200 OK", JSON, "{\"status\": \"ok\"}".into());
     }
     match path {
-        "/versions" => ("200 OK", JSON, routes.versions.clone()),
+        "/versions" => {
+            let mut v = VersionsInfo::new().json();
+            if let Ok(s) = routes.metrics.lock() {
+                v["rules_digest"] = s.rules_digest.as_str().into();
+            }
+            ("200 OK", JSON, v.to_string())
+        }
         "/metrics" if routes.prometheus => {
             let text = routes
                 .metrics
@@ -192,7 +189,8 @@ mod tests {
     fn serves_healthz_versions_and_metrics() {
         let shared: Shared = Arc::new(Mutex::new(Snapshot::default()));
         shared.lock().unwrap().engine.events = 42;
-        let ws = Webserver::start(&config(true), shared, "sha256:00").unwrap();
+        shared.lock().unwrap().rules_digest = "sha256:00".into();
+        let ws = Webserver::start(&config(true), shared.clone()).unwrap();
         let h = get(ws.addr(), "/healthz");
         assert!(h.starts_with("HTTP/1.1 200 OK\r\n"), "{h}");
         assert!(h.ends_with("{\"status\": \"ok\"}"));
@@ -201,6 +199,10 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(json["falco_version"], crate::version::FALCO_VERSION);
         assert_eq!(json["rules_digest"], "sha256:00");
+        // A reload's new digest is served from then on.
+        shared.lock().unwrap().rules_digest = "sha256:01".into();
+        let v = get(ws.addr(), "/versions");
+        assert!(v.contains("\"rules_digest\":\"sha256:01\""), "{v}");
         let m = get(ws.addr(), "/metrics");
         assert!(m.contains("falcosecurity_scap_n_evts_total 42\n"), "{m}");
         assert!(get(ws.addr(), "/nope").starts_with("HTTP/1.1 404"));
@@ -209,7 +211,7 @@ mod tests {
     #[test]
     fn metrics_are_off_unless_prometheus_is_enabled() {
         let shared: Shared = Arc::new(Mutex::new(Snapshot::default()));
-        let ws = Webserver::start(&config(false), shared, "").unwrap();
+        let ws = Webserver::start(&config(false), shared).unwrap();
         assert!(get(ws.addr(), "/metrics").starts_with("HTTP/1.1 404"));
     }
 
@@ -218,7 +220,7 @@ mod tests {
         let mut c = config(false);
         c.ssl_enabled = true;
         let shared: Shared = Arc::new(Mutex::new(Snapshot::default()));
-        assert!(Webserver::start(&c, shared, "")
+        assert!(Webserver::start(&c, shared)
             .unwrap_err()
             .contains("ssl_enabled"));
     }

@@ -101,23 +101,56 @@ impl RuleCapture {
     }
 }
 
+/// How long each rule's match records (ns), `None` where it does not.
+fn per_rule(config: &CaptureConfig, rules: &[RuleCapture]) -> Vec<Option<u64>> {
+    rules
+        .iter()
+        .map(|r| {
+            let records = r.capture || config.mode == CaptureMode::AllRules;
+            let ns = match r.duration_ms {
+                0 => config.default_duration_ns,
+                ms => u64::from(ms) * 1_000_000,
+            };
+            records.then_some(ns)
+        })
+        .collect()
+}
+
+/// The recorder of a run whose rules or configuration were reloaded: with
+/// the same capture settings, `current` goes on (its recording in
+/// progress and look-back window kept) with the new rules' settings;
+/// otherwise it is closed and one is made from `config`. `None` when
+/// nothing records any more.
+pub fn reload_recorder(
+    current: Option<Recorder>,
+    same_settings: bool,
+    config: &CaptureConfig,
+    rules: &[RuleCapture],
+) -> Option<Recorder> {
+    match current {
+        Some(mut recorder) if same_settings => {
+            recorder.per_rule = per_rule(config, rules);
+            if recorder.per_rule.iter().any(Option::is_some) {
+                return Some(recorder);
+            }
+            recorder.close();
+            None
+        }
+        Some(mut recorder) => {
+            recorder.close();
+            Recorder::new(config, rules)
+        }
+        None => Recorder::new(config, rules),
+    }
+}
+
 impl Recorder {
     /// `None` when `capture.enabled` is false or no rule records.
     pub fn new(config: &CaptureConfig, rules: &[RuleCapture]) -> Option<Recorder> {
         if !config.enabled {
             return None;
         }
-        let per_rule: Vec<Option<u64>> = rules
-            .iter()
-            .map(|r| {
-                let records = r.capture || config.mode == CaptureMode::AllRules;
-                let ns = match r.duration_ms {
-                    0 => config.default_duration_ns,
-                    ms => u64::from(ms) * 1_000_000,
-                };
-                records.then_some(ns)
-            })
-            .collect();
+        let per_rule = per_rule(config, rules);
         per_rule.iter().any(Option::is_some).then(|| Recorder {
             prefix: config.path_prefix.clone(),
             per_rule,

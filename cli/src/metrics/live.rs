@@ -66,6 +66,9 @@ pub struct Counters<'a> {
     /// Alerts held for container metadata, and sent incomplete.
     pub alerts_held: u64,
     pub alerts_incomplete: u64,
+    /// Reloads applied, and failed.
+    pub reloads: u64,
+    pub reload_failures: u64,
     /// The state tables (`metrics.state_counters_enabled`).
     pub state: Option<crate::metrics::StateCounters>,
 }
@@ -107,6 +110,13 @@ impl LiveMetrics {
         })
     }
 
+    /// The rules running now (after a reload).
+    pub fn set_rules_digest(&self, digest: &str) {
+        if let Ok(mut s) = self.shared.lock() {
+            s.rules_digest = digest.to_owned();
+        }
+    }
+
     /// The snapshot, for the web server.
     pub fn shared(&self) -> &Shared {
         &self.shared
@@ -127,6 +137,8 @@ impl LiveMetrics {
         s.output_lanes = output_stats.lanes;
         s.alerts_held = counters.alerts_held;
         s.alerts_incomplete = counters.alerts_incomplete;
+        s.reloads = counters.reloads;
+        s.reload_failures = counters.reload_failures;
         s.state = counters.state;
         s.rules = rules;
         s.shadowed = counters.shadowed.to_vec();
@@ -232,6 +244,8 @@ mod tests {
                 rules: &set.rules,
                 alerts_held: 3,
                 alerts_incomplete: 1,
+                reloads: 5,
+                reload_failures: 4,
                 state: None,
             },
             &outputs,
@@ -243,6 +257,9 @@ mod tests {
         assert_eq!(s.rules[0].count, 4);
         assert_eq!(s.shadowed, [("A".to_string(), "B".to_string(), 2)]);
         assert_eq!((s.alerts_held, s.alerts_incomplete), (3, 1));
+        assert_eq!((s.reloads, s.reload_failures), (5, 4));
+        m.set_rules_digest("sha256:0f");
+        assert_eq!(m.shared().lock().unwrap().rules_digest, "sha256:0f");
         assert!(s.rss_bytes > 0, "this process's own use");
         outputs.stop();
     }

@@ -11,6 +11,7 @@
 mod common;
 mod containers;
 mod kubelet;
+mod reload;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
