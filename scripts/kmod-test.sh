@@ -13,9 +13,10 @@
 #     parameter of every supported syscall's event, through the kmod
 #     engine; a second consumer refused);
 #   - falco -o engine.kind=kmod with our default rules raises the expected
-#     alerts for workloads run in the VM, rmmod is refused meanwhile, and
-#     its rule-triggered capture replays (our falco) and reads (sysdig) on
-#     the host;
+#     alerts for workloads run in the VM, rmmod is refused meanwhile, a
+#     rule added by a reload (SIGHUP) on a syscall not captured before
+#     fires (the module's mask changed in place), and its rule-triggered
+#     capture replays (our falco) and reads (sysdig) on the host;
 #   - stress on a 64 KiB ring: bad ioctls/mmaps refused, a flood on both
 #     CPUs with the consumer stalled (drops counted and reported, alerts
 #     still raised afterwards), falco SIGKILLed, unload;
@@ -137,6 +138,21 @@ echo +pids > /sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /sys/fs/cgroup/docker/$cid
 echo +pids > /sys/fs/cgroup/docker/cgroup.subtree_control
 sh -c "echo \$\$ > /sys/fs/cgroup/docker/$cid/cgroup.procs; exec mount -t tmpfs none /mnt"
+# A reload in place: a rule on a syscall nothing captured before is added
+# to the rules file, then SIGHUP: the module's syscall mask follows, with
+# the device open and capture on.
+cat >> /etc/falco/falco_rules.yaml <<'RULE'
+
+- rule: Kmod Reload Marker
+  desc: added while falco runs
+  condition: evt.type = getppid and evt.dir = < and proc.name = python3
+  output: getppid after a reload (proc.name=%proc.name)
+  priority: NOTICE
+RULE
+kill -HUP $falco_pid
+for i in $(seq 1 120); do grep -q "Reloaded without reopening the engine" /tmp/falco.log && break; sleep 1; done
+grep -q "The engine now captures" /tmp/falco.log && echo "kmod-test: syscall selection changed in place"
+python3 -c 'import os; os.getppid()'
 sleep 3
 kill -INT $falco_pid
 wait $falco_pid
@@ -231,6 +247,7 @@ need "kmod-test: rmmod after kill ok"
 need "kmod-test: falco ready: yes"
 need "kmod-test: rmmod while open refused"
 need "kmod-test: falco exited with 0"
+need "kmod-test: syscall selection changed in place"
 
 # The alerts falco raised inside the VM, and its capture replayed here.
 vm_extract "$serial" alerts "$work/alerts.json" || true
@@ -253,6 +270,7 @@ alert "Outbound Remote Admin Connection" fd.sport 22
 alert "Crypto Miner Started" proc.name xmrig
 alert "Setuid or Setgid Bit Set" evt.arg.filename /tmp/suid
 alert "Mount Attempted in Container" container.id 0123456789ab
+alert "Kmod Reload Marker" proc.name python3
 if [ -s "$work/capture.scap" ]; then
   "$here/target/$target/release/falco" -c "$here/cli/falco.yaml" -r "$here/rules/falco_rules.yaml" \
     -o engine.kind=replay -o engine.replay.capture_file="$work/capture.scap" -o json_output=true \
