@@ -35,10 +35,20 @@ pub struct StateCounters {
     /// Threads dropped because the table was full (libsinsp's
     /// `n_drops_full_threadtable`).
     pub threads_evicted: u64,
-    /// Threads removed after they exited.
+    /// Threads removed: after they exited, or by the periodic purge
+    /// (libsinsp's `n_removed_threads`).
     pub threads_removed: u64,
+    /// Of those, the threads the periodic purge removed (inactive, their
+    /// exit lost; falco-rs's `n_auto_purged_threads`).
+    pub threads_auto_purged: u64,
     /// New fds not tracked because their process's table was full.
     pub fds_discarded: u64,
+    /// Containers dropped because the container cache was full
+    /// (falco-rs's `n_evicted_containers`).
+    pub containers_evicted: u64,
+    /// Containers the periodic purge removed: no thread in them for the
+    /// timeout, their removal lost (falco-rs's `n_auto_purged_containers`).
+    pub containers_auto_purged: u64,
 }
 
 impl StateCounters {
@@ -51,13 +61,16 @@ impl StateCounters {
             containers: insp.containers.len() as u64,
             threads_evicted: insp.threads.stats.evicted,
             threads_removed: insp.threads.stats.purged,
+            threads_auto_purged: insp.threads.stats.auto_purged,
             fds_discarded,
+            containers_evicted: insp.containers.stats.evicted,
+            containers_auto_purged: insp.containers.stats.purged,
         }
     }
 
     /// Name (Prometheus, after `falcosecurity_`), type and value; the
     /// JSON field is `falco.` and the name without `falco_`/`_total`.
-    fn rows(&self) -> [(&'static str, &'static str, u64); 6] {
+    fn rows(&self) -> [(&'static str, &'static str, u64); 9] {
         [
             ("falco_n_threads", "gauge", self.threads),
             ("falco_n_fds", "gauge", self.fds),
@@ -76,6 +89,21 @@ impl StateCounters {
                 "falco_n_drops_full_fdtable_total",
                 "counter",
                 self.fds_discarded,
+            ),
+            (
+                "falco_n_auto_purged_threads_total",
+                "counter",
+                self.threads_auto_purged,
+            ),
+            (
+                "falco_n_evicted_containers_total",
+                "counter",
+                self.containers_evicted,
+            ),
+            (
+                "falco_n_auto_purged_containers_total",
+                "counter",
+                self.containers_auto_purged,
             ),
         ]
     }
@@ -500,7 +528,10 @@ mod tests {
                 containers: 2,
                 threads_evicted: 3,
                 threads_removed: 7,
+                threads_auto_purged: 4,
                 fds_discarded: 1,
+                containers_evicted: 5,
+                containers_auto_purged: 6,
             }),
             start_ns: 1_000_000_000,
             now_ns: 11_000_000_000,
@@ -553,6 +584,9 @@ mod tests {
             "# TYPE falcosecurity_falco_n_drops_full_threadtable_total counter\nfalcosecurity_falco_n_drops_full_threadtable_total 3\n",
             "falcosecurity_falco_n_removed_threads_total 7\n",
             "falcosecurity_falco_n_drops_full_fdtable_total 1\n",
+            "# TYPE falcosecurity_falco_n_auto_purged_threads_total counter\nfalcosecurity_falco_n_auto_purged_threads_total 4\n",
+            "falcosecurity_falco_n_evicted_containers_total 5\n",
+            "falcosecurity_falco_n_auto_purged_containers_total 6\n",
         ] {
             assert!(text.contains(line), "{line} in {text}");
         }
@@ -611,6 +645,9 @@ mod tests {
         assert_eq!(f["falco.n_threads"], json!(12));
         assert_eq!(f["falco.n_drops_full_threadtable"], json!(3));
         assert_eq!(f["falco.n_drops_full_fdtable"], json!(1));
+        assert_eq!(f["falco.n_auto_purged_threads"], json!(4));
+        assert_eq!(f["falco.n_evicted_containers"], json!(5));
+        assert_eq!(f["falco.n_auto_purged_containers"], json!(6));
         assert!(f.contains_key("falco.memory_rss_mb"));
         config.kernel_event_counters_enabled = false;
         config.rules_counters_enabled = false;

@@ -32,7 +32,7 @@ use falco_engine::drive::{drive_with, DriveStats, Hooks};
 use falco_engine::loader::Ruleset;
 use falco_scap::Engine;
 use falco_sinsp::runtimes::{Feed, Level, Log};
-use falco_sinsp::{Ctx, Inspector, SyscallFields};
+use falco_sinsp::{Ctx, Inspector, Purging, SyscallFields};
 use std::collections::BTreeSet;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -241,8 +241,7 @@ impl RunHooks<'_> {
         }
         self.held.set_wait(new.containers.metadata_wait);
         self.drops.reconfigure(&new.syscall_event_drops);
-        insp.threads
-            .set_limit(new.libs.falco_libs.thread_table_size as usize);
+        apply_state_limits(new, insp, true);
         if new.containers != old.containers {
             follow_container_runtimes(new, insp);
         }
@@ -364,6 +363,27 @@ impl Hooks<dyn Engine> for RunHooks<'_> {
     }
 }
 
+/// The state tables' bounds: `falco_libs.thread_table_size`, the container
+/// cache's size, and for live runs the periodic purge of threads and
+/// containers whose removal was lost
+/// (`falco_libs.thread_table_auto_purging_*`; Falco's libs do not purge
+/// while replaying a capture either).
+fn apply_state_limits(config: &Config, insp: &mut Inspector, live: bool) {
+    let libs = &config.libs.falco_libs;
+    insp.threads.set_limit(libs.thread_table_size as usize);
+    insp.containers.set_limit(config.containers.max_containers);
+    let purging = live.then(|| {
+        Purging::every(
+            libs.thread_table_auto_purging_interval_s,
+            libs.thread_table_auto_purging_thread_timeout_s,
+        )
+        .live()
+    });
+    if insp.purging() != purging.as_ref() {
+        insp.set_purging(purging);
+    }
+}
+
 /// Live runs follow the container runtimes (docker, podman) the
 /// container plugin's configuration enables; their metadata reaches the
 /// inspector between events.
@@ -408,8 +428,7 @@ pub fn run_events(context: RunContext) -> Result<Ending> {
     let metrics = LiveMetrics::new(config, live, &hostname, &first.rules.digest);
     first.compiled.set.count_shadowed = count_shadowed(options, config, metrics.is_some());
     let mut insp = Inspector::new(engine.take_initial_state());
-    insp.threads
-        .set_limit(config.libs.falco_libs.thread_table_size as usize);
+    apply_state_limits(config, &mut insp, live);
     if live {
         follow_container_runtimes(config, &mut insp);
     }

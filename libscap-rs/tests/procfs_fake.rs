@@ -514,3 +514,32 @@ fn own_tgid_is_read_from_the_procfs_given() {
     // On the host's own procfs both agree.
     assert_eq!(own_tgid(Path::new("/proc")), std::process::id());
 }
+
+/// The purge of inactive threads keeps a thread that still runs under its
+/// name; a missing task, a reused tid (another name) or an empty `comm`
+/// is gone; a task without `comm` but with an `exe` link is alive.
+#[test]
+fn is_thread_alive_reads_the_tasks_comm_under_the_procfs_given() {
+    use falco_scap::procfs::is_thread_alive;
+    let dir = std::env::temp_dir().join(format!("falco-rs-alive-{}", std::process::id()));
+    let tree = Tree { root: dir.clone() };
+    write(&tree.root.join("100/task/101/comm"), "worker\n");
+    write(&tree.root.join("100/task/102/comm"), "");
+    std::fs::create_dir_all(tree.root.join("100/task/103")).unwrap();
+    symlink("/bin/true", tree.root.join("100/task/103/exe")).unwrap();
+    assert!(is_thread_alive(&tree.root, 100, 101, "worker"));
+    assert!(!is_thread_alive(&tree.root, 100, 101, "other"));
+    assert!(!is_thread_alive(&tree.root, 100, 102, ""));
+    assert!(is_thread_alive(&tree.root, 100, 103, "x"));
+    assert!(!is_thread_alive(&tree.root, 100, 104, "worker"));
+    assert!(!is_thread_alive(
+        &tree.root.join("missing"),
+        100,
+        101,
+        "worker"
+    ));
+    // This test's own thread, on the host's procfs.
+    let me = std::process::id() as i64;
+    let comm = std::fs::read_to_string(format!("/proc/{me}/comm")).unwrap();
+    assert!(is_thread_alive(Path::new("/proc"), me, me, comm.trim_end()));
+}

@@ -4,6 +4,10 @@
 //! `process` parses an event into the state; removals it implies (a thread
 //! exiting, an fd closing) are applied only when the next event arrives, so
 //! rules evaluated on the event still see what it removes.
+//!
+//! With [`Purging`] set, the state is also purged periodically, on event
+//! time, of what lost its removal: threads whose exit event was dropped,
+//! and containers whose removal the runtime never reported.
 
 use crate::parsers;
 use crate::runtimes::{Feed, Update};
@@ -12,6 +16,56 @@ use crate::state::{scap, Container, Containers, Fd, Thread, ThreadTable, Users};
 use falco_scap::engine::Touch;
 use falco_scap::state::{InitialState, Interface, MachineInfo};
 use falco_scap::Event;
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+/// When libsinsp scans for inactive threads the first time, at the latest
+/// (so that a purge shows up early in a run).
+const FIRST_PURGE_WITHIN_NS: u64 = 30_000_000_000;
+
+/// The shortest interval between two purge scans.
+const MIN_PURGE_INTERVAL_NS: u64 = 1_000_000_000;
+
+/// The periodic purge of threads and containers whose removal was lost
+/// (`falco_libs.thread_table_auto_purging_*`), driven by event time.
+///
+/// Every `interval_ns` of event time (the first scan comes after
+/// `min(interval, 30 s)`, as in libsinsp), threads that caused no event for
+/// `timeout_ns` are removed, unless the thread's leader still has threads
+/// or, with `proc_root`, the thread still runs there; then containers no
+/// remaining thread has been in for `timeout_ns` are removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Purging {
+    /// Event time between two scans (at least a second is used).
+    pub interval_ns: u64,
+    /// How long a thread or container may go unused before it is purged.
+    pub timeout_ns: u64,
+    /// Live engines: where procfs is (`$HOST_ROOT/proc`); an inactive
+    /// thread that is still alive there is kept. `None` for captures.
+    pub proc_root: Option<PathBuf>,
+}
+
+impl Purging {
+    /// A purge every `interval_s` of threads and containers unused for
+    /// `timeout_s`, without asking `/proc`.
+    pub fn every(interval_s: u32, timeout_s: u32) -> Purging {
+        const S: u64 = 1_000_000_000;
+        Purging {
+            interval_ns: u64::from(interval_s) * S,
+            timeout_ns: u64::from(timeout_s) * S,
+            proc_root: None,
+        }
+    }
+
+    /// For a live engine: also keeps inactive threads that still run in
+    /// the host's procfs (`$HOST_ROOT/proc`, as the /proc scan reads it).
+    pub fn live(self) -> Purging {
+        Purging {
+            proc_root: Some(falco_scap::procfs::ScanOptions::from_env().proc_root),
+            ..self
+        }
+    }
+}
 
 /// A removal deferred until the rules ran on the event that caused it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +123,11 @@ pub struct Inspector {
     event_container: Option<String>,
     /// Live container metadata from the runtimes, when followed.
     feed: Option<Feed>,
+    /// The periodic purge, when enabled.
+    purging: Option<Purging>,
+    /// Event time after which the next purge scan runs (set by the first
+    /// event once purging is on).
+    next_purge_ts: Option<u64>,
 }
 
 impl Default for Inspector {
@@ -92,7 +151,21 @@ impl Inspector {
             last_ts: None,
             event_container: None,
             feed: None,
+            purging: None,
+            next_purge_ts: None,
         }
+    }
+
+    /// Turns the periodic purge on (`Some`) or off; see [`Purging`]. The
+    /// first scan is scheduled from the next event's time.
+    pub fn set_purging(&mut self, purging: Option<Purging>) {
+        self.purging = purging;
+        self.next_purge_ts = None;
+    }
+
+    /// The periodic purge's settings, when on.
+    pub fn purging(&self) -> Option<&Purging> {
+        self.purging.as_ref()
     }
 
     /// Follows the container runtimes of `feed`: their records are applied
@@ -148,13 +221,15 @@ impl Inspector {
             last_ts: self.last_ts,
             event_container: self.event_container.clone(),
             feed: None,
+            purging: None,
+            next_purge_ts: None,
         }
     }
 
     /// Applies one update from a runtime.
     pub fn apply_update(&mut self, update: Update) {
         match update {
-            Update::Added(c) => self.containers.insert(*c),
+            Update::Added(c) => self.insert_container(*c),
             Update::Removed(id) => {
                 self.containers.remove(&id);
                 if let Some(feed) = &mut self.feed {
@@ -162,6 +237,20 @@ impl Inspector {
                 }
             }
         }
+    }
+
+    /// Caches a container record; when the cache is full, the container
+    /// to go is one no thread is in, if there is one.
+    pub fn insert_container(&mut self, c: Container) {
+        if self.containers.needs_room_for(&c.id) {
+            let in_use = containers_in_use(&self.threads);
+            if let Some(gone) = self.containers.evict_one(&in_use) {
+                if let Some(feed) = &mut self.feed {
+                    feed.forget(&gone);
+                }
+            }
+        }
+        self.containers.insert(c);
     }
 
     /// Applies what the runtimes sent since the last event.
@@ -179,7 +268,7 @@ impl Inspector {
             return;
         }
         if m.from_cgroup_only {
-            self.containers.insert(Container {
+            self.insert_container(Container {
                 id: m.id.to_string(),
                 kind: m.kind.to_string(),
                 ..Container::default()
@@ -236,15 +325,66 @@ impl Inspector {
         };
         self.last_ts = Some(ts);
         let is_syscall = category.is_some_and(|c| c.contains(falco_abi::Category::SYSCALL));
-        if tid > 0
-            && is_syscall
-            && self.threads.get(tid).is_none()
-            && !parsers::creates_thread(code)
-        {
-            // A thread we never saw: like libsinsp on a capture, stand in a
-            // thread whose facts are unknown, so its fds can be tracked.
-            self.anomalies.unknown_threads += 1;
-            self.threads.insert(Thread::unknown(tid));
+        if tid > 0 {
+            match self.threads.get_mut(tid) {
+                Some(t) => t.last_access_ts = ts,
+                None if is_syscall && !parsers::creates_thread(code) => {
+                    // A thread we never saw: like libsinsp on a capture,
+                    // stand in a thread whose facts are unknown, so its fds
+                    // can be tracked.
+                    self.anomalies.unknown_threads += 1;
+                    self.threads.insert(Thread {
+                        last_access_ts: ts,
+                        ..Thread::unknown(tid)
+                    });
+                }
+                None => {}
+            }
+        }
+        if self.purging.is_some() {
+            self.purge_if_due(ts);
+        }
+    }
+
+    /// Runs a purge scan when one is due at event time `ts`.
+    fn purge_if_due(&mut self, ts: u64) {
+        let Some(p) = &self.purging else { return };
+        // Async events may carry "no time" (all bits set): not a clock.
+        if ts == u64::MAX {
+            return;
+        }
+        let interval = p.interval_ns.max(MIN_PURGE_INTERVAL_NS);
+        let next = *self
+            .next_purge_ts
+            .get_or_insert_with(|| ts.saturating_add(interval.min(FIRST_PURGE_WITHIN_NS)));
+        if ts <= next {
+            return;
+        }
+        self.next_purge_ts = Some(ts.saturating_add(interval));
+        self.purge_inactive(ts);
+    }
+
+    /// One purge scan at event time `now` (see [`Purging`]); nothing when
+    /// purging is off. Scans run by themselves from [`Inspector::process`]
+    /// and [`Inspector::touch`] once due.
+    pub fn purge_inactive(&mut self, now: u64) {
+        let Some(p) = &self.purging else { return };
+        let proc_root = p.proc_root.as_deref();
+        self.threads
+            .purge_inactive(now, p.timeout_ns, |t| match proc_root {
+                Some(root) => !falco_scap::procfs::is_thread_alive(root, t.pid, t.tid, &t.comm),
+                None => true,
+            });
+        let in_use = containers_in_use(&self.threads);
+        let gone = self.containers.purge_unused(now, p.timeout_ns, &in_use);
+        if let Some(feed) = &mut self.feed {
+            for id in &gone {
+                feed.forget(id);
+            }
+            // Lookups of containers that never got a record and that no
+            // thread is in any more are forgotten too: asked again if met.
+            let containers = &self.containers;
+            feed.retain_asked(|id| containers.contains(id) || in_use.contains(id));
         }
     }
 
@@ -308,4 +448,14 @@ impl Inspector {
         let n = self.scope.fd?;
         self.threads.fds(tid)?.get(n).map(|f| (n, f))
     }
+}
+
+/// The containers the threads that have not exited are in (the host not
+/// counted).
+fn containers_in_use(threads: &ThreadTable) -> HashSet<&str> {
+    threads
+        .iter()
+        .filter(|t| !t.exited && !t.container_id.is_empty())
+        .map(|t| t.container_id.as_str())
+        .collect()
 }

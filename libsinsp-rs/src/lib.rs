@@ -27,7 +27,7 @@ pub mod value;
 
 pub use field::{Ctx, FieldArg, FieldError, FieldSource};
 pub use fields::SyscallFields;
-pub use inspector::Inspector;
+pub use inspector::{Inspector, Purging};
 
 /// The syscalls the state needs whatever the rules ask for (Falco's
 /// state set): process lifecycle, fd creation and removal, working

@@ -91,6 +91,8 @@ fn check(name: &str) -> Option<InitialState> {
 fn as_scap_says(t: &Thread) -> Thread {
     let mut t = t.clone();
     t.clone_ts = 0;
+    // Bookkeeping of the purge, not in captures.
+    t.last_access_ts = 0;
     t.pgid = t.vpgid;
     t.uid = t.euid;
     t.gid = t.egid;

@@ -6,11 +6,13 @@
 //! Keys: `label_max_len`, `with_size`, `hooks`, and
 //! `engines.<docker|podman|containerd|cri|lxc|libvirt_lxc|bpm>.{enabled,sockets}`.
 //! falco-rs adds `metadata_wait_ms`, the longest an alert waits for its
-//! container's metadata.
+//! container's metadata, and `max_containers`, the most containers the
+//! container cache keeps (the plugin has no such bound).
 
 use super::error::ConfigError;
 use super::plugins::PluginsConfig;
 use falco_sinsp::runtimes::{EngineKind, RuntimesConfig};
+use falco_sinsp::state::containers::DEFAULT_MAX_CONTAINERS;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -21,6 +23,8 @@ use std::time::Duration;
 pub struct ContainersConfig {
     pub runtimes: RuntimesConfig,
     pub metadata_wait: Duration,
+    /// The most containers cached (`init_config.max_containers`).
+    pub max_containers: usize,
     /// Keys of `init_config` falco-rs does not know (warned about).
     pub unknown_keys: Vec<String>,
 }
@@ -39,6 +43,7 @@ impl ContainersConfig {
                 ..RuntimesConfig::default()
             },
             metadata_wait: Duration::from_millis(DEFAULT_METADATA_WAIT_MS),
+            max_containers: DEFAULT_MAX_CONTAINERS,
             unknown_keys: Vec::new(),
         };
         let Some(entry) = plugins.container() else {
@@ -89,6 +94,13 @@ impl ContainersConfig {
                             "metadata_wait_ms must be a non-negative integer, not {value}"
                         ))
                     })?)
+                }
+                "max_containers" => {
+                    out.max_containers = value.as_u64().filter(|n| *n > 0).ok_or_else(|| {
+                        err(format!(
+                            "max_containers must be a positive integer, not {value}"
+                        ))
+                    })? as usize
                 }
                 "engines" => {
                     let engines = value
@@ -160,12 +172,13 @@ mod tests {
     #[test]
     fn the_plugins_init_config_configures_the_engines() {
         let c = load(
-            "plugins:\n  - name: container\n    library_path: libcontainer.so\n    init_config:\n      label_max_len: 20\n      with_size: true\n      hooks: [create, start]\n      engines:\n        docker: {enabled: false}\n        podman:\n          enabled: true\n          sockets: ['/tmp/p.sock']\nload_plugins: [container]\n",
+            "plugins:\n  - name: container\n    library_path: libcontainer.so\n    init_config:\n      label_max_len: 20\n      max_containers: 64\n      with_size: true\n      hooks: [create, start]\n      engines:\n        docker: {enabled: false}\n        podman:\n          enabled: true\n          sockets: ['/tmp/p.sock']\nload_plugins: [container]\n",
             Some("/host"),
         )
         .unwrap();
         let r = &c.runtimes;
         assert_eq!((r.options.label_max_len, r.options.with_size), (20, true));
+        assert_eq!(c.max_containers, 64);
         assert_eq!(r.options.hooks, ["create", "start"]);
         assert!(!c.enabled(EngineKind::Docker) && c.enabled(EngineKind::Podman));
         let podman = r
@@ -193,6 +206,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.runtimes.options.label_max_len, 7);
+        assert_eq!(c.max_containers, DEFAULT_MAX_CONTAINERS);
         assert_eq!(
             c.warnings(),
             ["plugin 'container': init_config: unknown key 'bogus' ignored"]
@@ -215,5 +229,14 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("not valid JSON"), "{e}");
+        let e = load(
+            "plugins:\n  - name: container\n    library_path: x.so\n    init_config:\n      max_containers: 0\nload_plugins: [container]\n",
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("max_containers must be a positive integer"),
+            "{e}"
+        );
     }
 }

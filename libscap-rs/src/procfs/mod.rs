@@ -205,6 +205,23 @@ pub fn own_tgid(proc_root: &Path) -> u32 {
         .unwrap_or_else(std::process::id)
 }
 
+/// Whether thread `tid` of process `pid` still runs with the name `comm`:
+/// `<proc_root>/<pid>/task/<tid>/comm` exists and starts with `comm` (a
+/// reused tid runs under another name). Where that file is missing but the
+/// thread's `exe` link is there (kernels too old to have `comm`), the
+/// thread counts as alive. Libsinsp asks the same of a thread it is about
+/// to purge for inactivity (libscap's `scap_linux_is_thread_alive`).
+pub fn is_thread_alive(proc_root: &Path, pid: i64, tid: i64, comm: &str) -> bool {
+    let task = proc_root
+        .join(pid.to_string())
+        .join("task")
+        .join(tid.to_string());
+    match std::fs::read(task.join("comm")) {
+        Ok(name) => !name.is_empty() && name.starts_with(comm.as_bytes()),
+        Err(_) => std::fs::symlink_metadata(task.join("exe")).is_ok(),
+    }
+}
+
 /// Scans the live system (see the module documentation).
 pub fn scan(opts: &ScanOptions) -> Result<InitialState> {
     scan_with_report(opts).map(|(state, _)| state)

@@ -149,7 +149,7 @@ fn container_record(cx: &mut Cx<'_, '_, '_>, param: &str, added: bool) {
     };
     cx.insp.set_event_container(&c.id);
     if added {
-        cx.insp.containers.insert(c);
+        cx.insp.insert_container(c);
     } else {
         cx.insp.containers.remove(&c.id);
     }

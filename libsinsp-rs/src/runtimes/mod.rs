@@ -653,6 +653,13 @@ impl Feed {
     pub fn forget(&mut self, id: &str) {
         self.asked.remove(id);
     }
+
+    /// Keeps the record of lookups asked only for the ids `keep` accepts
+    /// (the others are asked again when met): bounds what lookups of
+    /// containers that vanished unreported leave behind.
+    pub fn retain_asked(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.asked.retain(|id| keep(id));
+    }
 }
 
 impl Drop for Feed {

@@ -7,7 +7,7 @@
 //! events (`{"id":..,"type":..,"name":..,"image":..}`) is read too.
 
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Container runtime types with the numbers the events use.
 const TYPES: &[(u64, &str)] = &[
@@ -137,13 +137,43 @@ pub const HOST: &str = "host";
 pub const ASYNC_ADDED: &str = "container";
 pub const ASYNC_REMOVED: &str = "container_removed";
 
-/// Containers by (short) id.
+/// falco-rs's default bound on the container cache (the container
+/// plugin's `init_config.max_containers`, a falco-rs key).
+pub const DEFAULT_MAX_CONTAINERS: usize = 4096;
+
+/// Counters of the container cache's limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerStats {
+    /// Containers dropped to make room because the cache was full.
+    pub evicted: u64,
+    /// Containers the periodic purge removed: no live thread referred to
+    /// them for the timeout (their removal from the runtime was lost).
+    pub purged: u64,
+}
+
+/// One cached record and its bookkeeping.
+#[derive(Debug, Clone)]
+struct Entry {
+    record: Container,
+    /// Insertion order: the lowest is the oldest.
+    seq: u64,
+    /// Event time (ns) of the last purge scan that found a thread in the
+    /// container; 0 until the first scan after its insertion.
+    used_ts: u64,
+}
+
+/// Containers by (short) id, at most a set number of them.
 #[derive(Debug, Clone)]
 pub struct Containers {
-    by_id: HashMap<String, Container>,
+    by_id: HashMap<String, Entry>,
     host: Container,
     /// Changes so far (inserts and removals).
     changes: u64,
+    /// The most containers kept.
+    max: usize,
+    /// The next insertion's sequence number.
+    next_seq: u64,
+    pub stats: ContainerStats,
 }
 
 impl Default for Containers {
@@ -151,6 +181,9 @@ impl Default for Containers {
         Containers {
             by_id: HashMap::new(),
             changes: 0,
+            max: DEFAULT_MAX_CONTAINERS,
+            next_seq: 0,
+            stats: ContainerStats::default(),
             host: Container {
                 id: HOST.into(),
                 full_id: HOST.into(),
@@ -411,7 +444,7 @@ impl Containers {
         if id.is_empty() {
             return Some(&self.host);
         }
-        self.by_id.get(id)
+        self.by_id.get(id).map(|e| &e.record)
     }
 
     /// Whether a container id has its metadata (the host always has).
@@ -428,15 +461,90 @@ impl Containers {
         self.by_id.is_empty()
     }
 
+    /// Adds or replaces a record. When the cache is full, the oldest
+    /// container goes first (see [`Containers::evict_one`] for a choice
+    /// that spares the containers threads are in).
     pub fn insert(&mut self, c: Container) {
+        if self.needs_room_for(&c.id) {
+            self.evict_one(&HashSet::new());
+        }
         self.changes += 1;
-        self.by_id.insert(c.id.clone(), c);
+        match self.by_id.get_mut(&c.id) {
+            Some(e) => e.record = c,
+            None => {
+                self.next_seq += 1;
+                let e = Entry {
+                    record: c,
+                    seq: self.next_seq,
+                    used_ts: 0,
+                };
+                self.by_id.insert(e.record.id.clone(), e);
+            }
+        }
     }
 
     /// Forgets a container (it was removed from its runtime).
     pub fn remove(&mut self, id: &str) -> Option<Container> {
         self.changes += 1;
-        self.by_id.remove(id)
+        self.by_id.remove(id).map(|e| e.record)
+    }
+
+    /// Whether inserting `id` would first evict a container.
+    pub fn needs_room_for(&self, id: &str) -> bool {
+        self.by_id.len() >= self.max && !self.by_id.contains_key(id)
+    }
+
+    /// Drops one container to make room: the oldest of those no thread
+    /// is in (ids not in `in_use`), else the oldest of all. Returns its id.
+    pub fn evict_one(&mut self, in_use: &HashSet<&str>) -> Option<String> {
+        let victim = self
+            .by_id
+            .iter()
+            .min_by_key(|(id, e)| (in_use.contains(id.as_str()), e.seq))
+            .map(|(id, _)| id.clone())?;
+        self.by_id.remove(&victim);
+        self.changes += 1;
+        self.stats.evicted += 1;
+        Some(victim)
+    }
+
+    /// Sets the most containers kept, evicting the oldest at once when
+    /// more are cached.
+    pub fn set_limit(&mut self, max: usize) {
+        self.max = max.max(1);
+        while self.by_id.len() > self.max {
+            self.evict_one(&HashSet::new());
+        }
+    }
+
+    /// The most containers kept.
+    pub fn limit(&self) -> usize {
+        self.max
+    }
+
+    /// The periodic purge at event time `now`: containers in `in_use` (a
+    /// live thread is in them) are marked used now; the others go when
+    /// their last use is more than `timeout_ns` old. A container inserted
+    /// since the last scan counts as used now. Returns the ids removed.
+    pub fn purge_unused(
+        &mut self,
+        now: u64,
+        timeout_ns: u64,
+        in_use: &HashSet<&str>,
+    ) -> Vec<String> {
+        let mut gone = Vec::new();
+        self.by_id.retain(|id, e| {
+            if e.used_ts == 0 || in_use.contains(id.as_str()) {
+                e.used_ts = now;
+            } else if now.saturating_sub(e.used_ts) > timeout_ns {
+                gone.push(id.clone());
+                return false;
+            }
+            true
+        });
+        self.changes += gone.len() as u64;
+        self.stats.purged += gone.len() as u64;
+        gone
     }
 
     /// How many times the table changed: a reader that saw this number
@@ -447,7 +555,7 @@ impl Containers {
 
     /// Every known container, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &Container> {
-        self.by_id.values()
+        self.by_id.values().map(|e| &e.record)
     }
 }
 
@@ -559,6 +667,56 @@ mod tests {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
         assert_eq!(render_labels(&l), "app:web, empty");
+    }
+
+    fn named(id: &str) -> Container {
+        Container {
+            id: id.into(),
+            ..Container::default()
+        }
+    }
+
+    #[test]
+    fn the_cache_is_bounded_and_evicts_the_unused_then_the_oldest() {
+        let mut t = Containers::default();
+        assert_eq!(t.limit(), DEFAULT_MAX_CONTAINERS);
+        for id in ["a", "b", "c", "d"] {
+            t.insert(named(id));
+        }
+        t.set_limit(3);
+        assert!(!t.contains("a") && t.len() == 3, "the oldest went");
+        // Without thread knowledge, insert evicts the oldest.
+        t.insert(named("e"));
+        assert!(!t.contains("b"));
+        // Replacing changes nothing but the record.
+        t.insert(Container {
+            name: "new".into(),
+            ..named("e")
+        });
+        assert_eq!((t.len(), t.get("e").unwrap().name.as_str()), (3, "new"));
+        // With threads in c and d, e goes although it is the newest.
+        let in_use: HashSet<&str> = ["c", "d"].into();
+        assert_eq!(t.evict_one(&in_use).as_deref(), Some("e"));
+        assert_eq!(t.stats.evicted, 3);
+        let changes = t.changes();
+        t.evict_one(&HashSet::new());
+        assert!(t.changes() > changes, "readers see evictions");
+    }
+
+    #[test]
+    fn the_purge_removes_what_no_thread_used_for_the_timeout() {
+        let mut t = Containers::default();
+        t.insert(named("used"));
+        t.insert(named("idle"));
+        let in_use: HashSet<&str> = ["used"].into();
+        // Inserted since the last scan: used now.
+        assert!(t.purge_unused(100, 10, &in_use).is_empty());
+        assert!(t.purge_unused(110, 10, &in_use).is_empty());
+        assert_eq!(t.purge_unused(111, 10, &in_use), ["idle"]);
+        assert_eq!(t.purge_unused(200, 10, &in_use), Vec::<String>::new());
+        assert_eq!(t.purge_unused(211, 10, &HashSet::new()), ["used"]);
+        assert_eq!((t.stats.purged, t.stats.evicted), (2, 0));
+        assert!(t.is_empty());
     }
 
     #[test]

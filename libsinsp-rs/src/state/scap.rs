@@ -187,6 +187,7 @@ fn thread_from_scap(t: ThreadInfo) -> Thread {
         exec_filename: None,
         fds,
         exited: false,
+        last_access_ts: 0,
     }
 }
 

@@ -64,6 +64,10 @@ pub struct Thread {
     pub fds: FdTable,
     /// The thread has exited (kept until its removal is applied).
     pub exited: bool,
+    /// Event time (ns) of the last event this thread caused, 0 until the
+    /// first: what the periodic purge of inactive threads looks at
+    /// (libsinsp's `m_lastaccess_ts`).
+    pub last_access_ts: u64,
 }
 
 impl Default for Thread {
@@ -113,6 +117,7 @@ impl Default for Thread {
             exec_filename: None,
             fds: FdTable::default(),
             exited: false,
+            last_access_ts: 0,
         }
     }
 }
@@ -176,8 +181,14 @@ pub struct ThreadStats {
     pub evicted: u64,
     /// Events about threads the table never saw.
     pub unknown_threads: u64,
-    /// Threads removed after they exited.
+    /// Threads removed from the table: after they exited, or by the
+    /// periodic purge of inactive threads (libsinsp counts both in
+    /// `n_removed_threads`).
     pub purged: u64,
+    /// Of `purged`, the threads the periodic purge removed: not accessed
+    /// for the timeout (their exit event was lost) and, live, gone from
+    /// `/proc`.
+    pub auto_purged: u64,
 }
 
 type TidMap<V> = HashMap<i64, V, std::hash::BuildHasherDefault<falco_scap::TidHasher>>;
@@ -278,6 +289,53 @@ impl ThreadTable {
             self.stats.purged += 1;
         }
         t
+    }
+
+    /// Removes the threads inactive at event time `now`, as libsinsp's
+    /// periodic purge does (`remove_inactive_threads`): those whose last
+    /// event is more than `timeout_ns` old, that have not exited already
+    /// (their removal is pending) and for which `gone` holds (live: no
+    /// longer in `/proc`). A thread group leader stays while a thread of
+    /// its group stays. Threads never accessed (known from the capture's
+    /// process list or the /proc scan, or created by another thread's
+    /// clone) count as accessed now: their time starts at the first scan.
+    /// Returns how many threads went.
+    pub fn purge_inactive(
+        &mut self,
+        now: u64,
+        timeout_ns: u64,
+        mut gone: impl FnMut(&Thread) -> bool,
+    ) -> usize {
+        let mut idle = Vec::new();
+        for t in self.threads.values_mut() {
+            if t.last_access_ts == 0 {
+                t.last_access_ts = now;
+            } else if !t.exited && now.saturating_sub(t.last_access_ts) > timeout_ns {
+                idle.push(t.tid);
+            }
+        }
+        idle.retain(|tid| self.threads.get(tid).is_some_and(&mut gone));
+        if idle.is_empty() {
+            return 0;
+        }
+        idle.sort_unstable();
+        // Groups that keep a thread other than their leader keep the leader.
+        let staying: std::collections::HashSet<i64> = self
+            .threads
+            .values()
+            .filter(|t| !t.is_main() && !t.exited && idle.binary_search(&t.tid).is_err())
+            .map(|t| t.pid)
+            .collect();
+        idle.retain(|tid| {
+            self.threads
+                .get(tid)
+                .is_some_and(|t| !t.is_main() || !staying.contains(&t.pid))
+        });
+        for tid in &idle {
+            self.remove(*tid);
+        }
+        self.stats.auto_purged += idle.len() as u64;
+        idle.len()
     }
 
     /// The group leader of `tid`'s process, if known (itself when main).
@@ -398,6 +456,43 @@ mod tests {
         );
         tt.get_mut(5).unwrap().fds.discarded = 2;
         assert_eq!(tt.fd_totals(), (1, 2));
+    }
+
+    fn at(tid: i64, pid: i64, last_access_ts: u64) -> Thread {
+        Thread {
+            tid,
+            pid,
+            last_access_ts,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn purge_inactive_spares_busy_groups_the_living_the_exited_and_the_unstamped() {
+        let mut tt = ThreadTable::default();
+        tt.insert(at(1, 1, 100)); // busy
+        tt.insert(at(10, 10, 5)); // silent leader of a busy thread
+        tt.insert(at(11, 10, 95));
+        tt.insert(at(20, 20, 5)); // silent leader of a silent thread
+        tt.insert(at(21, 20, 5));
+        tt.insert(at(30, 30, 5)); // silent, but still running
+        tt.insert(Thread {
+            exited: true, // its removal is pending already
+            ..at(40, 40, 5)
+        });
+        tt.insert(at(50, 50, 0)); // never accessed: its clock starts now
+        let removed = tt.purge_inactive(100, 10, |t| t.tid != 30);
+        let mut left: Vec<i64> = tt.iter().map(|t| t.tid).collect();
+        left.sort_unstable();
+        assert_eq!(left, [1, 10, 11, 30, 40, 50]);
+        assert_eq!(removed, 2);
+        assert_eq!((tt.stats.auto_purged, tt.stats.purged), (2, 2));
+        assert_eq!(tt.get(50).unwrap().last_access_ts, 100);
+        assert_eq!(tt.purge_inactive(110, 10, |_| true), 3, "10, 11, 30");
+        // 1 and 50: exactly the timeout is not past it.
+        assert_eq!(tt.purge_inactive(110, 10, |_| true), 0);
+        assert_eq!(tt.purge_inactive(111, 10, |_| true), 2);
+        assert_eq!(tt.len(), 1, "the exited thread waits for its removal");
     }
 
     #[test]
