@@ -2,7 +2,7 @@
 CARGO ?= cargo
 FILE ?= ../shared/reference/scap/vm_cat_shadow.scap.gz
 
-.PHONY: all setup build image deb deb-test test kmod-test bench fuzz run replay clean
+.PHONY: all setup build image deb deb-test test kmod-test bench fuzz fuzz-all fuzz-diff run replay clean
 
 all: build
 
@@ -34,6 +34,8 @@ deb-test: setup
 # Every test: the Kubernetes manifests validated offline, the image built
 # (the DaemonSet tests run it), the workspace (the live eBPF tests need
 # root), the .deb in a Debian VM with systemd (scripts/deb-test.sh), then
+# every fuzz target for FUZZ_CI_SECONDS on its seed corpus
+# (scripts/fuzz-ci.sh: a crash fails the run), then
 # the kernel module in a qemu VM. Installs what they need first
 # (sysdig, clang, libbpf headers; the test kernel's pinned toolchain, and
 # the kernel itself, built and cached under $FALCO_RS_CACHE, default
@@ -43,6 +45,7 @@ deb-test: setup
 test: setup
 	scripts/validate-k8s.sh
 	image=$$(scripts/build-image.sh) && FALCO_RS_IMAGE=$$image $(CARGO) test --workspace
+	FUZZ_SECONDS=$(FUZZ_CI_SECONDS) scripts/fuzz-ci.sh
 	scripts/deb-test.sh
 	scripts/kmod-test.sh
 	KERNEL_FLAVOUR=debug scripts/kmod-test.sh
@@ -66,12 +69,27 @@ bench: setup
 	@if [ "$$(id -u)" = 0 ]; then scripts/bench-ebpf.sh; else echo "bench: bench-ebpf.sh needs root, skipped"; fi
 	scripts/bench-kmod.sh
 
-# Coverage-guided fuzzing on stable (no sanitizers): FUZZ_TARGET, FUZZ_SECONDS.
+# Coverage-guided fuzzing on stable (no sanitizers; docs/FUZZING.md).
+# `make fuzz`: one target (FUZZ_TARGET) for FUZZ_SECONDS, its corpus growing
+# in fuzz/corpus/ (not committed), starting from fuzz/seeds/.
+# `make fuzz-all`: every target for FUZZ_SECONDS on a copy of its seeds,
+# with exec/s and coverage edges per target (`make test` runs the same for
+# FUZZ_CI_SECONDS). `make fuzz-diff`: the capture reader against sysdig on
+# a few hundred mutated reference captures (FUZZ_VARIANTS).
 FUZZ_TARGET ?= decode_capture
 FUZZ_SECONDS ?= 60
+FUZZ_CI_SECONDS ?= 10
+FUZZ_VARIANTS ?= 300
 fuzz:
-	command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
-	cd fuzz && $(CARGO) fuzz run -s none -O $(FUZZ_TARGET) -- -max_total_time=$(FUZZ_SECONDS)
+	cargo_fuzz=$$(scripts/fuzz-ci.sh --install) && mkdir -p fuzz/corpus/$(FUZZ_TARGET) && cd fuzz && \
+	  $$cargo_fuzz fuzz run -s none -O $(FUZZ_TARGET) corpus/$(FUZZ_TARGET) seeds/$(FUZZ_TARGET) -- \
+	  -max_total_time=$(FUZZ_SECONDS)
+
+fuzz-all:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz-ci.sh
+
+fuzz-diff: setup
+	scripts/fuzz-diff.sh $(FUZZ_VARIANTS)
 
 # The main job: falco against the live kernel (modern eBPF engine, the
 # default of our falco.yaml) with our default rules, until Ctrl-C. Needs

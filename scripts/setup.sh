@@ -31,13 +31,19 @@
 #   lintian
 #           packaging/deb/build.sh (`make deb`) checks the package with it:
 #           no error allowed
+#   cargo-fuzz (pinned, scripts/lib/cargo-fuzz.sh; from the crates
+#           registry, built into the cache)
+#           scripts/fuzz-ci.sh runs the fuzz targets in `make test`
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib/apt.sh
 source "$here/scripts/lib/apt.sh"
+# shellcheck source=lib/cargo-fuzz.sh
+source "$here/scripts/lib/cargo-fuzz.sh"
 
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found (rustup toolchain expected)" >&2; exit 1; }
 need=(sysdig bc time libbpf-dev perl python3 iproute2 podman docker.io containerd runc busybox-static
   file binutils python3-venv lintian)
 [ -n "${CLANG:-}" ] || need+=(clang-14)
 apt_install "${need[@]}"
+cargo_fuzz_bin >/dev/null

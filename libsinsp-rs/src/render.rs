@@ -209,6 +209,16 @@ const KERNEL_ERRNOS: &[(i64, &str)] = &[
 ];
 
 /// The errno name of a positive error number (the number when unknown).
+/// The name of the error a negative return value carries (`-2`:
+/// `ENOENT`). `i64::MIN`, which has no positive counterpart, is printed as
+/// the number it is (negating it overflowed: a capture can hold it).
+pub fn error_name(r: i64) -> String {
+    match r.checked_neg() {
+        Some(e) => errno_name(e),
+        None => r.to_string(),
+    }
+}
+
 pub fn errno_name(e: i64) -> String {
     if let Some((_, n)) = KERNEL_ERRNOS.iter().find(|(v, _)| *v == e) {
         return n.to_string();
@@ -286,7 +296,7 @@ fn fd_resolved(c: &Ctx<'_>, fd: i64) -> Option<String> {
         return Some("AT_FDCWD".into());
     }
     if fd < 0 {
-        return Some(errno_name(-fd));
+        return Some(error_name(fd));
     }
     let f = c.insp.threads.fds(c.ev.tid as i64)?.get(fd)?;
     let ip = matches!(
@@ -329,7 +339,7 @@ pub fn param_parts(c: &Ctx<'_>, p: &Param<'_>) -> (String, Option<String>) {
         }
     };
     match (info.ptype, v) {
-        (ParamType::ERRNO, ParamValue::Int(e)) => (e.to_string(), (e < 0).then(|| errno_name(-e))),
+        (ParamType::ERRNO, ParamValue::Int(e)) => (e.to_string(), (e < 0).then(|| error_name(e))),
         (ParamType::FD, ParamValue::Int(fd)) => (fd.to_string(), fd_resolved(c, fd)),
         (ParamType::PID, ParamValue::Int(pid)) => (
             pid.to_string(),
@@ -536,6 +546,8 @@ mod tests {
         assert_eq!(errno_name(2), "ENOENT");
         assert_eq!(errno_name(115), "EINPROGRESS");
         assert_eq!(errno_name(4000), "4000");
+        assert_eq!(error_name(-2), "ENOENT");
+        assert_eq!(error_name(i64::MIN), "-9223372036854775808");
         assert_eq!(errno_number("ENOENT"), Some(2));
         assert_eq!(errno_number("ERESTARTSYS"), Some(512));
         assert_eq!(errno_number("ENOPE"), None);

@@ -13,6 +13,7 @@
 //!    ([`error`], [`types`]).
 
 pub mod append_output;
+pub mod containers;
 pub mod engine;
 pub mod error;
 pub mod files;
@@ -20,7 +21,6 @@ pub mod libs;
 pub mod logging;
 pub mod outputs;
 pub mod overrides;
-pub mod containers;
 pub mod plugins;
 pub mod rules;
 pub mod runtime;
@@ -101,6 +101,18 @@ impl Config {
     pub fn from_text(path: &str, text: &str, options: &[String]) -> Result<Config, ConfigError> {
         let root = files::parse_text(path, text)?;
         Config::build(root, Some(path), options)
+    }
+
+    /// Loads a configuration from text with the `-o` options applied, like
+    /// [`from_text`](Self::from_text), but reads no other file:
+    /// `config_files` entries stay unmerged. The fuzz target's entry point
+    /// (`fuzz/`): a fuzzed include must not read the machine's files.
+    pub fn from_text_alone(text: &str, options: &[String]) -> Result<Config, ConfigError> {
+        let mut root = files::parse_text("falco.yaml", text)?;
+        for option in options {
+            overrides::apply(&mut root, option)?;
+        }
+        Config::from_tree(root, Vec::new())
     }
 
     fn build(

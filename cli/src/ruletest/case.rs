@@ -194,12 +194,18 @@ impl CaseFile {
             origin: origin.clone(),
             message: format!("cannot read the case file: {e}"),
         })?;
-        let root = yaml::parse(&name, &content).map_err(|e| Bad {
+        Self::from_text(path, &content)
+    }
+
+    /// Reads and checks a case file's text as if it were `path` (nothing
+    /// is read from disk: `rules` and `capture` paths are only recorded).
+    pub fn from_text(path: &Path, content: &str) -> Read<CaseFile> {
+        let name = path.display().to_string();
+        let root = yaml::parse(&name, content).map_err(|e| Bad {
             origin: e.origin,
             message: format!("YAML syntax error: {}", e.message),
         })?;
-        let dir = path.parent().unwrap_or(Path::new("."));
-        decode_file(&root, path, dir)
+        decode_file(&root, path, path.parent().unwrap_or(Path::new(".")))
     }
 }
 

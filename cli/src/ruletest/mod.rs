@@ -85,6 +85,39 @@ impl Coverage {
     }
 }
 
+/// Reads `data` as a case file and builds what a run would build from it
+/// without loading rules or captures: every synthetic case's world (the
+/// initial state, the container events) and its events, replayed through
+/// the inspector. The fuzz target's entry point (`fuzz/`): a malformed
+/// case must be reported, never panic. Returns how many events were built.
+pub fn fuzz_case_file(data: &[u8]) -> usize {
+    use falco_scap::builder::view;
+    let text = String::from_utf8_lossy(data);
+    let Ok(file) = case::CaseFile::from_text(Path::new("fuzz/cases.yaml"), &text) else {
+        return 0;
+    };
+    let mut built = 0;
+    for case in &file.cases {
+        let case::Events::Synthetic(specs) = &case.events else {
+            continue;
+        };
+        let w = world::merged(&file.world, &case.world);
+        let Ok(initial) = world::initial_state(&w) else {
+            continue;
+        };
+        let Ok(evs) = events::build(&w, specs) else {
+            continue;
+        };
+        let mut insp = falco_sinsp::Inspector::new(initial);
+        for ev in world::container_events(&w).into_iter().chain(evs) {
+            let bytes = ev.build();
+            insp.process(&view(&bytes));
+            built += 1;
+        }
+    }
+    built
+}
+
 /// `falco test ARGS...` (the arguments after `test`).
 pub fn main(args: &[OsString]) -> Result<u8> {
     let args: Args = match crate::subcommand::parse_args("falco test", args) {

@@ -365,6 +365,22 @@ impl ModernEbpfEngine {
     }
 }
 
+/// Views one item of the ring (one event as the probe submitted it: the
+/// current 26-byte header, then the parameters) as an event, every length
+/// checked against the item. `n` numbers the event in the error. The fuzz
+/// target `ebpf_record` feeds it arbitrary items.
+pub fn parse_record(item: &[u8], n: u64) -> Result<Event<'_>> {
+    Event::parse(item, HeaderLayout::V2).map_err(|e| {
+        ScapError::from(
+            EngineError::new(
+                EngineFailure::Malformed,
+                format!("modern_ebpf: event #{n} from the ring is malformed: {e}"),
+            )
+            .caused_by(e),
+        )
+    })
+}
+
 /// The verifier's log is long; keep its last lines, where the reason is.
 /// The kernel's verifier looked at the program and wrote why it refused.
 fn verifier_refused(e: &aya::programs::ProgramError) -> bool {
@@ -414,15 +430,7 @@ impl Engine for ModernEbpfEngine {
             }
         }
         let n = self.delivered + 1;
-        let ev = Event::parse(&self.buf, HeaderLayout::V2).map_err(|e| {
-            ScapError::from(
-                EngineError::new(
-                    EngineFailure::Malformed,
-                    format!("modern_ebpf: event #{n} from the ring is malformed: {e}"),
-                )
-                .caused_by(e),
-            )
-        })?;
+        let ev = parse_record(&self.buf, n)?;
         self.delivered = n;
         Ok(Next::Event(ev))
     }

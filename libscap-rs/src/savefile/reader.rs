@@ -26,6 +26,9 @@ pub struct ReadStats {
     pub unknown_events: u64,
     /// State blocks found after the first event.
     pub late_state_blocks: u64,
+    /// Event blocks whose trailer disagrees with their header's length
+    /// (read by the header, as libscap does).
+    pub bad_trailers: u64,
 }
 
 /// Reads `.scap` files, plain or gzip-compressed.
@@ -94,8 +97,7 @@ impl SavefileReader {
 
     /// Reads state blocks up to the first event block.
     fn load_state(&mut self) -> Result<()> {
-        while let Some(loc) = self.blocks.next_block()? {
-            self.stats.blocks += 1;
+        while let Some(loc) = self.next_block()? {
             if BlockType::event_layout_of(loc.block_type).is_some() {
                 self.pending = Some(loc);
                 break;
@@ -183,6 +185,16 @@ impl SavefileReader {
         &self.stats
     }
 
+    /// The next block, counted (`None` at the end of the stream).
+    fn next_block(&mut self) -> Result<Option<BlockLoc>> {
+        let loc = self.blocks.next_block()?;
+        if loc.is_some() {
+            self.stats.blocks += 1;
+            self.stats.bad_trailers = self.blocks.bad_trailers();
+        }
+        Ok(loc)
+    }
+
     /// Threads by tid, as read.
     pub fn threads(&self) -> &BTreeMap<u64, crate::state::ThreadInfo> {
         &self.state.threads
@@ -193,11 +205,8 @@ impl SavefileReader {
     pub fn next_raw_block(&mut self) -> Result<Option<&[u8]>> {
         let loc = match self.pending.take() {
             Some(l) => l,
-            None => match self.blocks.next_block()? {
-                Some(l) => {
-                    self.stats.blocks += 1;
-                    l
-                }
+            None => match self.next_block()? {
+                Some(l) => l,
                 None => return Ok(None),
             },
         };
@@ -229,11 +238,8 @@ impl SavefileReader {
         loop {
             let loc = match self.pending.take() {
                 Some(l) => l,
-                None => match self.blocks.next_block()? {
-                    Some(l) => {
-                        self.stats.blocks += 1;
-                        l
-                    }
+                None => match self.next_block()? {
+                    Some(l) => l,
                     None => return Ok(false),
                 },
             };

@@ -196,7 +196,7 @@ fn annotation<'a>(info: &'a serde_json::Value, key: &str) -> Option<&'a str> {
 
 /// A CRI container status, with its verbose info and its pod sandbox, as
 /// a record (the plugin's mapping).
-fn to_container(
+pub(crate) fn to_container(
     kind: &str,
     ctr: &ContainerStatus,
     info: &HashMap<String, String>,

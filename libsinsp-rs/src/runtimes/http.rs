@@ -39,8 +39,8 @@ impl Read for Body {
 
 /// Chunked transfer coding, decoded as it is read.
 #[derive(Debug)]
-pub struct Chunked {
-    inner: BufReader<UnixStream>,
+pub struct Chunked<R = BufReader<UnixStream>> {
+    inner: R,
     /// Bytes left in the current chunk.
     left: u64,
     done: bool,
@@ -50,7 +50,7 @@ fn bad(msg: impl Into<String>) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidData, msg.into())
 }
 
-impl Chunked {
+impl<R: BufRead> Chunked<R> {
     fn line(&mut self) -> std::io::Result<String> {
         let mut line = String::new();
         if self.inner.read_line(&mut line)? == 0 {
@@ -60,7 +60,7 @@ impl Chunked {
     }
 }
 
-impl Read for Chunked {
+impl<R: BufRead> Read for Chunked<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.done || buf.is_empty() {
             return Ok(0);
@@ -111,10 +111,51 @@ pub fn get(
     )
     .map_err(io)?;
     let mut reader = BufReader::new(stream);
+    let (status, framing) = read_head(&mut reader, target, io)?;
+    let body = match framing {
+        Framing::Chunked => Body::Chunked(Chunked::new(reader)),
+        Framing::Length(len) => Body::Length(reader.take(len)),
+        Framing::ToEnd => Body::ToEnd(reader),
+    };
+    Ok((Response { status, body }, handle))
+}
+
+/// How a response's body is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    Chunked,
+    Length(u64),
+    ToEnd,
+}
+
+impl<R> Chunked<R> {
+    fn new(inner: R) -> Chunked<R> {
+        Chunked {
+            inner,
+            left: 0,
+            done: false,
+        }
+    }
+}
+
+/// Reads a response head (status line and headers, at most `MAX_HEAD`
+/// bytes) from `reader` and parses it: the status, and how the body that
+/// follows is delimited. `io` turns a read error into ours.
+fn read_head(
+    reader: &mut impl BufRead,
+    target: &str,
+    io: impl Fn(std::io::Error) -> RuntimeError,
+) -> Result<(u16, Framing), RuntimeError> {
     let mut head = Vec::new();
     while !head.ends_with(b"\r\n\r\n") {
         let before = head.len();
-        reader.read_until(b'\n', &mut head).map_err(io)?;
+        // Bounded: a peer that never sends a newline must not grow the
+        // head past MAX_HEAD.
+        let room = (MAX_HEAD + 1 - head.len()) as u64;
+        (&mut *reader)
+            .take(room)
+            .read_until(b'\n', &mut head)
+            .map_err(&io)?;
         if head.len() == before {
             return Err(RuntimeError::Protocol(format!(
                 "{target}: connection closed before the response head ended"
@@ -144,21 +185,34 @@ pub fn get(
             .find(|h| h.name.eq_ignore_ascii_case(name))
             .map(|h| String::from_utf8_lossy(h.value).trim().to_ascii_lowercase())
     };
-    let body = if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
-        Body::Chunked(Chunked {
-            inner: reader,
-            left: 0,
-            done: false,
-        })
-    } else if let Some(len) = header("content-length") {
-        let len = len
-            .parse()
-            .map_err(|_| RuntimeError::Protocol(format!("{target}: bad Content-Length {len:?}")))?;
-        Body::Length(reader.take(len))
-    } else {
-        Body::ToEnd(reader)
+    let framing =
+        if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
+            Framing::Chunked
+        } else if let Some(len) = header("content-length") {
+            Framing::Length(len.parse().map_err(|_| {
+                RuntimeError::Protocol(format!("{target}: bad Content-Length {len:?}"))
+            })?)
+        } else {
+            Framing::ToEnd
+        };
+    Ok((status, framing))
+}
+
+/// Parses a whole response held in memory (head, then the body as its
+/// framing says): the status and the decoded body. What `get` does over a
+/// socket, for the fuzz target's entry point.
+pub(crate) fn parse_response(bytes: &[u8]) -> Result<(u16, Vec<u8>), RuntimeError> {
+    let mut reader = std::io::Cursor::new(bytes);
+    let io = |e| RuntimeError::Io("response".into(), e);
+    let (status, framing) = read_head(&mut reader, "response", io)?;
+    let mut body = Vec::new();
+    let read = match framing {
+        Framing::Chunked => Chunked::new(reader).read_to_end(&mut body),
+        Framing::Length(len) => reader.take(len).read_to_end(&mut body),
+        Framing::ToEnd => reader.read_to_end(&mut body),
     };
-    Ok((Response { status, body }, handle))
+    read.map_err(|e| RuntimeError::Protocol(format!("response body: {e}")))?;
+    Ok((status, body))
 }
 
 /// `GET target` and its body as JSON; a status other than 200 is an error

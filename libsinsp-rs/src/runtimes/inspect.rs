@@ -112,9 +112,9 @@ fn mounts(v: &Value) -> Vec<Mount> {
 /// the type are each runtime's own.
 pub(crate) fn common(v: &Value, opts: &Options) -> Option<Container> {
     let full_id = str_at(v, &["Id"]);
-    if full_id.len() < crate::state::container::SHORT_ID_LEN {
-        return None;
-    }
+    // `get`, not an index: an id whose 12th byte falls inside a character
+    // (no runtime's, but the socket's answer is input) is no id.
+    let id = full_id.get(..crate::state::container::SHORT_ID_LEN)?;
     let name = str_at(v, &["Name"]).trim_start_matches('/').to_string();
     let host = |key: &str| str_at(v, &["HostConfig", key]) == "host";
     let positive = |key: &str, default: i64| match int_at(v, &["HostConfig", key]) {
@@ -123,7 +123,7 @@ pub(crate) fn common(v: &Value, opts: &Options) -> Option<Container> {
     };
     let defaults = Container::default();
     Some(Container {
-        id: full_id[..crate::state::container::SHORT_ID_LEN].to_string(),
+        id: id.to_string(),
         full_id: full_id.to_string(),
         is_pod_sandbox: name.contains("k8s_POD"),
         name,
@@ -160,6 +160,17 @@ pub(crate) fn common(v: &Value, opts: &Options) -> Option<Container> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_shorter_than_a_short_id_or_cut_inside_a_character_give_no_record() {
+        let opts = Options::default();
+        assert!(common(&serde_json::json!({"Id": "3ad7b26ded6d"}), &opts).is_some());
+        assert!(common(&serde_json::json!({"Id": "3ad7b26ded6"}), &opts).is_none());
+        // Found by the container_runtime fuzz target: a panic before.
+        let id = "3ad0,4-01-0\u{052b}03:04:05";
+        assert!(!id.is_char_boundary(12));
+        assert!(common(&serde_json::json!({ "Id": id }), &opts).is_none());
+    }
 
     #[test]
     fn times_and_cpusets() {

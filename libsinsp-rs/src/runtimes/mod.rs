@@ -16,6 +16,7 @@
 
 pub mod cri;
 pub mod docker;
+pub mod fuzz;
 mod http;
 mod inspect;
 pub mod podman;

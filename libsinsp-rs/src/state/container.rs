@@ -64,7 +64,10 @@ fn runc(path: &str) -> Option<CgroupMatch<'_>> {
         let rest = path.strip_suffix(suffix)?;
         let split = rest.len().checked_sub(FULL_ID_LEN)?;
         let (head, id) = (rest.get(..split)?, rest.get(split..)?);
-        (is_hex(id) && head.ends_with(prefix)).then_some(CgroupMatch {
+        // `then`, not `then_some`: the short id may be cut only once `id`
+        // is known to be hex (ASCII), or the cut can fall inside a
+        // character.
+        (is_hex(id) && head.ends_with(prefix)).then(|| CgroupMatch {
             id: &id[..SHORT_ID_LEN],
             kind,
             from_cgroup_only: false,
@@ -164,6 +167,17 @@ mod tests {
             let m = match_cgroup_path(&p).unwrap_or_else(|| panic!("{p}"));
             assert_eq!((m.id, m.kind, m.from_cgroup_only), (&ID[..12], kind, false), "{p}");
         }
+    }
+
+    /// A 64-byte tail that is not hex, with a multi-byte character across
+    /// the 12th byte: no match (the short id used to be cut before the
+    /// hex check, inside the character: a panic found by fuzzing).
+    #[test]
+    fn a_non_hex_id_with_multibyte_characters_does_not_match() {
+        let id = format!("@@@sleep{}ab", "\u{fffd}".repeat(18));
+        assert_eq!(id.len(), 64);
+        assert!(!id.is_char_boundary(SHORT_ID_LEN));
+        assert!(match_cgroup_path(&format!("/docker/{id}")).is_none());
     }
 
     #[test]

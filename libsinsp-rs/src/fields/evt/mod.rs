@@ -263,7 +263,7 @@ pub const FIELDS: &[FieldRow] = &[
         desc: "event return value, as a string. If the event failed, the result is an error code string (e.g. 'ENOENT'), otherwise the result is the string 'SUCCESS'.",
         extract: |c, _, out| {
             if let Some(r) = res(c) {
-                out.push(Value::str(if r >= 0 { "SUCCESS".to_string() } else { render::errno_name(-r).to_string() }));
+                out.push(Value::str(if r >= 0 { "SUCCESS".to_string() } else { render::error_name(r) }));
             }
         },
     },
