@@ -48,16 +48,7 @@ pub fn runtime_input(data: &[u8]) -> Vec<Container> {
                     serde_json::Deserializer::from_slice(&body).into_iter::<serde_json::Value>()
                 {
                     let Ok(ev) = ev else { break };
-                    let action = ev
-                        .get("Action")
-                        .or_else(|| ev.get("status"))
-                        .and_then(|a| a.as_str());
-                    let id = ev
-                        .get("Actor")
-                        .and_then(|a| a.get("ID"))
-                        .or_else(|| ev.get("id"))
-                        .and_then(|i| i.as_str())
-                        .unwrap_or_default();
+                    let (action, id) = super::event_action(&ev);
                     std::hint::black_box((action, super::short(id)));
                 }
             }

@@ -449,17 +449,7 @@ impl Endpoint {
             serde_json::Deserializer::from_reader(resp.body).into_iter::<serde_json::Value>();
         for ev in events {
             let ev = ev.map_err(|e| RuntimeError::Protocol(format!("events: {e}")))?;
-            let action = ev
-                .get("Action")
-                .or_else(|| ev.get("status"))
-                .and_then(|a| a.as_str())
-                .unwrap_or_default();
-            let id = ev
-                .get("Actor")
-                .and_then(|a| a.get("ID"))
-                .or_else(|| ev.get("id"))
-                .and_then(|i| i.as_str())
-                .unwrap_or_default();
+            let (action, id) = event_action(&ev);
             if id.is_empty() {
                 continue;
             }
@@ -667,4 +657,22 @@ impl Drop for Feed {
     fn drop(&mut self) {
         self.stopper.stop();
     }
+}
+
+/// The action and the container id of one event of the Docker or podman
+/// event stream (current `Action`/`Actor.ID` or old `status`/`id`
+/// fields; empty when absent).
+pub(crate) fn event_action(ev: &serde_json::Value) -> (&str, &str) {
+    let action = ev
+        .get("Action")
+        .or_else(|| ev.get("status"))
+        .and_then(|a| a.as_str())
+        .unwrap_or_default();
+    let id = ev
+        .get("Actor")
+        .and_then(|a| a.get("ID"))
+        .or_else(|| ev.get("id"))
+        .and_then(|i| i.as_str())
+        .unwrap_or_default();
+    (action, id)
 }
