@@ -658,3 +658,54 @@ fn outputs_show_ancestor_fields_as_libsinsp_and_conditions_see_each() {
     // A condition: each ancestor on its own.
     assert_eq!(last.1, ["bash", "sshd", "systemd"]);
 }
+
+/// A procexit of `tid` at `ts`.
+fn procexit(tid: i64, ts: u64) -> EventBuilder {
+    EventBuilder::new(C::PROCEXIT_1_E)
+        .tid(tid as u64)
+        .ts(ts)
+        .set("status", 0)
+        .set("ret", 0)
+        .set("sig", 0)
+        .set("core", 0)
+        .set("reaper_tid", 1)
+}
+
+/// Seen live with a container network plugin forking iptables: the child
+/// clones, execs and exits before its parent's clone returns (events are
+/// merged by time). The parent's late event must not bring the dead child
+/// back, or its entry stays until the periodic purge.
+#[test]
+fn a_parent_clone_returning_after_its_child_died_does_not_revive_it() {
+    // The parent is in the host's pid namespace (its vtid is its tid), so
+    // its side of a clone would create the child.
+    let mut host = shell();
+    for t in host.threads.values_mut() {
+        (t.vtid, t.vpid) = (t.tid as i64, t.pid as i64);
+    }
+    let mut insp = Inspector::new(host.clone());
+    let mut e = TestEngine::new(host);
+    e.push(&clone_child(300, 200, "bash").ts(10));
+    e.push(&procexit(300, 20));
+    // The parent's side of the same clone, last.
+    e.push(
+        &clone_child(300, 200, "bash")
+            .tid(200)
+            .set("res", 300)
+            .ts(30),
+    );
+    e.push(&close_exit(200, 1).ts(40));
+    while let Next::Event(ev) = e.next().unwrap() {
+        insp.process(&ev);
+    }
+    assert!(insp.threads.get(300).is_none(), "the dead child stays gone");
+    // A later process that gets the same tid is tracked as usual.
+    e.push(&clone_child(300, 200, "bash").ts(50));
+    while let Next::Event(ev) = e.next().unwrap() {
+        insp.process(&ev);
+    }
+    assert!(
+        insp.threads.get(300).is_some(),
+        "a new life of the tid is tracked"
+    );
+}

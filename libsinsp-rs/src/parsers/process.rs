@@ -48,6 +48,14 @@ pub fn clone_exit(cx: &mut Cx<'_, '_, '_>) {
     }
     let flags = cx.u64("flags").unwrap_or(0);
     let child_tid = if res == 0 { cx.tid() } else { res };
+    if res > 0 && cx.insp.threads.exited_before(child_tid, cx.ev.ts) {
+        // The child already ran, exited and was removed before its
+        // parent's clone returned: nothing to create.
+        return;
+    }
+    if res == 0 {
+        cx.insp.threads.forget_exit(child_tid);
+    }
     if cx
         .insp
         .threads
@@ -293,6 +301,8 @@ pub fn procexit(cx: &mut Cx<'_, '_, '_>) {
     if let Some(t) = cx.insp.threads.get_mut(tid) {
         t.exited = true;
     }
+    let ts = cx.ev.ts;
+    cx.insp.threads.note_exit(tid, ts);
     cx.insp.defer(Removal::Thread(tid));
 }
 

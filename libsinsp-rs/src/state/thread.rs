@@ -199,6 +199,40 @@ pub struct ThreadTable {
     threads: TidMap<Thread>,
     max: usize,
     pub stats: ThreadStats,
+    recent_exits: RecentExits,
+}
+
+/// How long (event time) an exit is remembered for a late parent-side
+/// clone event.
+const RECENT_EXIT_NS: u64 = 5_000_000_000;
+
+/// The threads that exited in the last [`RECENT_EXIT_NS`] of event time.
+///
+/// A short-lived child can run, exit and be removed before its parent's
+/// clone returns (events are merged by time, and the parent's return can
+/// come last): the parent's clone event must not create the child again,
+/// or an entry for a dead thread stays until the periodic purge (seen
+/// with container network plugins forking iptables).
+#[derive(Debug, Clone, Default)]
+struct RecentExits {
+    at: TidMap<u64>,
+    order: std::collections::VecDeque<(i64, u64)>,
+}
+
+impl RecentExits {
+    fn note(&mut self, tid: i64, ts: u64) {
+        while let Some(&(old, when)) = self.order.front() {
+            if when.saturating_add(RECENT_EXIT_NS) >= ts {
+                break;
+            }
+            self.order.pop_front();
+            if self.at.get(&old) == Some(&when) {
+                self.at.remove(&old);
+            }
+        }
+        self.at.insert(tid, ts);
+        self.order.push_back((tid, ts));
+    }
 }
 
 /// Falco's default `falco_libs.thread_table_size`.
@@ -216,7 +250,26 @@ impl ThreadTable {
             threads: TidMap::default(),
             max: max.max(1),
             stats: ThreadStats::default(),
+            recent_exits: RecentExits::default(),
         }
+    }
+
+    /// Notes that `tid` exited at event time `ts` (see
+    /// [`ThreadTable::exited_before`]).
+    pub fn note_exit(&mut self, tid: i64, ts: u64) {
+        self.recent_exits.note(tid, ts);
+    }
+
+    /// Whether `tid` exited at or before event time `ts`, recently: a
+    /// parent-side clone event at `ts` that names it comes after its
+    /// child's whole life.
+    pub fn exited_before(&self, tid: i64, ts: u64) -> bool {
+        self.recent_exits.at.get(&tid).is_some_and(|&at| at <= ts)
+    }
+
+    /// Forgets a recent exit of `tid` (the tid starts a new life).
+    pub fn forget_exit(&mut self, tid: i64) {
+        self.recent_exits.at.remove(&tid);
     }
 
     pub fn get(&self, tid: i64) -> Option<&Thread> {
