@@ -374,9 +374,16 @@ impl EventInfo {
         }
     }
 
-    /// Index of the parameter called `name`.
+    /// Index of the parameter called `name`. Inlined so that a literal
+    /// name's length and bytes are constants at the call site: the state
+    /// parsers and the converter look parameters up by name on every event.
+    #[inline(always)]
     pub fn param_index(&self, name: &str) -> Option<usize> {
-        self.params.iter().position(|p| p.name == name)
+        let want = name.as_bytes();
+        self.params.iter().position(|p| {
+            let have = p.name.as_bytes();
+            have.len() == want.len() && have.iter().zip(want).all(|(a, b)| a == b)
+        })
     }
 }
 

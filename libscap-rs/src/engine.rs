@@ -107,7 +107,7 @@ impl SavefileEngine {
         &self.reader
     }
 
-    pub fn read_stats(&self) -> &ReadStats {
+    pub fn read_stats(&self) -> ReadStats {
         self.reader.stats()
     }
 
@@ -146,7 +146,7 @@ pub fn replay_all(reader: SavefileReader) -> Result<ReplaySummary> {
             Next::Eof => break,
         }
     }
-    s.read = e.read_stats().clone();
+    s.read = e.read_stats();
     s.converter = e.converter_stats().cloned().unwrap_or_default();
     Ok(s)
 }

@@ -204,6 +204,7 @@ impl<'a> Event<'a> {
     }
 
     /// The parameter called `name`.
+    #[inline]
     pub fn param_by_name(&self, name: &str) -> Option<Param<'a>> {
         self.param(self.info.param_index(name)?)
     }

@@ -221,6 +221,8 @@ pub struct BlockReader {
     /// Stream offset of `buf[pos]`.
     offset: u64,
     endian: Endian,
+    /// Blocks read whole.
+    blocks: u64,
     /// Event blocks whose trailer disagreed with their header.
     bad_trailers: u64,
 }
@@ -248,6 +250,7 @@ impl BlockReader {
             end: 0,
             offset: 0,
             endian: Endian::Little,
+            blocks: 0,
             bad_trailers: 0,
         }
     }
@@ -285,6 +288,11 @@ impl BlockReader {
     /// (accepted, as libscap accepts them; a state block's is an error).
     pub fn bad_trailers(&self) -> u64 {
         self.bad_trailers
+    }
+
+    /// Blocks read whole so far.
+    pub fn blocks(&self) -> u64 {
+        self.blocks
     }
 
     /// Makes at least `n` bytes available at `pos` unless the stream ends
@@ -435,6 +443,7 @@ impl BlockReader {
         }
         self.pos += total;
         self.offset += total as u64;
+        self.blocks += 1;
         Ok(Some(BlockLoc {
             offset,
             block_type,

@@ -181,18 +181,20 @@ impl SavefileReader {
         std::mem::take(&mut self.state)
     }
 
-    pub fn stats(&self) -> &ReadStats {
-        &self.stats
+    /// What reading found so far. The block reader keeps its own counts
+    /// (blocks, bad trailers): the per-block path copies nothing.
+    pub fn stats(&self) -> ReadStats {
+        ReadStats {
+            blocks: self.blocks.blocks(),
+            bad_trailers: self.blocks.bad_trailers(),
+            ..self.stats.clone()
+        }
     }
 
-    /// The next block, counted (`None` at the end of the stream).
+    /// The next block (`None` at the end of the stream).
+    #[inline(always)]
     fn next_block(&mut self) -> Result<Option<BlockLoc>> {
-        let loc = self.blocks.next_block()?;
-        if loc.is_some() {
-            self.stats.blocks += 1;
-            self.stats.bad_trailers = self.blocks.bad_trailers();
-        }
-        Ok(loc)
+        self.blocks.next_block()
     }
 
     /// Threads by tid, as read.

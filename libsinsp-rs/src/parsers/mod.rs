@@ -30,14 +30,17 @@ impl Cx<'_, '_, '_> {
         self.ev.tid as i64
     }
 
+    #[inline]
     pub fn i64(&self, name: &str) -> Option<i64> {
         self.ev.param_by_name(name).and_then(|p| p.as_i64())
     }
 
+    #[inline]
     pub fn u64(&self, name: &str) -> Option<u64> {
         self.ev.param_by_name(name).and_then(|p| p.as_u64())
     }
 
+    #[inline]
     pub fn str(&self, name: &str) -> Option<String> {
         self.ev
             .param_by_name(name)
@@ -45,6 +48,7 @@ impl Cx<'_, '_, '_> {
             .map(|p| String::from_utf8_lossy(p.as_str_bytes()).into_owned())
     }
 
+    #[inline]
     pub fn bytes(&self, name: &str) -> Option<&[u8]> {
         self.ev.param_by_name(name).map(|p| p.bytes)
     }

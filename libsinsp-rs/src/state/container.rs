@@ -83,7 +83,17 @@ fn only<'a>(id: &'a str, kind: &'static str) -> CgroupMatch<'a> {
     }
 }
 
+/// Whether `path` holds `needle`; a plain scan, where `str::find` would
+/// build a searcher per call (this runs for every cgroup of every clone).
+fn mentions(path: &str, needle: &[u8]) -> bool {
+    path.as_bytes().windows(needle.len()).any(|w| w == needle)
+}
+
 fn named(path: &str) -> Option<CgroupMatch<'_>> {
+    // Every layout below names `lxc` or `bpm-`; most paths name neither.
+    if !mentions(path, b"lxc") && !mentions(path, b"bpm-") {
+        return None;
+    }
     // libvirt-lxc before lxc: `/libvirt/lxc/<name>` also holds `/lxc/`.
     if let Some(rest) = path.strip_suffix(".libvirt-lxc") {
         let id = rest.rsplit('/').next().unwrap_or(rest);
