@@ -156,22 +156,39 @@ pub fn split_nul(b: &[u8]) -> Vec<String> {
 /// `io` under its old name `blkio`. An entry without `=` is kept as a path
 /// of no subsystem.
 pub fn parse_cgroups(b: &[u8]) -> Vec<(String, String)> {
-    split_nul(b)
-        .into_iter()
-        .map(|c| match c.split_once('=') {
-            Some((k, v)) => {
-                let k = k.replacen("_cgroup", "", 1);
-                let k = match k.as_str() {
-                    "perf" => "perf_event".to_string(),
-                    "mem" => "memory".to_string(),
-                    "io" => "blkio".to_string(),
-                    _ => k,
-                };
-                (k, v.to_string())
-            }
-            None => (String::new(), c),
+    // Byte-wise, one allocation per name and per path: this runs for every
+    // clone and exec (`=` and `_cgroup` are ASCII, so splitting before the
+    // lossy conversion gives what splitting after it would).
+    let b = b.strip_suffix(&[0]).unwrap_or(b);
+    if b.is_empty() {
+        return Vec::new();
+    }
+    let text = |s: &[u8]| String::from_utf8_lossy(s).into_owned();
+    b.split(|c| *c == 0)
+        .map(|entry| match entry.iter().position(|c| *c == b'=') {
+            Some(eq) => (subsystem_name(&entry[..eq]), text(&entry[eq + 1..])),
+            None => (String::new(), text(entry)),
         })
         .collect()
+}
+
+/// A cgroup subsystem's name as libsinsp gives it (see [`parse_cgroups`]).
+fn subsystem_name(k: &[u8]) -> String {
+    const SUFFIX: &[u8] = b"_cgroup";
+    let cut;
+    let k = match k.windows(SUFFIX.len()).position(|w| w == SUFFIX) {
+        Some(i) => {
+            cut = [&k[..i], &k[i + SUFFIX.len()..]].concat();
+            &cut[..]
+        }
+        None => k,
+    };
+    match k {
+        b"perf" => "perf_event".to_owned(),
+        b"mem" => "memory".to_owned(),
+        b"io" => "blkio".to_owned(),
+        _ => String::from_utf8_lossy(k).into_owned(),
+    }
 }
 
 /// Counters of the thread table's anomalies and limits.
@@ -455,6 +472,28 @@ impl ThreadTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Subsystems renamed as libsinsp names them, paths as they are, an
+    /// entry without `=` kept as a path, bad UTF-8 replaced.
+    #[test]
+    fn cgroups_are_split_and_their_subsystems_renamed() {
+        let raw = b"cpuset=/a\0perf_event=/b\0perf=/c\0mem_cgroup=/d\0io=/e=f\0name=systemd=/g\0/loose\0cpu=/\xff\0";
+        let got = parse_cgroups(raw);
+        let want = [
+            ("cpuset", "/a"),
+            ("perf_event", "/b"),
+            ("perf_event", "/c"),
+            ("memory", "/d"),
+            ("blkio", "/e=f"),
+            ("name", "systemd=/g"),
+            ("", "/loose"),
+            ("cpu", "/\u{fffd}"),
+        ];
+        let got: Vec<(&str, &str)> = got.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(got, want);
+        assert!(parse_cgroups(b"").is_empty());
+        assert!(parse_cgroups(b"\0").is_empty());
+    }
 
     fn t(tid: i64, clone_ts: u64, exited: bool) -> Thread {
         Thread {
