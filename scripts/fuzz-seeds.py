@@ -24,6 +24,7 @@ import random
 import re
 import struct
 import sys
+import zlib
 
 import yaml
 
@@ -194,9 +195,42 @@ def cut(data, max_events=60, max_procs=12, per_type=3):
     return b"".join(out)
 
 
+def swap_value(tn, v):
+    """One parameter value in big-endian order, as a big-endian writer
+    stores it: fixed-size integers reversed; in socket addresses and
+    tuples the ports (host order) but not the addresses (network order);
+    in fd lists the count and each fd and flags word (what
+    `savefile/swap.rs` undoes; it leaves DYN values as they are, so do
+    we)."""
+    def rev(b, a, z):
+        return b[:a] + b[a:z][::-1] + b[z:]
+    if FIXED.get(tn) == len(v):
+        return v[::-1]
+    fam = v[:1]
+    if tn == "PT_SOCKADDR":
+        if fam == b"\x02" and len(v) >= 7:
+            return rev(v, 5, 7)
+        if fam == b"\x0a" and len(v) >= 19:
+            return rev(v, 17, 19)
+    elif tn == "PT_SOCKTUPLE":
+        if fam == b"\x02" and len(v) >= 13:
+            return rev(rev(v, 5, 7), 11, 13)
+        if fam == b"\x0a" and len(v) >= 37:
+            return rev(rev(v, 17, 19), 35, 37)
+        if fam == b"\x01" and len(v) >= 17:
+            return rev(rev(v, 1, 9), 9, 17)
+    elif tn == "PT_FDLIST" and len(v) >= 2:
+        v = rev(v, 0, 2)
+        at = 2
+        while at + 10 <= len(v):
+            v = rev(rev(v, at, at + 8), at + 8, at + 10)
+            at += 10
+    return v
+
+
 def swap_event(ev, v2):
     """A little-endian event in big-endian order (header, lengths and the
-    fixed-size parameters; addresses stay in network order)."""
+    parameters, `swap_value`)."""
     hdr = 26 if v2 else 22
     ts, tid, ln, code = struct.unpack_from("<QQIH", ev, 0)
     info = EVENTS[code]
@@ -216,9 +250,7 @@ def swap_event(ev, v2):
     for i, n in enumerate(lens):
         v = ev[at:at + n]
         tn = info["params"][i]["type_name"] if i < len(info["params"]) else ""
-        if FIXED.get(tn) == n:
-            v = v[::-1]
-        out += v
+        out += swap_value(tn, v)
         at += n
     return out
 
@@ -252,6 +284,315 @@ def synthetic(events, big_endian):
         body += swap_event(ev, v2) if big_endian else ev
         out += frame(kind, body, e)
     return out
+
+
+class Enc:
+    """Fields of state blocks in one byte order."""
+
+    def __init__(self, big_endian):
+        self.e = ">" if big_endian else "<"
+
+    def p(self, fmt, *v):
+        return struct.pack(self.e + fmt, *v)
+
+    def s16(self, b):
+        return self.p("H", len(b)) + b
+
+    def frame(self, ty, body):
+        return frame(ty, body, self.e)
+
+    def shb(self):
+        return self.frame(SHB, self.p("IHHQ", MAGIC, 1, 2, 2**64 - 1))
+
+
+def proc_entry(w, v, tid, tail=b""):
+    """A process list entry of version `v` (1-9); a v9 entry gets `tail`
+    after the v5 fields (pidns start, tty, loginuid... as far as given)."""
+    out = w.p("QQQ", tid, tid, 1)
+    if v >= 6:
+        out += w.p("Q", tid)  # sid
+    if v >= 8:
+        out += w.p("Q", tid)  # vpgid
+    out += w.s16(b"sh") + w.s16(b"/bin/sh")
+    if v >= 7:
+        out += w.s16(b"/usr/bin/dash")
+    out += w.s16(b"-c\0id\0") + w.s16(b"/root/") + w.p("QIII", 1024, 0x4000, 0, 0)
+    if v >= 2:
+        out += w.p("IIIQQ", 900, 300, 0, 1, 2)
+    if v >= 3:
+        out += w.s16(b"PATH=/bin\0HOME=/\0")
+    if v >= 4:
+        out += w.p("qq", tid - 1000, tid - 1000) + w.s16(b"cpuset=/docker/0123456789ab\0memory=/\0")
+    if v >= 5:
+        out += w.s16(b"/")
+    if v >= 9:
+        out = w.p("I", len(out) + len(tail) + 4) + out + tail
+    return out
+
+
+# Process list block numbers by version, the pre-release ones after them.
+PROCLIST_BLOCKS = [(0x202, 1), (0x207, 2), (0x209, 3), (0x210, 4), (0x211, 5), (0x212, 6),
+                   (0x213, 7), (0x214, 8), (0x8000ABCD, 1), (0x8013ABCD, 2), (0x8014ABCD, 3)]
+
+
+def state_procs(big_endian, events):
+    """Section header, machine info without its tail (the pre-release
+    block) and with part of it, and a process
+    list of every version and block number (one thread each), the v9 one
+    with the tails of the 0.9, 0.10 and later writers; then two events."""
+    w = Enc(big_endian)
+    host = b"fuzz-procs".ljust(128, b"\0")
+    out = w.shb()
+    out += w.frame(0x8002ABCD, w.p("IQQ", 1, 1 << 20, 4096) + host)
+    out += w.frame(0x201, w.p("IQQ", 4, 1 << 30, 32768) + host + w.p("QQ", 1700000000, 1))
+    for i, (ty, v) in enumerate(PROCLIST_BLOCKS):
+        out += w.frame(ty, proc_entry(w, v, 1000 + i))
+    full = w.p("QII", 5, 34816, 0) + b"\1" + w.p("QQQ", 1, 2, 3) + b"\1" + w.p("QQQ", 77, 8, 9) + b"\1"
+    pre_0_10 = w.p("I", 0) + b"\0" + w.p("QQQ", 1, 2, 3)
+    newer = full + b"\0\0\0\0future"
+    v9 = proc_entry(w, 9, 2000, full) + proc_entry(w, 9, 2001, pre_0_10) + proc_entry(w, 9, 2002, newer)
+    out += w.frame(0x215, v9)
+    return out + event_blocks(w, events[6:8])
+
+
+def fd_entries(w, v2, count=None):
+    """One fd of every type (and an unknown one), or the first `count`;
+    v2 entries carry their length, the file one its device, one entry a
+    tail of unknown fields."""
+    ents = [
+        (0, b""),
+        (1, w.s16(b"/etc/passwd")),
+        (2, w.s16(b"/tmp")),
+        (3, bytes([10, 0, 0, 1, 10, 0, 0, 2]) + w.p("HH", 41000, 443) + b"\x06"),
+        (4, bytes(15) + b"\1" + bytes(15) + b"\1" + w.p("HH", 41001, 80) + b"\x06"),
+        (5, bytes([0, 0, 0, 0]) + w.p("H", 22) + b"\x06"),
+        (6, bytes(16) + w.p("H", 53) + b"\x11"),
+        (7, w.s16(b"pipe:[1234]")),
+        (8, w.p("QQ", 0xFFFF888001, 0xFFFF888002) + w.s16(b"/run/docker.sock")),
+    ]
+    ents += [(t, w.s16(b"anon_inode:[%d]" % t)) for t in (9, 10, 11, 12, 13, 14, 15, 17, 18, 19, 20, 21)]
+    ents.append((16, w.p("I", 0o100002) + w.s16(b"/var/log/x.log") + (w.p("I", 0xFD01) if v2 else b"")))
+    ents.append((99, b""))
+    out = b""
+    for i, (ty, body) in enumerate(ents[:count]):
+        e = w.p("qQ", 3 + i, 5000 + i) + bytes([ty]) + body
+        if v2:
+            extra = b"\0\0\0\0" if i == 1 else b""
+            e = w.p("I", len(e) + len(extra) + 4) + e + extra
+        out += e
+    return out
+
+
+def iface_entries(w, v2):
+    """IPv4 and IPv6 interfaces with and without link speed; in v2 each
+    behind its length (which leaves the length word out), one with a tail."""
+    ents = [
+        w.p("HH", 1, 2) + bytes([127, 0, 0, 1, 255, 0, 0, 0, 127, 255, 255, 255]) + w.p("Q", 0) + b"lo",
+        w.p("HH", 3, 4) + bytes([10, 0, 2, 15, 255, 255, 255, 0, 10, 0, 2, 255]) + b"eth0",
+        w.p("HH", 2, 2) + bytes(15) + b"\1" + b"\xff" * 16 + bytes(16) + w.p("Q", 0) + b"lo",
+        w.p("HH", 4, 4) + b"\xfe\x80" + bytes(14) + b"\xff" * 8 + bytes(8) + bytes(16) + b"eth0",
+    ]
+    if not v2:
+        return b"".join(ents)
+    ents[1] += b"\0\0\0\0"
+    return b"".join(w.p("I", len(e)) + e for e in ents)
+
+
+def user_entries_of(w, v2):
+    """Users and groups; in v2 each behind its length, one with a tail."""
+    ents = [
+        b"\0" + w.p("II", 0, 0) + w.s16(b"root") + w.s16(b"/root") + w.s16(b"/bin/bash"),
+        b"\0" + w.p("II", 65534, 65534) + w.s16(b"nobody") + w.s16(b"/nonexistent") + w.s16(b""),
+        b"\1" + w.p("I", 0) + w.s16(b"root"),
+        b"\1" + w.p("I", 100) + w.s16(b"users"),
+    ]
+    if not v2:
+        return b"".join(ents)
+    ents[2] += b"\0\0"
+    return b"".join(w.p("I", len(e) + 4) + e for e in ents)
+
+
+def state_lists(big_endian, events):
+    """Fd lists (v1, pre-release, v2) with every fd type, interface and
+    user lists in their three block numbers, then events, a block of an
+    unknown type, and state blocks after the first event."""
+    w = Enc(big_endian)
+    out = w.shb() + w.frame(0x202, proc_entry(w, 1, 3000))
+    out += w.frame(0x215, proc_entry(w, 9, 3001))
+    out += w.frame(0x203, w.p("Q", 3000) + fd_entries(w, False))
+    out += w.frame(0x8001ABCD, w.p("Q", 3000) + fd_entries(w, False, 7))
+    out += w.frame(0x218, w.p("Q", 3001) + fd_entries(w, True))
+    out += w.frame(0x218, w.p("Q", 4242) + fd_entries(w, True, 3))  # thread not in the table
+    for ty, v2 in ((0x205, False), (0x8011ABCD, False), (0x219, True)):
+        out += w.frame(ty, iface_entries(w, v2))
+    for ty, v2 in ((0x206, False), (0x8012ABCD, False), (0x220, True)):
+        out += w.frame(ty, user_entries_of(w, v2))
+    out += event_blocks(w, events[:2])
+    out += w.frame(0x299, w.p("Q", 1))
+    out += w.frame(0x211, proc_entry(w, 5, 3002))
+    out += w.frame(0x203, w.p("Q", 3002) + fd_entries(w, False, 4))
+    out += event_blocks(w, events[2:4])
+    return out
+
+
+def sock_v4(port=8080):
+    return b"\x02" + bytes([127, 0, 0, 1]) + struct.pack("<H", port)
+
+
+def tuple_v4():
+    return b"\x02" + bytes([10, 0, 0, 1]) + struct.pack("<H", 41000) + bytes([93, 184, 216, 34]) + struct.pack("<H", 443)
+
+
+def tuple_v6():
+    ip = b"\x20\x01\x0d\xb8" + bytes(11) + b"\x01"
+    return b"\x0a" + ip + struct.pack("<H", 41002) + ip[:15] + b"\x02" + struct.pack("<H", 80)
+
+
+def tuple_unix():
+    return b"\x01" + struct.pack("<QQ", 0xFFFF888001, 0xFFFF888002) + b"/run/docker.sock\0"
+
+
+def param_value(code, i, tn):
+    """A value of parameter `i` (type `tn`) of event `code` for synthetic
+    events: the sizes the schema says, plausible contents."""
+    if tn in FIXED:
+        n = FIXED[tn]
+        return struct.pack("<" + {1: "B", 2: "H", 4: "I", 8: "Q"}[n], (code * 7 + i * 3 + 1) % (1 << (8 * n)))
+    return {
+        "PT_CHARBUF": b"sh\0",
+        "PT_FSPATH": b"/etc/shadow\0",
+        "PT_FSRELPATH": b"shadow\0",
+        "PT_BYTEBUF": b"GET / HTTP/1.1\r\n",
+        "PT_CHARBUFARRAY": b"sh\0-c\0id\0",
+        "PT_CHARBUF_PAIR_ARRAY": b"k\0v\0",
+        "PT_SOCKADDR": sock_v4(),
+        "PT_SOCKTUPLE": tuple_v4(),
+        "PT_FDLIST": struct.pack("<HQHQH", 2, 3, 1, 4, 5),
+        "PT_IPV4ADDR": bytes([192, 168, 0, 1]),
+        "PT_IPV6ADDR": b"\xfe\x80" + bytes(13) + b"\x01",
+        "PT_DYN": b"\0" + struct.pack("<Q", 0x7FFF0000),
+    }.get(tn, b"")
+
+
+def make_event(code, tid, ts, over=None, v2=True, nparams=None):
+    """A little-endian event of `code` with every parameter (or the first
+    `nparams`), values from `param_value` unless `over` (index -> bytes)
+    gives them; the current 26-byte header or the old 22-byte one."""
+    info = EVENTS[code]
+    params = info["params"][:nparams] if nparams is not None else info["params"]
+    vals = [(over or {}).get(i, param_value(code, i, p["type_name"])) for i, p in enumerate(params)]
+    fmt = "<I" if info["flags"] & LARGE_PAYLOAD else "<H"
+    body = b"".join(struct.pack(fmt, len(v)) for v in vals) + b"".join(vals)
+    hdr = 26 if v2 else 22
+    head = struct.pack("<QQIH", ts, tid, hdr + len(body), code)
+    if v2:
+        head += struct.pack("<I", len(vals))
+    return (code, tid, head + body, v2)
+
+
+def rare_events():
+    """Events of the shapes no reference capture has: socket addresses and
+    tuples of every family, fd lists, DYN values, IPv4/IPv6 addresses,
+    string arrays, large-payload events; old (22-byte header) events the
+    converter rebuilds (the old container event, bpf's DYN result) and an
+    enter with a parameter count no rule knows."""
+    t = 1_700_000_000_000_000_000
+    return [
+        make_event(21, 3001, t + 1, {1: sock_v4(22)}),
+        make_event(22, 3001, t + 2, {1: b"\x0a" + bytes(15) + b"\x01" + struct.pack("<H", 443)}),
+        make_event(23, 3001, t + 3, {1: tuple_v6(), 3: b"\x01/run/docker.sock\0"}),
+        make_event(22, 3001, t + 4, {1: b"\0"}),
+        make_event(23, 3001, t + 5, {1: tuple_unix(), 3: b"\x11\0\0"}),
+        make_event(31, 3001, t + 6, {4: tuple_v4()}),
+        make_event(35, 3001, t + 7, {2: b"\x11\0\0\0"}),
+        make_event(389, 3001, t + 8, {1: tuple_v6()}),
+        make_event(255, 3001, t + 9),
+        make_event(45, 3001, t + 10, {4: b"\2" + struct.pack("<I", 1)}),
+        make_event(47, 3001, t + 11, {4: b"\0" + b"\1\2\3"}),
+        make_event(169, 3001, t + 12, {2: b"\1\x09"}),
+        make_event(453, 3001, t + 13, {3: b"\1key\0", 5: b"\7"}),
+        make_event(440, 3001, t + 14),
+        make_event(442, 3001, t + 15),
+        make_event(430, 3001, t + 16),
+        make_event(322, 3001, t + 17),
+        make_event(324, 3001, t + 18, {0: b'{"container":{"id":"0123456789ab"}}\0'}),
+        make_event(402, 3001, t + 19),
+        # Old layout: through the converter.
+        make_event(228, 3001, t + 20, {0: b"0123456789ab\0", 1: struct.pack("<I", 0),
+                                        2: b"web\0", 3: b"nginx:latest\0"}, v2=False),
+        make_event(296, 3001, t + 21, v2=False),
+        make_event(297, 3001, t + 22, {0: b"\1" + struct.pack("<q", -1)}, v2=False),
+        make_event(296, 3001, t + 23, v2=False),
+        make_event(297, 3001, t + 24, {0: b"\0" + struct.pack("<q", 5)}, v2=False),
+        make_event(27, 3001, t + 25, {1: tuple_v4()}, v2=False),
+        make_event(228, 3001, t + 26, v2=False, nparams=2),
+        make_event(6, 3001, t + 27, v2=False, nparams=1),
+    ]
+
+
+def event_blocks(w, events):
+    """Events in the seven event block kinds by turns (old-layout ones in
+    the three old kinds), in `w`'s byte order."""
+    out = b""
+    for i, (code, tid, ev, v2) in enumerate(events):
+        kind = [0x216, 0x217, 0x221, 0x222][i % 4] if v2 else [0x204, 0x208, 0x8010ABCD][i % 3]
+        flags, _ = EVENT_BLOCKS[kind]
+        body = w.p("H", i % 2) + (w.p("I", 1 << (i % 3)) if flags else b"")
+        body += swap_event(ev, v2) if w.e == ">" else ev
+        out += w.frame(kind, body)
+    return out
+
+
+def rare_capture(big_endian, events):
+    """`events` after one thread's state, then an event of a code beyond
+    the schema and an event block whose trailer disagrees with its header."""
+    w = Enc(big_endian)
+    out = w.shb() + w.frame(0x215, proc_entry(w, 9, 3001))
+    out += event_blocks(w, events)
+    out += w.frame(0x216, w.p("H", 0) + w.p("QQIHI", 1, 3001, 26, 999, 0))
+    bad = event_blocks(w, events[5:6])
+    return out + bad[:-4] + w.p("I", len(bad) + 4)
+
+
+def sections(events):
+    """Three sections: little-endian, big-endian, little-endian again,
+    each with its own state and events."""
+    out = b""
+    for i, be in enumerate((False, True, False)):
+        w = Enc(be)
+        out += w.shb() + w.frame(0x215, proc_entry(w, 9, 3001 + i))
+        out += w.frame(0x218, w.p("Q", 3001 + i) + fd_entries(w, True, 4))
+        out += event_blocks(w, events[3 * i:3 * i + 3])
+    return out
+
+
+def gzip_member(data, level=9, strategy=None, flags=0):
+    """A gzip member written by hand: the header fields `flags` asks for
+    (FTEXT 1, FHCRC 2, FEXTRA 4, FNAME 8, FCOMMENT 16), deflate with a
+    chosen level and strategy, no time stamp."""
+    head = b"\x1f\x8b\x08" + bytes([flags]) + b"\0\0\0\0\0\xff"
+    if flags & 4:
+        head += struct.pack("<H", 8) + b"FZ\x04\0seed"
+    if flags & 8:
+        head += b"capture.scap\0"
+    if flags & 16:
+        head += b"fuzz seed\0"
+    if flags & 2:
+        head += struct.pack("<H", zlib.crc32(head) & 0xFFFF)
+    c = zlib.compressobj(level, zlib.DEFLATED, -15, 8, zlib.Z_DEFAULT_STRATEGY if strategy is None else strategy)
+    body = c.compress(data) + c.flush()
+    return head + body + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
+
+
+def gzip_variants(data):
+    """`data` gzip-compressed in the shapes a reader meets: stored blocks,
+    fixed Huffman codes, every optional header field, and two members."""
+    cut = len(data) // 2
+    return {
+        "gzip-stored.scap.gz": gzip_member(data, level=0),
+        "gzip-fixed-header-fields.scap.gz": gzip_member(data, 6, zlib.Z_FIXED, 2 | 4 | 8 | 16 | 1),
+        "gzip-two-members.scap.gz": gzip_member(data[:cut], 1) + gzip_member(data[cut:], 9, zlib.Z_HUFFMAN_ONLY, 8),
+    }
 
 
 # --- text sources -----------------------------------------------------------
@@ -332,6 +673,16 @@ def build():
     new = next(evs for n, evs in all_events if n == "vm_cat_shadow.scap")[:24]
     s.add("decode_capture", "synthetic-le.scap", synthetic(old + new, False))
     s.add("decode_capture", "synthetic-be.scap", synthetic(old + new, True))
+    # Every state block kind and version, the event shapes and old events
+    # no reference has, section changes, gzip's other shapes.
+    rare = rare_events()
+    for be, suffix in ((False, "le"), (True, "be")):
+        s.add("decode_capture", f"state-procs-{suffix}.scap", state_procs(be, rare))
+        s.add("decode_capture", f"state-lists-{suffix}.scap", state_lists(be, rare))
+        s.add("decode_capture", f"rare-events-{suffix}.scap", rare_capture(be, rare))
+    s.add("decode_capture", "sections-le-be-le.scap", sections(rare))
+    for name, data in gzip_variants(state_lists(False, rare)).items():
+        s.add("decode_capture", name, data)
 
     # Rules: our default file whole (the loader's deep path: every macro
     # and list defined), every file cut between items too.
