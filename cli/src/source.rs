@@ -4,10 +4,9 @@
 use crate::config::{Config, EngineKind};
 use crate::logger;
 use anyhow::{anyhow, bail, Result};
-use falco_abi::syscalls::{PPM_SC, X86_64_SYSCALLS};
-use falco_abi::EventCode;
+use falco_abi::syscalls::PPM_SC;
 use falco_engine::compiler::CompiledRuleset;
-use falco_engine::drive::outline_suffices;
+use falco_engine::drive::{needed_syscalls, outline_suffices};
 use falco_scap::kmod::{KmodEngine, KmodOptions};
 use falco_scap::modern_ebpf::{ModernEbpfEngine, ModernEbpfOptions};
 use falco_scap::procfs::ScanOptions;
@@ -43,24 +42,11 @@ pub fn interesting_syscalls(
     config: &Config,
     set: &CompiledRuleset<SyscallFields>,
 ) -> Option<BTreeSet<u16>> {
-    let codes = set.event_codes();
     if config.libs.base_syscalls.all || set.needs_every_event() {
         return None;
     }
     let by_name = |name: &str| PPM_SC.iter().find(|s| s.name == name).map(|s| s.code);
-    let mut out: BTreeSet<u16> = falco_sinsp::STATE_SYSCALLS
-        .iter()
-        .filter_map(|n| by_name(n))
-        .collect();
-    let generic =
-        codes.contains(EventCode::GENERIC_X as u16) || codes.contains(EventCode::GENERIC_E as u16);
-    for sc in X86_64_SYSCALLS {
-        let specific =
-            sc.exit_event != 0 && (codes.contains(sc.exit_event) || codes.contains(sc.enter_event));
-        if specific || (sc.exit_event == 0 && generic) {
-            out.insert(sc.ppm_sc);
-        }
-    }
+    let mut out = needed_syscalls(set);
     // custom_set last: its names add, its `!names` remove from the final
     // set, the rules' syscalls included.
     for name in &config.libs.base_syscalls.custom_set {

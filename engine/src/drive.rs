@@ -4,6 +4,7 @@
 use crate::compiler::{CompiledRuleset, ScratchPool};
 use falco_scap::{Engine, Next, ScapError};
 use falco_sinsp::{Ctx, Inspector, SyscallFields};
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,29 @@ use std::time::{Duration, Instant};
 /// parser of their own, so their thread and fd are all that matters.
 pub fn outline_suffices(rules: &CompiledRuleset<SyscallFields>, code: u16) -> bool {
     !rules.has_rules_for(code) && !Inspector::has_parser(code)
+}
+
+/// The PPM_SC codes of the syscalls state tracking needs and of every
+/// syscall whose event some enabled rule can match: what a live driver
+/// captures (before falco.yaml's `base_syscalls` adjust it).
+pub fn needed_syscalls(rules: &CompiledRuleset<SyscallFields>) -> BTreeSet<u16> {
+    use falco_abi::syscalls::{PPM_SC, X86_64_SYSCALLS};
+    let codes = rules.event_codes();
+    let by_name = |name: &str| PPM_SC.iter().find(|s| s.name == name).map(|s| s.code);
+    let mut out: BTreeSet<u16> = falco_sinsp::STATE_SYSCALLS
+        .iter()
+        .filter_map(|n| by_name(n))
+        .collect();
+    let generic = codes.contains(falco_abi::EventCode::GENERIC_X as u16)
+        || codes.contains(falco_abi::EventCode::GENERIC_E as u16);
+    for sc in X86_64_SYSCALLS {
+        let specific =
+            sc.exit_event != 0 && (codes.contains(sc.exit_event) || codes.contains(sc.enter_event));
+        if specific || (sc.exit_event == 0 && generic) {
+            out.insert(sc.ppm_sc);
+        }
+    }
+    out
 }
 
 /// What a run saw.

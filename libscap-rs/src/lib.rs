@@ -9,6 +9,8 @@
 //! - [`state`] is the system state a capture starts from.
 //! - [`threaded`] runs an engine on a reader thread of its own (replay on
 //!   two cores).
+//! - [`prefilter`] is the contract of the opens a driver may hold back,
+//!   and its simulation over any engine's stream.
 
 // Denied, not forbidden: `kmod::ring` (the device's ioctls, mmap and the
 // shared ring words) is the one module that allows it — DESIGN.md's
@@ -24,6 +26,7 @@ pub mod event;
 pub mod kmod;
 #[cfg(feature = "modern-bpf")]
 pub mod modern_ebpf;
+pub mod prefilter;
 pub mod procfs;
 pub mod savefile;
 pub mod state;

@@ -6,6 +6,8 @@
 //! - `explain.rs` — a rule's condition traced on one event (`--explain`)
 //! - `operand.rs` — right-hand sides compiled by field type
 //! - `node.rs` — compiled checks and evaluation
+//! - `prefilter.rs` — what the rules may care about on opens, for the
+//!   drivers' open prefilter
 //! - `report.rs` — compile issues added to the loader's per-file results
 //! - `services.rs` — port literals by service name (`fd.sport = ssh`)
 //! - `catalog.rs` — the syscall fields as the loader checks them, and
@@ -16,6 +18,7 @@ pub mod evttypes;
 pub mod explain;
 pub mod node;
 pub mod operand;
+pub mod prefilter;
 pub mod report;
 mod services;
 

@@ -7,7 +7,7 @@
 pub mod world;
 
 use falco_engine::compiler::{CompiledRuleset, Matching};
-use falco_engine::loader::{EventSource, RulesLoader};
+use falco_engine::loader::{EventSource, RulesLoader, Ruleset};
 use falco_sinsp::SyscallFields;
 use std::path::{Path, PathBuf};
 
@@ -25,17 +25,13 @@ pub fn reference() -> Option<PathBuf> {
 /// The three upstream rules files in `dir` (the reference's `rules/`),
 /// compiled without issues, every matching rule reported.
 pub fn upstream_rules(dir: &Path) -> CompiledRuleset<SyscallFields> {
-    let files: Vec<(String, String)> = [
-        "falco_rules.yaml",
-        "falco-incubating_rules.yaml",
-        "falco-sandbox_rules.yaml",
-    ]
-    .iter()
-    .map(|f| {
-        let text = std::fs::read_to_string(dir.join(f)).unwrap();
-        (f.to_string(), text)
-    })
-    .collect();
+    let files: Vec<(String, String)> = UPSTREAM_FILES
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(dir.join(f)).unwrap();
+            (f.to_string(), text)
+        })
+        .collect();
     let refs: Vec<(&str, &str)> = files
         .iter()
         .map(|(n, t)| (n.as_str(), t.as_str()))
@@ -47,12 +43,25 @@ pub fn upstream_rules(dir: &Path) -> CompiledRuleset<SyscallFields> {
 
 /// Rules files (name, text) loaded and compiled without issues.
 pub fn compile(files: &[(&str, &str)]) -> CompiledRuleset<SyscallFields> {
+    load_and_compile(files).1
+}
+
+/// Rules files (name, text) loaded, and compiled without issues.
+pub fn load_and_compile(files: &[(&str, &str)]) -> (Ruleset, CompiledRuleset<SyscallFields>) {
     let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
         "syscall",
         SyscallFields::new(),
     )])
     .load(files);
-    let (set, issues) = CompiledRuleset::compile(&loaded.ruleset.unwrap(), SyscallFields::new());
+    let ruleset = loaded.ruleset.unwrap();
+    let (set, issues) = CompiledRuleset::compile(&ruleset, SyscallFields::new());
     assert!(issues.is_empty(), "{issues:?}");
-    set
+    (ruleset, set)
 }
+
+/// The three upstream rules files' names.
+pub const UPSTREAM_FILES: [&str; 3] = [
+    "falco_rules.yaml",
+    "falco-incubating_rules.yaml",
+    "falco-sandbox_rules.yaml",
+];
