@@ -58,7 +58,9 @@ kmod-test:
 
 # Benchmarks beside sysdig on vm_bench_3m (docs/PERFORMANCE.md): capture
 # decoding, state tracking with field extraction, rules, the whole binary;
-# then the live eBPF engine's per-syscall cost and throughput (root), and
+# then the live eBPF engine's per-syscall cost and throughput beside
+# upstream libs' own modern probe (root; upstream is built into the cache
+# on first use, scripts/lib/upstream-modern-bpf.sh), and
 # the kernel module's per-syscall cost in the qemu VM beside the upstream
 # C module's.
 bench: setup
