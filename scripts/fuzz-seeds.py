@@ -200,8 +200,10 @@ def swap_value(tn, v):
     stores it: fixed-size integers reversed; in socket addresses and
     tuples the ports (host order) but not the addresses (network order);
     in fd lists the count and each fd and flags word (what
-    `savefile/swap.rs` undoes; it leaves DYN values as they are, so do
-    we)."""
+    `savefile/swap.rs` undoes). DYN values stay as they are: the reader
+    swaps them by the type their first byte names, so in the big-endian
+    seeds they read as other values than in the little-endian ones, which
+    is as good an input."""
     def rev(b, a, z):
         return b[:a] + b[a:z][::-1] + b[z:]
     if FIXED.get(tn) == len(v):

@@ -118,6 +118,24 @@ fn big_endian_capture() -> Vec<u8> {
             vec![0],
         ],
     );
+    // A DYN value: its type index (2: UINT32), then the value in the
+    // section's byte order.
+    let mut val = vec![2u8];
+    val.extend_from_slice(&1u32.to_be_bytes());
+    event(
+        &mut f,
+        EventCode::SOCKET_SETSOCKOPT_X,
+        3_000,
+        77,
+        &[
+            0i64.to_be_bytes().to_vec(),
+            4i64.to_be_bytes().to_vec(),
+            vec![1],
+            vec![2],
+            val,
+            4u32.to_be_bytes().to_vec(),
+        ],
+    );
     f
 }
 
@@ -169,5 +187,15 @@ fn big_endian_section_reads_like_little_endian() {
         other => panic!("tuple decoded as {other:?}"),
     }
     assert_eq!(ev.param_by_name("fd").unwrap().as_i64(), Some(4));
+
+    let ev = r.next_event().unwrap().unwrap();
+    assert_eq!(
+        ev.param_by_name("val").unwrap().value(),
+        Some(ParamValue::Dyn(
+            falco_abi::ParamType::UINT32,
+            Box::new(ParamValue::UInt(1))
+        ))
+    );
+    assert_eq!(ev.param_by_name("optlen").unwrap().as_u64(), Some(4));
     assert!(r.next_event().unwrap().is_none());
 }

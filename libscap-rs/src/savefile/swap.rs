@@ -1,7 +1,9 @@
 //! Big-endian sections: events are rewritten in little-endian order into a
 //! scratch buffer so that the rest of the code sees one byte order.
 
-use falco_abi::{event_info, ParamType, EVENT_HEADER_SIZE, EVENT_HEADER_V1_SIZE};
+use falco_abi::{
+    event_info, ParamAux, ParamInfo, ParamType, EVENT_HEADER_SIZE, EVENT_HEADER_V1_SIZE,
+};
 
 fn swap_in_place(b: &mut [u8]) {
     b.reverse();
@@ -61,11 +63,27 @@ pub fn event_to_le(src: &[u8], v2_header: bool, out: &mut Vec<u8>) -> Option<()>
             break;
         };
         if let Some(p) = info.params.get(i) {
-            swap_value(p.ptype, v);
+            swap_param(p, v);
         }
         at += l;
     }
     Some(())
+}
+
+/// A parameter's value to little-endian order. A DYN value is its type's
+/// index (one byte) and a value of the type that index names.
+fn swap_param(p: &ParamInfo, v: &mut [u8]) {
+    match (p.ptype, p.aux) {
+        (ParamType::DYN, ParamAux::Dyn(choices)) => {
+            let Some((index, value)) = v.split_first_mut() else {
+                return;
+            };
+            if let Some(d) = choices.get(*index as usize) {
+                swap_value(d.ptype, value);
+            }
+        }
+        (t, _) => swap_value(t, v),
+    }
 }
 
 fn swap_value(t: ParamType, v: &mut [u8]) {
