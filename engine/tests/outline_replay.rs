@@ -5,13 +5,13 @@
 
 mod common;
 
-use common::{reference, upstream_rules};
+use common::{reference, reference_captures, upstream_rules};
 use falco_engine::compiler::CompiledRuleset;
 use falco_engine::drive::{drive, outline_suffices};
 use falco_scap::{Engine, Next, SavefileEngine};
 use falco_sinsp::format::Formatter;
 use falco_sinsp::{Inspector, SyscallFields};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 /// An engine that counts the outlines it passes on.
@@ -79,13 +79,7 @@ fn outlined_events_change_no_alert_and_no_state() {
         return;
     };
     let set = upstream_rules(&d.join("rules"));
-    let mut captures: Vec<PathBuf> = std::fs::read_dir(d.join("scap"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains(".scap"))
-        .collect();
-    captures.sort();
-    assert!(captures.len() > 10, "{captures:?}");
+    let captures = reference_captures(&d);
     let (mut events, mut outlined) = (0, 0);
     for c in &captures {
         let whole = run(c, &set, false);

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{load_and_compile, reference, UPSTREAM_FILES};
+use common::{load_and_compile, reference, reference_captures, UPSTREAM_FILES};
 use falco_engine::compiler::prefilter::open_interest;
 use falco_engine::compiler::{CompiledRuleset, Matching};
 use falco_engine::drive::{drive, needed_syscalls};
@@ -173,17 +173,6 @@ impl Engine for Selected {
     }
 }
 
-fn captures(d: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(d.join("scap"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains(".scap"))
-        .collect();
-    v.sort();
-    assert!(v.len() > 10, "{v:?}");
-    v
-}
-
 /// Replays every capture both ways; returns the total of what was held.
 fn same_with_and_without(
     name: &str,
@@ -232,7 +221,7 @@ fn holding_back_opens_no_rule_cares_about_changes_no_alert_and_no_state() {
     let Some(d) = reference() else {
         return;
     };
-    let caps = captures(&d);
+    let caps = reference_captures(&d);
     let read = |p: &Path| std::fs::read_to_string(p).unwrap();
     let upstream: Vec<(String, String)> = UPSTREAM_FILES
         .iter()

@@ -59,6 +59,19 @@ pub fn load_and_compile(files: &[(&str, &str)]) -> (Ruleset, CompiledRuleset<Sys
     (ruleset, set)
 }
 
+/// The reference captures (`.scap` and `.scap.gz`) in `dir`'s `scap/`,
+/// sorted by name.
+pub fn reference_captures(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir.join("scap"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".scap"))
+        .collect();
+    v.sort();
+    assert!(v.len() > 10, "{v:?}");
+    v
+}
+
 /// The three upstream rules files' names.
 pub const UPSTREAM_FILES: [&str; 3] = [
     "falco_rules.yaml",

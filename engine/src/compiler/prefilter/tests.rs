@@ -1,8 +1,22 @@
 //! Path tests read off small rulesets.
 
 use super::*;
-use crate::loader::{EventSource, RulesLoader};
+use crate::loader::{EventSource, RulesLoader, Ruleset};
 use falco_sinsp::SyscallFields;
+
+/// A rules file's text, loaded and compiled (errors fail the test).
+fn load(text: &str) -> (Ruleset, CompiledRuleset<SyscallFields>) {
+    let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
+        "syscall",
+        SyscallFields::new(),
+    )])
+    .load(&[("t.yaml", text)]);
+    let ruleset = loaded.ruleset.expect("rules load");
+    let (set, issues) = CompiledRuleset::compile(&ruleset, SyscallFields::new());
+    let errors = |i: &&super::super::RuleIssue| matches!(i.issue, super::super::Issue::Error(..));
+    assert!(!issues.iter().any(|i| errors(&i)), "{issues:?}");
+    (ruleset, set)
+}
 
 /// The interest of rules given as `(name, condition)`, every one enabled
 /// at priority WARNING.
@@ -13,15 +27,7 @@ fn interest_of(rules: &[(&str, &str)]) -> Result<OpenInterest, Off> {
             format!("- rule: {name}\n  desc: d\n  condition: {cond}\n  output: o %proc.name\n  priority: WARNING\n")
         })
         .collect();
-    let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
-        "syscall",
-        SyscallFields::new(),
-    )])
-    .load(&[("t.yaml", &text)]);
-    let ruleset = loaded.ruleset.expect("rules load");
-    let (set, issues) = CompiledRuleset::compile(&ruleset, SyscallFields::new());
-    let errors = |i: &&super::super::RuleIssue| matches!(i.issue, super::super::Issue::Error(..));
-    assert!(!issues.iter().any(|i| errors(&i)), "{issues:?}");
+    let (ruleset, set) = load(&text);
     open_interest(&ruleset, &set, [])
 }
 
@@ -94,13 +100,7 @@ fn a_rule_that_may_match_any_open_turns_the_prefilter_off() {
 #[test]
 fn rules_that_cannot_run_do_not_count() {
     let text = "- rule: off\n  desc: d\n  condition: evt.type = open and proc.pname = cat\n  output: o\n  priority: WARNING\n  enabled: false\n- rule: on\n  desc: d\n  condition: evt.type = open and fd.name = /x\n  output: o\n  priority: WARNING\n";
-    let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
-        "syscall",
-        SyscallFields::new(),
-    )])
-    .load(&[("t.yaml", text)]);
-    let ruleset = loaded.ruleset.unwrap();
-    let (mut set, _) = CompiledRuleset::compile(&ruleset, SyscallFields::new());
+    let (ruleset, mut set) = load(text);
     assert_eq!(
         open_interest(&ruleset, &set, []).unwrap().exact,
         names(&["/x"])
@@ -121,13 +121,7 @@ fn counting_the_open_fds_turns_the_prefilter_off() {
     );
     assert!(interest_of(&[("a", "evt.type = open and fd.name = /x")]).is_ok());
     let text = "- rule: a\n  desc: d\n  condition: evt.type = open and fd.name = /x\n  output: o\n  priority: WARNING\n";
-    let loaded = RulesLoader::with_sources(vec![EventSource::with_fields(
-        "syscall",
-        SyscallFields::new(),
-    )])
-    .load(&[("t.yaml", text)]);
-    let ruleset = loaded.ruleset.unwrap();
-    let (set, _) = CompiledRuleset::compile(&ruleset, SyscallFields::new());
+    let (ruleset, set) = load(text);
     assert_eq!(
         open_interest(&ruleset, &set, ["%proc.fdusage"]),
         Err(Off::CountsFds(None))
